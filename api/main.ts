@@ -1,0 +1,14 @@
+import { openQueues, refreshQueueDepth } from '../shared/pipeline-queues.ts';
+import { boot, onShutdown } from '../shared/runtime.ts';
+import { createApp } from './app.ts';
+
+/** The API process: serves trends, summary, posts, health and metrics. Stateless; run as many as you like. */
+const rt = await boot('api');
+const queues = openQueues(rt.redis, rt.keys);
+const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(rt.metrics, queues) });
+const server = app.listen(rt.cfg.PORT, () => rt.log.info({ port: rt.cfg.PORT }, 'API listening'));
+onShutdown(rt.log, async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await rt.redis.quit();
+});

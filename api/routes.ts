@@ -1,0 +1,96 @@
+import { Router, type Request } from 'express';
+import type { Redis } from 'ioredis';
+import { INTERVALS, alignDown, summarise } from '../shared/buckets.ts';
+import type { Keys } from '../shared/keys.ts';
+import { answeredNotModified, versionEtag } from './etag.ts';
+import {
+  encodeCursor, parseCursor, parseEnum, parseInterval, parseLang, parseLimit, parseSource, parseStance, parseTime, rejectUnknown,
+} from './params.ts';
+import { PostsReader } from './posts-reader.ts';
+import { badParam } from './problem.ts';
+import { TrendReader, mergeModels } from './trend-reader.ts';
+
+export interface ApiLimits {
+  maxBuckets: number;
+}
+
+const DAY = 86_400;
+export const SUMMARY_WINDOWS = { '1h': 3_600, '24h': DAY, '7d': 7 * DAY } as const;
+
+export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () => number = Date.now): Router {
+  const trends = new TrendReader(redis, keys);
+  const postsReader = new PostsReader(redis, keys);
+  const version = () => redis.get(keys.dataVersion);
+  const r = Router();
+  const q = (req: Request) => req.query as Record<string, unknown>;
+
+  r.get('/api/v1/trends', async (req, res) => {
+    rejectUnknown(q(req), ['from', 'to', 'interval', 'source', 'lang']);
+    const interval = parseInterval(q(req));
+    const step = INTERVALS[interval];
+    const source = parseSource(q(req));
+    const lang = parseLang(q(req));
+    const nowS = Math.floor(now() / 1000);
+    // The bucket that holds `to` is included, so the current, still-filling bucket is always shown.
+    const to = alignDown(parseTime(q(req), 'to') ?? nowS, step) + step;
+    const from = alignDown(parseTime(q(req), 'from') ?? to - DAY, step);
+    if (from >= to) throw badParam('from', '"from" must be earlier than "to"');
+    const n = (to - from) / step;
+    if (n > limits.maxBuckets) {
+      throw badParam('interval', `${n} buckets of ${interval} would be returned, more than the ${limits.maxBuckets} allowed; use a larger interval or a shorter range`);
+    }
+    const resolved = { from, to, interval, source, lang };
+    if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
+    const ranges: Array<[number, number]> = [];
+    for (let t = from; t < to; t += step) ranges.push([t, t + step]);
+    const totals = await trends.totals(ranges, { source, lang });
+    res.json({
+      from: iso(from), to: iso(to), interval, source: source ?? null, lang: lang ?? null,
+      models: mergeModels(totals.map((t) => t.models)),
+      buckets: totals.map((t, i) => ({ start: iso(ranges[i]![0]), end: iso(ranges[i]![1]), ...summarise(t.counts) })),
+    });
+  });
+
+  r.get('/api/v1/summary', async (req, res) => {
+    rejectUnknown(q(req), ['window', 'source', 'lang']);
+    const window = parseEnum(q(req), 'window', Object.keys(SUMMARY_WINDOWS) as Array<keyof typeof SUMMARY_WINDOWS>, '24h');
+    const source = parseSource(q(req));
+    const lang = parseLang(q(req));
+    const len = SUMMARY_WINDOWS[window];
+    const end = alignDown(Math.floor(now() / 1000), 60) + 60;
+    const resolved = { window, end, source, lang };
+    if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
+    const [current, previous] = await trends.totals([[end - len, end], [end - 2 * len, end - len]], { source, lang });
+    const cur = summarise(current!.counts);
+    const prev = summarise(previous!.counts);
+    res.json({
+      window, source: source ?? null, lang: lang ?? null,
+      current: { from: iso(end - len), to: iso(end), ...cur },
+      previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
+      change: {
+        total: cur.total - prev.total,
+        totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
+        supportShare: diff(cur.supportShare, prev.supportShare),
+        criticismShare: diff(cur.criticismShare, prev.criticismShare),
+        meanScore: diff(cur.meanScore, prev.meanScore),
+      },
+      models: current!.models,
+    });
+  });
+
+  r.get('/api/v1/posts', async (req, res) => {
+    rejectUnknown(q(req), ['stance', 'source', 'lang', 'limit', 'cursor']);
+    const filters = { stance: parseStance(q(req)), source: parseSource(q(req)), lang: parseLang(q(req)) };
+    const limit = parseLimit(q(req), 1, 200, 50);
+    const cursor = parseCursor(q(req));
+    if (answeredNotModified(req, res, versionEtag(await version(), { filters, limit, cursor }), 5)) return;
+    const page = await postsReader.page(filters, limit, cursor);
+    res.json({ posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+
+  return r;
+}
+
+const iso = (s: number) => new Date(s * 1000).toISOString();
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a - b));

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * Every setting stancewatch reads from the environment, validated once at start-up.
+ * The README's configuration table is the user-facing twin of this schema: keep them together.
+ */
+
+const DEFAULT_HF_MODEL = 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7';
+const DEFAULT_MASTODON_TAGS = ['durov', 'FreeDurov', 'СвободуДурову', 'PavelDurov'];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Comma-separated list; empty entries dropped. */
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
+  .pipe(httpUrl.optional());
+
+export const envSchema = z.object({
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('stancewatch'),
+  PORT: int(0, 65535).default(8080),
+  WORKERS_METRICS_PORT: int(0, 65535).default(9091),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SOURCES: list.default(['mastodon']).pipe(z.array(z.enum(['mastodon'])).min(0)),
+  MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
+  MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
+  MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
+  MASTODON_PAGE_LIMIT: int(1, 40).default(40),
+  MASTODON_MAX_PAGES_PER_POLL: int(1, 100).default(5),
+  MASTODON_INITIAL_PAGES: int(1, 500).default(1),
+
+  HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
+  HTTP_USER_AGENT: z.string().min(1).default('stancewatch/0.1 (+https://github.com/stancewatch/stancewatch)'),
+
+  HF_TOKEN: optionalSecret,
+  HF_ENDPOINT_URL: optionalUrl,
+  HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
+  HF_ROUTER_URL: httpUrl.default('https://router.huggingface.co'),
+  HF_HUB_URL: httpUrl.default('https://huggingface.co'),
+  HF_TIMEOUT_MS: int(100, 300_000).default(20_000),
+  HF_CONCURRENCY: int(1, 64).default(4),
+  HF_MAX_ATTEMPTS: int(1, 20).default(4),
+  HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
+  HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
+
+  SCORE_BATCH_SIZE: int(1, 1_000).default(50),
+  SCORE_WORKER_CONCURRENCY: int(1, 64).default(2),
+  AUTHOR_HASH_KEY: optionalSecret,
+  SEEN_TTL_DAYS: int(1, 3_650).default(14),
+  POSTS_RETENTION_HOURS: int(1, 24 * 365).default(72),
+  POSTS_RETENTION_MAX: int(10, 10_000_000).default(20_000),
+  MINUTE_BUCKETS_RETENTION_DAYS: int(1, 365).default(8),
+  HOUR_BUCKETS_RETENTION_DAYS: int(1, 3_650).default(400),
+  DAY_BUCKETS_RETENTION_DAYS: int(1, 36_500).default(3_650),
+  TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
+  WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Which scorer the workers use; derived so that code never re-derives it from tokens. */
+  scorer: 'huggingface' | 'builtin';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Names of variables that hold secrets: their values must never be echoed back in errors. */
+const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL']);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    // An empty variable means "not set", as it does in docker-compose's `VAR=` lines.
+    relevant[key] = value === '' ? undefined : value;
+  }
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(relevant[name])})`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const cfg = parsed.data;
+  return { ...cfg, scorer: cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin' };
+}

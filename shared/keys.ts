@@ -1,0 +1,58 @@
+/**
+ * The Redis key layout, in one place. Every key stancewatch writes starts with the configured prefix, so
+ * several deployments (or test runs) can share one Redis without seeing each other's data.
+ */
+export type Resolution = 'm' | 'h' | 'd';
+
+export interface Keys {
+  /** BullMQ's own prefix (it adds `:<queue>:…`). */
+  readonly bullPrefix: string;
+  /** Marks a post as handed to the scorer; makes re-polls cheap. */
+  seen(postKey: string): string;
+  /** Marks a post as counted in the aggregates: the exactly-once guard. */
+  counted(postKey: string): string;
+  /** Time bucket hash: fields are counts and score sums per source/language/stance. */
+  bucket(res: Resolution, startSeconds: number): string;
+  /** A stored scored post (JSON). */
+  post(postKey: string): string;
+  /** Recent posts, newest first by creation time; `dim` is "all" or e.g. "stance=support". */
+  recent(dim: string): string;
+  /** Incremented on every aggregate write; cheap ETag source for pollers. */
+  readonly dataVersion: string;
+  /** Set of model ids that have produced counted scores. */
+  readonly models: string;
+  /** Per-feed collection cursor. */
+  cursor(feedId: string): string;
+  /** Per-feed "do not poll before" epoch ms, set by rate limits and Retry-After. */
+  notBefore(feedId: string): string;
+  /** Hash feedId → epoch ms of the last successful poll. */
+  readonly sourceLastSuccess: string;
+  /** Hash feedId → last error reason. */
+  readonly sourceLastError: string;
+  /** Worker heartbeat (a key with a TTL per worker process). */
+  heartbeat(workerId: string): string;
+  readonly heartbeatPattern: string;
+  /** Random author-hash key, created once when none is configured. */
+  readonly authorHashKey: string;
+}
+
+export function createKeys(prefix: string): Keys {
+  const p = prefix;
+  return {
+    bullPrefix: `${p}:q`,
+    seen: (k) => `${p}:seen:${k}`,
+    counted: (k) => `${p}:counted:${k}`,
+    bucket: (res, start) => `${p}:b:${res}:${start}`,
+    post: (k) => `${p}:post:${k}`,
+    recent: (dim) => `${p}:recent:${dim}`,
+    dataVersion: `${p}:data-version`,
+    models: `${p}:models`,
+    cursor: (feed) => `${p}:cursor:${feed}`,
+    notBefore: (feed) => `${p}:not-before:${feed}`,
+    sourceLastSuccess: `${p}:source:last-success`,
+    sourceLastError: `${p}:source:last-error`,
+    heartbeat: (id) => `${p}:hb:${id}`,
+    heartbeatPattern: `${p}:hb:*`,
+    authorHashKey: `${p}:author-hash-key`,
+  };
+}

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
+ * names, states, status codes and reasons from fixed lists; never ids, authors or text.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+
+  return {
+    registry,
+    postsCollected: new Counter({
+      name: 'stancewatch_posts_collected_total',
+      help: 'Posts read from a source (before relevance filtering and de-duplication).',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+    postsFiltered: new Counter({
+      name: 'stancewatch_posts_filtered_total',
+      help: 'Posts dropped because they are not about the case.',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+    postsDuplicate: new Counter({
+      name: 'stancewatch_posts_duplicate_total',
+      help: 'Posts seen before (re-polled or re-delivered) and not scored again.',
+      labelNames: ['source', 'stage'] as const,
+      registers: r,
+    }),
+    postsScored: new Counter({
+      name: 'stancewatch_posts_scored_total',
+      help: 'Posts scored, by the stance given and the kind of scorer (builtin or huggingface).',
+      labelNames: ['source', 'stance', 'scorer'] as const,
+      registers: r,
+    }),
+    postsAggregated: new Counter({
+      name: 'stancewatch_posts_aggregated_total',
+      help: 'Posts counted into the trend buckets (exactly once each).',
+      labelNames: ['source', 'stance'] as const,
+      registers: r,
+    }),
+    modelRequestDuration: new Histogram({
+      name: 'stancewatch_model_request_duration_seconds',
+      help: 'Duration of one request to the stance model, by outcome.',
+      labelNames: ['scorer', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: r,
+    }),
+    modelErrors: new Counter({
+      name: 'stancewatch_model_errors_total',
+      help: 'Failed model requests, by HTTP status ("timeout", "network" or "malformed" when there is none).',
+      labelNames: ['scorer', 'status'] as const,
+      registers: r,
+    }),
+    collectErrors: new Counter({
+      name: 'stancewatch_collect_errors_total',
+      help: 'Collection problems, by source and reason (http_4xx, http_5xx, rate_limited, timeout, malformed_page, malformed_item, too_large, network).',
+      labelNames: ['source', 'reason'] as const,
+      registers: r,
+    }),
+    sourceLastSuccess: new Gauge({
+      name: 'stancewatch_source_last_success_timestamp_seconds',
+      help: 'When a poll of the source last succeeded (Unix time).',
+      labelNames: ['source'] as const,
+      registers: r,
+    }),
+    queueJobs: new Gauge({
+      name: 'stancewatch_queue_jobs',
+      help: 'Jobs in each pipeline queue, by state.',
+      labelNames: ['queue', 'state'] as const,
+      registers: r,
+    }),
+    workerHeartbeat: new Gauge({
+      name: 'stancewatch_worker_heartbeat_timestamp_seconds',
+      help: 'Last heartbeat of this process\'s workers, per queue they consume (Unix time).',
+      labelNames: ['queue'] as const,
+      registers: r,
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'stancewatch_http_request_duration_seconds',
+      help: 'API request duration, by route template and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,36 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.ts';
+import type { Metrics } from './metrics.ts';
+import { QUEUES, type AggregateJob, type CollectJob, type ScoreJob } from './queues.ts';
+
+export interface PipelineQueues {
+  collect: Queue<CollectJob>;
+  score: Queue<ScoreJob>;
+  aggregate: Queue<AggregateJob>;
+}
+
+export function openQueues(connection: Redis, keys: Keys): PipelineQueues {
+  const opts = { connection, prefix: keys.bullPrefix };
+  return {
+    collect: new Queue<CollectJob>(QUEUES.collect, opts),
+    score: new Queue<ScoreJob>(QUEUES.score, opts),
+    aggregate: new Queue<AggregateJob>(QUEUES.aggregate, opts),
+  };
+}
+
+export async function closeQueues(q: PipelineQueues): Promise<void> {
+  await Promise.all(Object.values(q).map((x: Queue) => x.close()));
+}
+
+const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+/** Reads queue depths into the gauge; called just before each scrape so the numbers are current. */
+export async function refreshQueueDepth(metrics: Metrics, q: PipelineQueues): Promise<void> {
+  await Promise.all(
+    Object.values(q).map(async (queue: Queue) => {
+      const counts = await queue.getJobCounts(...STATES);
+      for (const state of STATES) metrics.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
+    }),
+  );
+}

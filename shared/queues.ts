@@ -1,0 +1,28 @@
+import type { Post, ScoredPost } from './post.ts';
+
+/** Queue names, in one place. Posts travel in batches: one job carries many posts. */
+export const QUEUES = {
+  collect: 'collect',
+  score: 'score',
+  aggregate: 'aggregate',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const QUEUE_NAMES: QueueName[] = Object.values(QUEUES);
+
+export interface CollectJob {
+  feedId: string;
+}
+export interface ScoreJob {
+  posts: Post[];
+}
+export interface AggregateJob {
+  posts: ScoredPost[];
+}
+
+/** Retries with backoff for jobs whose failure is transient (model down, Redis blip): nothing is dropped quietly. */
+export const PIPELINE_JOB_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 3_600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+} as const;

@@ -1,0 +1,23 @@
+import { convert } from 'html-to-text';
+
+/**
+ * Turns a post's HTML (Mastodon `content`, HN comments …) into plain text with a real HTML parser
+ * (html-to-text on htmlparser2): entities decoded, tags and scripts dropped, paragraphs and <br> kept as
+ * line breaks, links reduced to their visible text. The result is still untrusted text.
+ */
+export function htmlToText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    preserveNewlines: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: 'script', format: 'skip' },
+      { selector: 'style', format: 'skip' },
+      { selector: 'p', options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } },
+    ],
+  })
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+}

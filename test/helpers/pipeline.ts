@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createApp } from '../../api/app.ts';
+import { loadConfig, type Config } from '../../shared/config.ts';
+import { createKeys } from '../../shared/keys.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { createMetrics, type Metrics } from '../../shared/metrics.ts';
+import { refreshQueueDepth } from '../../shared/pipeline-queues.ts';
+import { createRedis } from '../../shared/redis.ts';
+import { startWorkers, type RunningWorkers, type WorkerOverrides } from '../../workers/pipeline.ts';
+import type { Redis } from 'ioredis';
+
+export interface TestStack {
+  cfg: Config;
+  redis: Redis;
+  metrics: Metrics;
+  workers: RunningWorkers;
+  api: string;
+  stop(): Promise<void>;
+}
+
+/** The real workers and the real API, in this process, against a given Redis and environment. */
+export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
+  const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, ...env });
+  const log = createLogger(cfg.LOG_LEVEL, 'test');
+  const redis = createRedis(cfg.REDIS_URL, 'test');
+  const metrics = createMetrics();
+  const workers = await startWorkers(cfg, redis, metrics, log, overrides);
+  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(metrics, workers.queues) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    cfg, redis, metrics, workers,
+    api: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await workers.close();
+      await redis.quit();
+    },
+  };
+}
+
+/** Waits until the score and aggregate queues are empty (nothing waiting, active or delayed). */
+export async function drain(stack: TestStack, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let busy = 0;
+    for (const q of [stack.workers.queues.score, stack.workers.queues.aggregate]) {
+      const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      busy += Object.values(c).reduce((a, b) => a + b, 0);
+    }
+    if (busy === 0) return;
+    if (Date.now() > deadline) throw new Error(`pipeline did not drain within ${timeoutMs} ms (${busy} jobs left)`);
+    await sleep(50);
+  }
+}
+
+export async function getJson<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../../shared/keys.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Metrics } from '../../shared/metrics.ts';
+import { postKey, type Post } from '../../shared/post.ts';
+import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
+import { isRelevant } from '../../shared/text/relevance.ts';
+import { SourceError, type Feed, type PollContext, type Source } from './sources/source.ts';
+
+export interface CollectorDeps {
+  redis: Redis;
+  keys: Keys;
+  scoreQueue: Queue<ScoreJob>;
+  metrics: Metrics;
+  log: Logger;
+  sources: Source[];
+  authorKey: string;
+  batchSize: number;
+  seenTtlSeconds: number;
+  now?: () => number;
+}
+
+export interface CollectOutcome {
+  feedId: string;
+  skipped?: 'paused';
+  pages: number;
+  read: number;
+  relevant: number;
+  duplicates: number;
+  enqueued: number;
+  error?: string;
+}
+
+/**
+ * Runs one poll of one feed: read pages from the cursor on, keep the relevant posts, drop the ones seen
+ * before, hand the rest to the score queue in batches, and only then move the cursor. A crash anywhere
+ * leaves the cursor behind the unread data, so the next poll reads it again; de-duplication makes that safe.
+ */
+export class Collector {
+  private readonly now: () => number;
+  private readonly feeds = new Map<string, { feed: Feed; source: Source }>();
+
+  constructor(private readonly d: CollectorDeps) {
+    this.now = d.now ?? Date.now;
+    for (const source of d.sources) for (const feed of source.feeds) this.feeds.set(feed.id, { feed, source });
+  }
+
+  allFeeds(): Feed[] {
+    return [...this.feeds.values()].map((x) => x.feed);
+  }
+
+  async collect(feedId: string): Promise<CollectOutcome> {
+    const entry = this.feeds.get(feedId);
+    if (!entry) throw new Error(`no such feed: ${feedId}`);
+    const { feed, source } = entry;
+    const { redis, keys, metrics, log } = this.d;
+    const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
+
+    const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
+    if (notBefore > this.now()) return { ...out, skipped: 'paused' };
+
+    const ctx: PollContext = {
+      authorKey: this.d.authorKey,
+      now: this.now,
+      reportItemError: (reason, detail) => {
+        metrics.collectErrors.inc({ source: source.name, reason });
+        log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
+      },
+    };
+
+    const cursor = await redis.get(keys.cursor(feedId));
+    try {
+      for await (const page of source.poll(feed, cursor, ctx)) {
+        out.pages++;
+        out.read += page.posts.length;
+        metrics.postsCollected.inc({ source: source.name }, page.posts.length);
+        const relevant = page.posts.filter((p) => isRelevant(p.text));
+        metrics.postsFiltered.inc({ source: source.name }, page.posts.length - relevant.length);
+        out.relevant += relevant.length;
+        const fresh = await this.unseen(relevant);
+        out.duplicates += relevant.length - fresh.length;
+        metrics.postsDuplicate.inc({ source: source.name, stage: 'collect' }, relevant.length - fresh.length);
+        await this.enqueue(fresh);
+        out.enqueued += fresh.length;
+        await this.markSeen(fresh);
+        if (page.cursor !== undefined) await redis.set(keys.cursor(feedId), page.cursor);
+        if (page.pauseUntilMs) await this.pause(feedId, page.pauseUntilMs);
+      }
+    } catch (err) {
+      if (!(err instanceof SourceError)) throw err;
+      metrics.collectErrors.inc({ source: source.name, reason: err.reason });
+      log.warn({ feed: feedId, reason: err.reason, err: err.message }, 'poll stopped; cursor kept where it was');
+      await redis.hset(keys.sourceLastError, feedId, JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }));
+      if (err.pauseUntilMs) await this.pause(feedId, err.pauseUntilMs);
+      return { ...out, error: err.reason };
+    }
+    await redis.hset(keys.sourceLastSuccess, feedId, String(this.now()));
+    metrics.sourceLastSuccess.set({ source: source.name }, this.now() / 1000);
+    return out;
+  }
+
+  private async unseen(posts: Post[]): Promise<Post[]> {
+    const byKey = new Map(posts.map((p) => [postKey(p), p] as const)); // a page may repeat a post
+    if (byKey.size === 0) return [];
+    const keys = [...byKey.keys()];
+    const exists = await Promise.all(keys.map((k) => this.d.redis.exists(this.d.keys.seen(k))));
+    return keys.filter((_, i) => exists[i] === 0).map((k) => byKey.get(k)!);
+  }
+
+  private async enqueue(posts: Post[]): Promise<void> {
+    if (posts.length === 0) return;
+    const jobs = [];
+    for (let i = 0; i < posts.length; i += this.d.batchSize) {
+      const batch = posts.slice(i, i + this.d.batchSize);
+      // The same batch enqueued twice (a retried poll) is one job while the first is still known to BullMQ.
+      const id = createHash('sha256').update(batch.map(postKey).join(',')).digest('base64url').slice(0, 24);
+      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: `score-${id}` } });
+    }
+    await this.d.scoreQueue.addBulk(jobs);
+  }
+
+  private async markSeen(posts: Post[]): Promise<void> {
+    await Promise.all(posts.map((p) => this.d.redis.set(this.d.keys.seen(postKey(p)), '1', 'EX', this.d.seenTtlSeconds)));
+  }
+
+  private async pause(feedId: string, untilMs: number): Promise<void> {
+    const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
+    await this.d.redis.set(this.d.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
+    this.d.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+  }
+}

@@ -1,0 +1,143 @@
+import { parseRetryAfter } from '../../../shared/backoff.ts';
+import { HttpFailure, httpGet, type HttpResponse } from '../../../shared/http.ts';
+import { parseLinkHeader } from './link-header.ts';
+import { MalformedPageError, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
+import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+export interface MastodonOptions {
+  instances: string[];
+  tags: string[];
+  pollEveryMs: number;
+  pageLimit: number;
+  maxPagesPerPoll: number;
+  /** Pages walked back on the very first poll of a feed (1 = only the newest page). */
+  initialPages: number;
+  http: { timeoutMs: number; maxBytes: number; userAgent: string };
+}
+
+interface MastodonFeed extends Feed {
+  instance: URL;
+  tag: string;
+}
+
+/** Below this many requests left in the window we stop until the window resets: the limit is per IP, shared with others. */
+const RATE_LIMIT_RESERVE = 5;
+
+/**
+ * Mastodon hashtag timelines (`GET /api/v1/timelines/tag/:tag`), which need no token. Incremental with
+ * `min_id`: each request returns the statuses just after the cursor, so walking forward page by page and
+ * persisting the newest id after each page leaves no gap, however far behind we are.
+ */
+export class MastodonSource implements Source {
+  readonly name = 'mastodon' as const;
+  readonly feeds: MastodonFeed[];
+
+  constructor(private readonly opts: MastodonOptions) {
+    this.feeds = opts.instances.flatMap((base) => {
+      const instance = new URL(base.endsWith('/') ? base : `${base}/`);
+      return opts.tags.map((tag) => ({
+        id: `mastodon-${instance.host}-${tag}`,
+        source: 'mastodon' as const,
+        pollEveryMs: opts.pollEveryMs,
+        instance,
+        tag,
+      }));
+    });
+  }
+
+  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+    if (cursor === null) yield* this.firstPoll(f, ctx);
+    else yield* this.forward(f, cursor, ctx);
+  }
+
+  private async *firstPoll(f: MastodonFeed, ctx: PollContext): AsyncGenerator<FeedPage> {
+    let url: string | undefined = this.timelineUrl(f, {});
+    let newest: string | null = null;
+    for (let page = 0; url && page < this.opts.initialPages; page++) {
+      const res = await this.fetchPage(f, url, ctx);
+      newest ??= res.parsed.newestId;
+      const last = page + 1 >= this.opts.initialPages || res.parsed.statuses.length === 0 || !res.links.next;
+      // The cursor moves only when the whole first walk is enqueued; a crash half-way re-walks it (duplicates are dropped).
+      yield { posts: res.posts, ...(last && newest ? { cursor: newest } : {}), ...res.pause };
+      if (last) return;
+      url = this.sameInstance(f, res.links.next);
+    }
+  }
+
+  private async *forward(f: MastodonFeed, cursor: string, ctx: PollContext): AsyncGenerator<FeedPage> {
+    let url: string | undefined = this.timelineUrl(f, { min_id: cursor });
+    for (let page = 0; url && page < this.opts.maxPagesPerPoll; page++) {
+      const res = await this.fetchPage(f, url, ctx);
+      if (!res.parsed.newestId) return;
+      yield { posts: res.posts, cursor: res.parsed.newestId, ...res.pause };
+      if (res.parsed.statuses.length + res.parsed.malformed.length < this.opts.pageLimit || res.pause.pauseUntilMs) return;
+      url = this.sameInstance(f, res.links.prev) ?? this.timelineUrl(f, { min_id: res.parsed.newestId });
+    }
+  }
+
+  private timelineUrl(f: MastodonFeed, params: Record<string, string>): string {
+    const u = new URL(`api/v1/timelines/tag/${encodeURIComponent(f.tag)}`, f.instance);
+    u.searchParams.set('limit', String(this.opts.pageLimit));
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    return u.toString();
+  }
+
+  /** Follow a Link only to the instance we were configured with. */
+  private sameInstance(f: MastodonFeed, link: string | undefined): string | undefined {
+    if (!link) return undefined;
+    try {
+      const u = new URL(link, f.instance);
+      return u.host === f.instance.host ? u.toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
+    let res: HttpResponse;
+    try {
+      res = await httpGet(url, this.opts.http);
+    } catch (err) {
+      if (err instanceof HttpFailure) throw new SourceError(err.reason, err.message);
+      throw err;
+    }
+    const now = ctx.now();
+    if (res.status === 429) {
+      const wait = parseRetryAfter(res.headers.get('retry-after'), now) ?? resetWait(res, now) ?? 60_000;
+      throw new SourceError('rate_limited', `${f.instance.host} answered 429`, now + wait);
+    }
+    if (res.status >= 500) throw new SourceError('http_5xx', `${f.instance.host} answered ${res.status}`);
+    if (res.status >= 400) throw new SourceError('http_4xx', `${f.instance.host} answered ${res.status} for #${f.tag}: ${errorText(res.body)}`);
+
+    let parsed;
+    try {
+      parsed = parseTimelinePage(res.body);
+    } catch (err) {
+      if (err instanceof MalformedPageError) throw new SourceError('malformed_page', `${f.instance.host} #${f.tag}: ${err.message}`);
+      throw err;
+    }
+    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${f.instance.host} #${f.tag} status ${id}`);
+    const posts = parsed.statuses.map((s) => statusToPost(s, f.instance.host, ctx.authorKey));
+    const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
+    const reset = resetWait(res, now);
+    const pause = remaining <= RATE_LIMIT_RESERVE && reset !== undefined ? { pauseUntilMs: now + reset } : {};
+    return { parsed, posts, links: parseLinkHeader(res.headers.get('link')), pause };
+  }
+}
+
+/** Mastodon's X-RateLimit-Reset is an ISO 8601 time. */
+function resetWait(res: HttpResponse, now: number): number | undefined {
+  const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '');
+  return Number.isNaN(reset) ? undefined : Math.max(0, reset - now);
+}
+
+function errorText(body: string): string {
+  try {
+    const e = (JSON.parse(body) as { error?: unknown }).error;
+    return typeof e === 'string' ? e.slice(0, 200) : 'no error message';
+  } catch {
+    return 'no error message';
+  }
+}

@@ -1,0 +1,61 @@
+import type { Post, SourceName } from '../../../shared/post.ts';
+
+/**
+ * The contract every collector implements. A source owns one or more feeds (a Mastodon instance + tag,
+ * a Telegram channel, an RSS URL …); each feed has its own cursor, persisted by the collector.
+ */
+export interface Feed {
+  /** Unique and stable: it names the cursor in Redis and the job scheduler. No ":" (BullMQ ids). */
+  id: string;
+  source: SourceName;
+  pollEveryMs: number;
+}
+
+export interface FeedPage {
+  /** Posts read from this page, already normalised (relevance is the collector's job). */
+  posts: Post[];
+  /**
+   * The cursor to persist once these posts are safely enqueued; absent means "do not move the cursor yet"
+   * (e.g. the middle of a first backward walk).
+   */
+  cursor?: string;
+  /** The service asked us to slow down: do not poll this feed again before this time (epoch ms). */
+  pauseUntilMs?: number;
+}
+
+export type CollectErrorReason =
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'timeout'
+  | 'network'
+  | 'too_large'
+  | 'malformed_page'
+  | 'malformed_item';
+
+/** A poll that cannot go on. The collector counts it, logs it once, and keeps the cursor where it was. */
+export class SourceError extends Error {
+  constructor(
+    readonly reason: CollectErrorReason,
+    message: string,
+    readonly pauseUntilMs?: number,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+export interface PollContext {
+  /** Key for author pseudonyms. */
+  authorKey: string;
+  now(): number;
+  /** A single item could not be used; the page goes on. */
+  reportItemError(reason: CollectErrorReason, detail: string): void;
+}
+
+export interface Source {
+  readonly name: SourceName;
+  readonly feeds: Feed[];
+  /** Pages from the cursor onwards, oldest unread first, so persisting each page's cursor leaves no gap. */
+  poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage>;
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.ts';
+import { createKeys, type Keys } from '../shared/keys.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import { closeQueues, openQueues, type PipelineQueues } from '../shared/pipeline-queues.ts';
+import { QUEUES, QUEUE_NAMES, type AggregateJob, type CollectJob, type ScoreJob } from '../shared/queues.ts';
+import { TrendWriter, retentionFromConfig } from './aggregate/trend-writer.ts';
+import { chooseSources } from './collect/choose-sources.ts';
+import { Collector } from './collect/collector.ts';
+import type { Source } from './collect/sources/source.ts';
+import { chooseScorer } from './score/choose-scorer.ts';
+import { scoreBatch } from './score/score-processor.ts';
+import type { Scorer } from './score/scorer.ts';
+
+export interface RunningWorkers {
+  queues: PipelineQueues;
+  collector: Collector;
+  scorer: Scorer;
+  close(): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  sources?: Source[];
+  scorer?: Scorer;
+}
+
+/**
+ * Starts the collect, score and aggregate workers of one process. Any number of such processes can run
+ * against one Redis: BullMQ hands each job to one of them, and the job schedulers are upserted by id, so
+ * starting a second replica does not double the polling.
+ */
+export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorkers> {
+  const keys = createKeys(cfg.REDIS_PREFIX);
+  const queues = openQueues(redis, keys);
+  const authorKey = cfg.AUTHOR_HASH_KEY ?? (await sharedAuthorKey(redis, keys, log));
+  const scorer = overrides.scorer ?? chooseScorer(cfg, metrics, log);
+  const collector = new Collector({
+    redis, keys, metrics, log, authorKey,
+    scoreQueue: queues.score,
+    sources: overrides.sources ?? chooseSources(cfg),
+    batchSize: cfg.SCORE_BATCH_SIZE,
+    seenTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400,
+  });
+  const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));
+
+  await scheduleFeeds(queues, collector, log);
+
+  const connection = { connection: redis, prefix: keys.bullPrefix };
+  const workers = [
+    new Worker<CollectJob>(QUEUES.collect, async (job) => {
+      const outcome = await collector.collect(job.data.feedId);
+      log.debug(outcome, 'poll done');
+      return outcome;
+    }, { ...connection, concurrency: 2 }),
+    new Worker<ScoreJob>(QUEUES.score, (job) => scoreBatch(job.id!, job.data.posts, { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics }), {
+      ...connection,
+      concurrency: cfg.SCORE_WORKER_CONCURRENCY,
+    }),
+    new Worker<AggregateJob>(QUEUES.aggregate, async (job) => {
+      const added = await writer.add(job.data.posts);
+      for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance });
+      return { added: added.length, duplicates: job.data.posts.length - added.length };
+    }, { ...connection, concurrency: 2 }),
+  ];
+  for (const w of workers) {
+    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed; BullMQ will retry it'));
+    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+
+  const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const beat = async () => {
+    const now = Date.now();
+    await redis.set(keys.heartbeat(workerId), JSON.stringify({ at: now, queues: QUEUE_NAMES }), 'EX', cfg.WORKER_HEARTBEAT_SECONDS * 3);
+    for (const q of QUEUE_NAMES) metrics.workerHeartbeat.set({ queue: q }, now / 1000);
+  };
+  await beat();
+  const timer = setInterval(() => beat().catch((err) => log.warn({ err: (err as Error).message }, 'heartbeat failed')), cfg.WORKER_HEARTBEAT_SECONDS * 1000);
+  timer.unref();
+
+  return {
+    queues,
+    collector,
+    scorer,
+    async close() {
+      clearInterval(timer);
+      await Promise.all(workers.map((w) => w.close()));
+      await redis.del(keys.heartbeat(workerId));
+      await closeQueues(queues);
+    },
+  };
+}
+
+async function scheduleFeeds(queues: PipelineQueues, collector: Collector, log: Logger): Promise<void> {
+  const feeds = collector.allFeeds();
+  const wanted = new Set(feeds.map((f) => `poll-${f.id}`));
+  for (const feed of feeds) {
+    await queues.collect.upsertJobScheduler(`poll-${feed.id}`, { every: feed.pollEveryMs }, {
+      name: 'collect',
+      data: { feedId: feed.id },
+      opts: { removeOnComplete: 100, removeOnFail: 100 },
+    });
+  }
+  // A feed removed from the configuration stops being polled.
+  for (const s of await queues.collect.getJobSchedulers()) {
+    if (s.key && !wanted.has(s.key)) await queues.collect.removeJobScheduler(s.key);
+  }
+  log.info({ feeds: feeds.map((f) => f.id) }, 'polling feeds');
+}
+
+/** Without a configured key, one random key is created in Redis and shared by every replica. */
+async function sharedAuthorKey(redis: Redis, keys: Keys, log: Logger): Promise<string> {
+  const created = await redis.set(keys.authorHashKey, randomBytes(32).toString('base64url'), 'NX');
+  if (created) log.info('no AUTHOR_HASH_KEY set: created a random author-pseudonym key in Redis');
+  return (await redis.get(keys.authorHashKey))!;
+}

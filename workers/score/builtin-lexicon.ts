@@ -1,0 +1,69 @@
+/**
+ * The built-in scorer's cues: phrases that take a side on Durov, in en, ru, fr and uk. Each cue is a
+ * regular expression over lower-cased NFKC text; stems cover case endings. Kept apart from the scoring
+ * logic so the lexicon can grow (and be evaluated) without touching the maths.
+ */
+export interface Cue {
+  re: RegExp;
+  weight: number;
+}
+
+const cues = (weight: number, ...patterns: string[]): Cue[] => patterns.map((p) => ({ re: new RegExp(p, 'gu'), weight }));
+
+export const SUPPORT_CUES: Cue[] = [
+  // Hashtags and slogans are the strongest signal there is.
+  ...cues(3, 'free ?durov', 'свободу ?дурову', 'libérez ?durov', 'liberez ?durov', 'standwithdurov', 'istandwithdurov'),
+  ...cues(2,
+    // en
+    'free speech', 'freedom of (speech|expression)', 'censor', 'political (arrest|persecution|prisoner|hostage|move|stunt)', 'politically motivated',
+    'persecut', 'witch ?hunt', 'scapegoat', 'stand with', 'solidarity', 'attack on (free|privacy|encryption|speech)', 'war on (encryption|privacy)',
+    'release (him|durov|pavel)', 'did nothing wrong', 'is innocent', 'overreach', 'authoritarian', 'totalitarian', 'show trial', 'kangaroo',
+    // ru
+    'свобод\\p{L}* слова', 'цензур', 'политическ\\p{L}* (преследован|заказ|арест|давлени|мотив)', 'преследован', 'беспредел', 'произвол',
+    'поддерж', 'солидарн', 'отпуст', 'освобод', 'невинов', 'охот\\p{L}* на ведьм', 'давлени\\p{L}* (запада|на telegram|на телеграм)', 'западн\\p{L}* давлени',
+    // fr
+    'liberté d.expression', 'censure', '(arrestation|détention) politique', 'persécut', 'chasse aux sorcières', 'soutien', 'solidarité',
+    'atteinte (à|aux) (la|les) libert', 'attaque contre (la|les) libert', 'prisonnier politique', 'liberté de la presse',
+    // uk
+    'свобод\\p{L}* слова', 'цензур', 'політичн\\p{L}* (переслідуван|тиск|арешт|замовлен)', 'переслідуван', 'свавіл', 'підтрим', 'солідарн',
+    'відпуст', 'звільн\\p{L}* (дуров|павл|його)', 'невинн',
+  ),
+  ...cues(1,
+    'privacy', 'encryption', 'outrage', 'shameful', 'disgrace', 'absurd', 'ridiculous', 'unjust', 'hero', 'dystopi',
+    'приватност', 'конфиденциальн', 'шифрован', 'позор', 'абсурд', 'возмутител',
+    'vie privée', 'chiffrement', 'scandal', 'honte', 'honteu', 'inadmissible', 'absurde',
+    'приватн', 'шифруван', 'ганьб', 'обурлив',
+  ),
+];
+
+export const CRITICISM_CUES: Cue[] = [
+  ...cues(2,
+    // en
+    'accountab', 'held responsible', 'complicit', 'complicity', '(enabl|facilitat|host|harbou?r)\\p{L}* (crime|criminal|abuse|terror|drug|csam|scam)',
+    '(haven|paradise|playground) for', 'csam', 'child (abuse|exploitation|sexual|porn)', 'drug traffick', 'deserv', 'about time', 'long overdue',
+    'above the law', 'refus\\p{L}* to (cooperate|co-operate|moderate|comply)', 'good riddance', 'lock (him|them) up', 'cesspool', 'sewer',
+    'criminal (platform|haven|paradise|network)', 'ignor\\p{L}* (illegal|crime|abuse|court|law)', '(must|should) (face|answer|be punished|pay)',
+    'not a (free speech|freedom) (hero|martyr|issue)', 'kremlin', 'fsb', 'propaganda',
+    // ru
+    'ответственност', 'ответит', 'соучаст', 'пособни', 'заслужил', 'поделом', 'давно пора', 'наконец-?то', 'выше закона', 'рассадник',
+    'наркоторгов', 'наркотик', 'детск\\p{L}* порно', 'педофил', 'насили\\p{L}* над детьми', 'отказ\\p{L}* сотруднича', 'сам виноват', 'сам\\p{L}* выбор',
+    'преступн\\p{L}* (платформ|мессенджер|сет)',
+    // fr
+    'rendre des comptes', 'responsab', 'complic', 'enfin', 'il était (grand )?temps', 'au-dessus des lois', 'pédocrimin', 'pédopornograph',
+    'abus sexuels', 'trafic de (drogue|stupéfiants)', 'stupéfiants', 'refus\\p{L}* de (coopérer|collaborer|répondre)', 'mérit', 'repaire',
+    'zone de non-droit', 'paradis pour', 'impunité',
+    // uk
+    'відповідальн', 'відповіс', 'співучас', 'пособни', 'заслужив', 'нарешті', 'давно (пора|час)', 'вище закону', 'розсадник', 'наркоторгів',
+    'наркотик', 'дитяч\\p{L}* порно', 'педофіл', 'насильств\\p{L}* над дітьми', 'відмов\\p{L}* (співпрац|співробітни)', 'пропаганд',
+    'кремл', 'фсб', 'злочинн\\p{L}* (платформ|месенджер|мереж)',
+  ),
+  ...cues(1, 'criminal', 'illegal', 'crime', 'grifter', 'hypocrit', 'преступ', 'криминал', 'criminel', 'illégal', 'злочин', 'кримінал'),
+];
+
+/** Words that turn the cue just after them around ("not censorship", "это не цензура", "pas de la censure"). */
+export const NEGATOR_WORDS = new Set([
+  'not', 'no', 'never', "isn't", "wasn't", "aren't", "don't", "doesn't", "didn't", 'hardly',
+  'не', 'нет', 'ни', 'ні', 'немає',
+  'pas', 'jamais', 'aucun', 'aucune', 'sans',
+]);
+export const NEGATOR_PHRASES = /(nothing to do with|has no|n'est pas|n'a rien|не имеет отношения|не має відношення)\s*$/u;
