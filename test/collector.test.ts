@@ -143,7 +143,7 @@ test('an oversized response is refused', async () => {
   assert.equal(await errors('too_large'), 1);
 });
 
-test('an unknown tag (404) is counted and shown as the feed's last error', async () => {
+test("an unknown tag (404) is counted and shown as the feed's last error", async () => {
   fake.missingTags.add('durov');
   const out = await collector().collect(feedId());
   assert.equal(out.error, 'http_4xx');
