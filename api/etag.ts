@@ -14,9 +14,21 @@ export function versionEtag(version: string | null, resolvedQuery: unknown): str
 export function answeredNotModified(req: Request, res: Response, etag: string, maxAgeSeconds: number): boolean {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`);
-  if (req.fresh) {
+  if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) {
     res.status(304).end();
     return true;
   }
   return false;
+}
+
+/**
+ * Weak comparison of If-None-Match against our ETag (RFC 9110 §13.1.2). Done here rather than with
+ * `req.fresh`, which answers "stale" whenever the request says `Cache-Control: no-cache`, and fetch()
+ * adds exactly that to every conditional request: the origin may (and should) still answer 304.
+ */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => opaque(t) === opaque(etag));
 }

@@ -69,6 +69,7 @@ export const envSchema = z.object({
   DAY_BUCKETS_RETENTION_DAYS: int(1, 36_500).default(3_650),
   TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
+  JOB_LOCK_SECONDS: int(1, 3_600).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;

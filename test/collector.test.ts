@@ -46,6 +46,8 @@ before(async () => {
   redis = createRedis(server.url, 'test');
 });
 after(async () => {
+  await queue?.close();
+  await fake?.stop();
   await redis.quit();
   await server.stop();
 });

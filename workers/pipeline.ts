@@ -49,7 +49,9 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
 
   await scheduleFeeds(queues, collector, log);
 
-  const connection = { connection: redis, prefix: keys.bullPrefix };
+  // A killed worker's job comes back to the queue once its lock lapses; the lock is also the stall check period.
+  const lock = cfg.JOB_LOCK_SECONDS * 1000;
+  const connection = { connection: redis, prefix: keys.bullPrefix, lockDuration: lock, stalledInterval: lock };
   const workers = [
     new Worker<CollectJob>(QUEUES.collect, async (job) => {
       const outcome = await collector.collect(job.data.feedId);

@@ -44,7 +44,7 @@ export abstract class FakeHttpServer {
             res.writeHead(scripted.status, { 'content-type': 'application/json; charset=utf-8', ...scripted.headers });
             res.end(scripted.body ?? '');
           };
-          if (scripted.delayMs) setTimeout(send, scripted.delayMs);
+          if (scripted.delayMs) setTimeout(send, scripted.delayMs).unref();
           else send();
           return;
         }
