@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -6,8 +6,8 @@ export type { Logger };
  * Structured JSON logs (pino). Secrets are redacted by path as a second line of defence: code never puts
  * a token in a log line on purpose, but an error object from a library might carry one.
  */
-export function createLogger(level: string, name = 'stancewatch'): Logger {
-  return pino({
+export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: {
@@ -18,5 +18,6 @@ export function createLogger(level: string, name = 'stancewatch'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
