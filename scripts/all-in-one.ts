@@ -1,17 +1,34 @@
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { createApp } from '../api/app.ts';
 import { refreshQueueDepth } from '../shared/pipeline-queues.ts';
-import { boot, onShutdown } from '../shared/runtime.ts';
+import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
 
-/** API and workers in one process, sharing one metrics registry: the quick start (`npm start`). */
-const rt = await boot('stancewatch');
-const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(rt.metrics, workers.queues) });
-const server = app.listen(rt.cfg.PORT, () => {
-  rt.log.info({ port: rt.cfg.PORT }, `API listening: http://127.0.0.1:${rt.cfg.PORT}/api/v1/trends`);
-});
-onShutdown(rt.log, async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await workers.close();
-  await rt.redis.quit();
-});
+export interface AllInOne {
+  rt: Runtime;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** API and workers in one process, sharing one metrics registry: the quick start (`npm start`) and the demo. */
+export async function runAllInOne(): Promise<AllInOne> {
+  const rt = await boot('stancewatch');
+  const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
+  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(rt.metrics, workers.queues) });
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
+    const s = app.listen(rt.cfg.PORT, () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await workers.close();
+    await rt.redis.quit();
+  };
+  onShutdown(rt.log, close);
+  return { rt, baseUrl, close };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runAllInOne();

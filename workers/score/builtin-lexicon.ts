@@ -20,13 +20,13 @@ export const SUPPORT_CUES: Cue[] = [
     'release (him|durov|pavel)', 'did nothing wrong', 'is innocent', 'overreach', 'authoritarian', 'totalitarian', 'show trial', 'kangaroo',
     // ru
     'свобод\\p{L}* слова', 'цензур', 'политическ\\p{L}* (преследован|заказ|арест|давлени|мотив)', 'преследован', 'беспредел', 'произвол',
-    'поддерж', 'солидарн', 'отпуст', 'освобод', 'невинов', 'охот\\p{L}* на ведьм', 'давлени\\p{L}* (запада|на telegram|на телеграм)', 'западн\\p{L}* давлени',
+    'поддерж', 'солидарн', 'отпустите', 'отпустить', 'освободите', 'освободить', 'невинов', 'охот\\p{L}* на ведьм', 'давлени\\p{L}* (запада|на telegram|на телеграм)', 'западн\\p{L}* давлени',
     // fr
     'liberté d.expression', 'censure', '(arrestation|détention) politique', 'persécut', 'chasse aux sorcières', 'soutien', 'solidarité',
     'atteinte (à|aux) (la|les) libert', 'attaque contre (la|les) libert', 'prisonnier politique', 'liberté de la presse',
     // uk
     'свобод\\p{L}* слова', 'цензур', 'політичн\\p{L}* (переслідуван|тиск|арешт|замовлен)', 'переслідуван', 'свавіл', 'підтрим', 'солідарн',
-    'відпуст', 'звільн\\p{L}* (дуров|павл|його)', 'невинн',
+    'відпустіть', 'відпустити', 'звільніть', 'звільнити', 'невинн',
   ),
   ...cues(1,
     'privacy', 'encryption', 'outrage', 'shameful', 'disgrace', 'absurd', 'ridiculous', 'unjust', 'hero', 'dystopi',
@@ -41,21 +41,21 @@ export const CRITICISM_CUES: Cue[] = [
     // en
     'accountab', 'held responsible', 'complicit', 'complicity', '(enabl|facilitat|host|harbou?r)\\p{L}* (crime|criminal|abuse|terror|drug|csam|scam)',
     '(haven|paradise|playground) for', 'csam', 'child (abuse|exploitation|sexual|porn)', 'drug traffick', 'deserv', 'about time', 'long overdue',
-    'above the law', 'refus\\p{L}* to (cooperate|co-operate|moderate|comply)', 'good riddance', 'lock (him|them) up', 'cesspool', 'sewer',
+    '(no one|nobody|no-one) is above the law', 'refus\\p{L}* to (cooperate|co-operate|moderate|comply)', 'good riddance', 'lock (him|them) up', 'cesspool', 'sewer',
     'criminal (platform|haven|paradise|network)', 'ignor\\p{L}* (illegal|crime|abuse|court|law)', '(must|should) (face|answer|be punished|pay)',
-    'not a (free speech|freedom) (hero|martyr|issue)', 'kremlin', 'fsb', 'propaganda',
+    'not a (free speech|freedom) (hero|martyr|issue)', 'kremlin (propaganda|mouthpiece|tool|asset)', 'fsb', 'propaganda',
     // ru
-    'ответственност', 'ответит', 'соучаст', 'пособни', 'заслужил', 'поделом', 'давно пора', 'наконец-?то', 'выше закона', 'рассадник',
+    'ответственност', 'ответит', 'соучаст', 'пособни', 'заслужил', 'поделом', 'давно пора', 'наконец-?то', 'никто не выше закона', 'рассадник',
     'наркоторгов', 'наркотик', 'детск\\p{L}* порно', 'педофил', 'насили\\p{L}* над детьми', 'отказ\\p{L}* сотруднича', 'сам виноват', 'сам\\p{L}* выбор',
     'преступн\\p{L}* (платформ|мессенджер|сет)',
     // fr
-    'rendre des comptes', 'responsab', 'complic', 'enfin', 'il était (grand )?temps', 'au-dessus des lois', 'pédocrimin', 'pédopornograph',
+    'rendre des comptes', 'responsab', 'complic', 'enfin', 'il était (grand )?temps', '(personne|nul) n.est au-dessus des lois', 'pédocrimin', 'pédopornograph',
     'abus sexuels', 'trafic de (drogue|stupéfiants)', 'stupéfiants', 'refus\\p{L}* de (coopérer|collaborer|répondre)', 'mérit', 'repaire',
     'zone de non-droit', 'paradis pour', 'impunité',
     // uk
-    'відповідальн', 'відповіс', 'співучас', 'пособни', 'заслужив', 'нарешті', 'давно (пора|час)', 'вище закону', 'розсадник', 'наркоторгів',
+    'відповідальн', 'відповіс', 'співучас', 'пособни', 'заслужив', 'нарешті', 'давно (пора|час)', 'ніхто не вище закону', 'розсадник', 'наркоторгів',
     'наркотик', 'дитяч\\p{L}* порно', 'педофіл', 'насильств\\p{L}* над дітьми', 'відмов\\p{L}* (співпрац|співробітни)', 'пропаганд',
-    'кремл', 'фсб', 'злочинн\\p{L}* (платформ|месенджер|мереж)',
+    'кремлівськ', 'фсб', 'злочинн\\p{L}* (платформ|месенджер|мереж)',
   ),
   ...cues(1, 'criminal', 'illegal', 'crime', 'grifter', 'hypocrit', 'преступ', 'криминал', 'criminel', 'illégal', 'злочин', 'кримінал'),
 ];
