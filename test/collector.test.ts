@@ -152,3 +152,18 @@ test("an unknown tag (404) is counted and shown as the feed's last error", async
   const lastError = JSON.parse((await redis.hget(`c${run}:source:last-error`, feedId()))!);
   assert.equal(lastError.reason, 'http_4xx');
 });
+
+test('the same federated status read from two instances is one post', async () => {
+  const other = await new FakeMastodon().start();
+  try {
+    const s = fake.post('durov', { content: '<p>Free Durov</p>' });
+    other.post('durov', { content: '<p>Free Durov</p>', uri: s.uri, url: s.url, account: { ...s.account, acct: `someone@${new URL(fake.url).host}` } });
+    const c = collector({ instances: [fake.url, other.url] });
+    const outcomes = [];
+    for (const feed of c.allFeeds()) outcomes.push(await c.collect(feed.id));
+    assert.deepEqual(outcomes.map((o) => [o.enqueued, o.duplicates]), [[1, 0], [0, 1]]);
+    assert.equal((await queuedPosts()).length, 1);
+  } finally {
+    await other.stop();
+  }
+});

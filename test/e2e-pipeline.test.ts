@@ -98,6 +98,17 @@ test('the model was called once per relevant post, plus the two failed attempts,
   assert.deepEqual(byStatus, { '429': 1, '503': 1 });
 });
 
+test('the counters tell the same story: 7 read, 1 filtered as off-topic, 6 scored and counted', async () => {
+  const total = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await c.get()).values.reduce((a, v) => a + v.value, 0);
+  assert.equal(await total(stack.metrics.postsCollected), 7);
+  assert.equal(await total(stack.metrics.postsFiltered), 1);
+  assert.equal(await total(stack.metrics.postsScored), 6);
+  assert.equal(await total(stack.metrics.postsAggregated), 6);
+  const ready = await getJson<{ status: string; workers: number; sources: Record<string, { lastSuccess: string | null }> }>(`${stack.api}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.equal(Object.values(ready.body.sources).filter((s) => s.lastSuccess).length, 2, 'both feeds report a last success');
+});
+
 test('a repeated poll adds nothing', async () => {
   const before = (await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=7d`)).body.current.total;
   const calls = hf.requests.length;
