@@ -23,6 +23,8 @@ export interface Keys {
   readonly models: string;
   /** Per-feed collection cursor. */
   cursor(feedId: string): string;
+  /** Held while a poll of the feed runs, so two workers never poll one feed at once. */
+  pollLock(feedId: string): string;
   /** Per-feed "do not poll before" epoch ms, set by rate limits and Retry-After. */
   notBefore(feedId: string): string;
   /** Hash feedId → epoch ms of the last successful poll. */
@@ -48,6 +50,7 @@ export function createKeys(prefix: string): Keys {
     dataVersion: `${p}:data-version`,
     models: `${p}:models`,
     cursor: (feed) => `${p}:cursor:${feed}`,
+    pollLock: (feed) => `${p}:poll-lock:${feed}`,
     notBefore: (feed) => `${p}:not-before:${feed}`,
     sourceLastSuccess: `${p}:source:last-success`,
     sourceLastError: `${p}:source:last-error`,

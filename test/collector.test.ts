@@ -167,3 +167,14 @@ test('the same federated status read from two instances is one post', async () =
     await other.stop();
   }
 });
+
+test('two workers never poll one feed at once', async () => {
+  fake.post('durov', { content: '<p>Durov 1</p>' });
+  await redis.set(`c${run}:poll-lock:${feedId()}`, 'another-worker', 'PX', 60_000);
+  const c = collector();
+  assert.equal((await c.collect(feedId())).skipped, 'busy');
+  assert.equal(fake.requests.length, 0);
+  await redis.del(`c${run}:poll-lock:${feedId()}`);
+  assert.equal((await c.collect(feedId())).enqueued, 1);
+  assert.equal(await redis.exists(`c${run}:poll-lock:${feedId()}`), 0, 'the lock is released after the poll');
+});

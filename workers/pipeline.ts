@@ -69,7 +69,12 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     }, { ...connection, concurrency: 2 }),
   ];
   for (const w of workers) {
-    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed; BullMQ will retry it'));
+    w.on('failed', (job, err) => {
+      const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+      const fields = { queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message };
+      if (final) log.error(fields, 'job failed for good; it stays in the failed set for inspection and retry');
+      else log.warn(fields, 'job failed; BullMQ will retry it');
+    });
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
 

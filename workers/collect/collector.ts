@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
@@ -8,6 +8,11 @@ import { postKey, type Post } from '../../shared/post.ts';
 import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
 import { SourceError, type Feed, type PollContext, type Source } from './sources/source.ts';
+
+/** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
+const POLL_LOCK_MS = 5 * 60_000;
+/** Deletes the lock only if it is still ours (it may have expired and been taken by another worker). */
+const RELEASE_LOCK_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface CollectorDeps {
   redis: Redis;
@@ -24,7 +29,7 @@ export interface CollectorDeps {
 
 export interface CollectOutcome {
   feedId: string;
-  skipped?: 'paused';
+  skipped?: 'paused' | 'busy';
   pages: number;
   read: number;
   relevant: number;
@@ -55,11 +60,24 @@ export class Collector {
     const entry = this.feeds.get(feedId);
     if (!entry) throw new Error(`no such feed: ${feedId}`);
     const { feed, source } = entry;
-    const { redis, keys, metrics, log } = this.d;
+    const { redis, keys } = this.d;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
     const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
+    // A poll slower than the schedule must not overlap the next one: both would read the same pages.
+    const token = randomBytes(8).toString('hex');
+    if (!(await redis.set(keys.pollLock(feedId), token, 'PX', POLL_LOCK_MS, 'NX'))) return { ...out, skipped: 'busy' };
+    try {
+      return await this.poll(feed, source, out);
+    } finally {
+      await redis.eval(RELEASE_LOCK_LUA, 1, keys.pollLock(feedId), token);
+    }
+  }
+
+  private async poll(feed: Feed, source: Source, out: CollectOutcome): Promise<CollectOutcome> {
+    const { redis, keys, metrics, log } = this.d;
+    const feedId = feed.id;
 
     const ctx: PollContext = {
       authorKey: this.d.authorKey,
