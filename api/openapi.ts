@@ -83,6 +83,28 @@ export const openapi = {
         },
       },
     },
+    '/api/v1/alerts': {
+      get: {
+        summary: 'Spike alerts, newest first',
+        parameters: [
+          { name: 'state', in: 'query', schema: { type: 'string', enum: ['firing', 'resolved'] } },
+          { name: 'since', in: 'query', schema: { type: 'string' }, description: 'Only alerts that started at or after this time (ISO 8601 or Unix seconds).' },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        ],
+        responses: {
+          200: { description: 'Alerts.', headers: cached, content: { 'application/json': { schema: { type: 'object', properties: { alerts: { type: 'array', items: { $ref: '#/components/schemas/Alert' } } } } } } },
+          304: { description: 'Not modified.' },
+          400: problem,
+        },
+      },
+    },
+    '/api/v1/alerts/{id}': {
+      get: {
+        summary: 'One alert, with its example posts',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The alert.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Alert' } } } }, 404: problem },
+      },
+    },
     '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     '/healthz': { get: { summary: 'The process is up', responses: { 200: { description: 'ok' } } } },
     '/readyz': { get: { summary: 'Redis reachable, workers heartbeating, per-feed last success', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
@@ -96,6 +118,17 @@ export const openapi = {
       },
     },
     schemas: {
+      Alert: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, kind: { type: 'string', enum: ['volume', 'share'] }, stance: { type: 'string', enum: ['support', 'criticism'] },
+          windowMinutes: { type: 'integer' }, state: { type: 'string', enum: ['firing', 'resolved'] },
+          observed: { type: 'number', description: 'Posts (volume) or share (share) in the window.' }, expected: { type: 'number' },
+          pValue: { type: 'number' }, z: { type: 'number' }, startedAt: { type: 'string', format: 'date-time' },
+          resolvedAt: { type: ['string', 'null'], format: 'date-time' }, summary: { type: 'string' },
+          examples: { type: 'array', maxItems: 5, items: { type: 'object', properties: { excerpt: { type: 'string' }, url: { type: 'string' }, source: { type: 'string' }, createdAt: { type: 'string' } } } },
+        },
+      },
       ScoredPost: {
         type: 'object',
         properties: {

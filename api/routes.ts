@@ -7,7 +7,8 @@ import {
   encodeCursor, parseCursor, parseEnum, parseInterval, parseLang, parseLimit, parseSource, parseStance, parseTime, rejectUnknown,
 } from './params.ts';
 import { PostsReader } from './posts-reader.ts';
-import { badParam } from './problem.ts';
+import { AlertsReader } from './alerts-reader.ts';
+import { Problem, badParam } from './problem.ts';
 import { TrendReader, mergeModels } from './trend-reader.ts';
 
 export interface ApiLimits {
@@ -21,6 +22,8 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
   const trends = new TrendReader(redis, keys);
   const postsReader = new PostsReader(redis, keys);
   const version = () => redis.get(keys.dataVersion);
+  const alerts = new AlertsReader(redis, keys);
+  const alertsVersion = () => redis.get(keys.alertsVersion);
   const r = Router();
   const q = (req: Request) => req.query as Record<string, unknown>;
 
@@ -86,6 +89,23 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     if (answeredNotModified(req, res, versionEtag(await version(), { filters, limit, cursor }), 5)) return;
     const page = await postsReader.page(filters, limit, cursor);
     res.json({ posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null });
+  });
+
+  r.get('/api/v1/alerts', async (req, res) => {
+    rejectUnknown(q(req), ['state', 'since', 'limit']);
+    const state = parseEnum(q(req), 'state', ['firing', 'resolved'] as const);
+    const since = parseTime(q(req), 'since');
+    const limit = parseLimit(q(req), 1, 500, 100);
+    const resolved = { state, since, limit };
+    if (answeredNotModified(req, res, versionEtag(await alertsVersion(), resolved), 15)) return;
+    res.json({ alerts: await alerts.list({ ...resolved }) });
+  });
+
+  r.get('/api/v1/alerts/:id', async (req, res) => {
+    rejectUnknown(q(req), []);
+    const alert = await alerts.get(String(req.params.id));
+    if (!alert) throw new Problem(404, 'Not Found', `no alert with id "${String(req.params.id).slice(0, 80)}"`);
+    res.json(alert);
   });
 
   return r;

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createApp } from '../api/app.ts';
-import { refreshQueueDepth } from '../shared/pipeline-queues.ts';
+import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
 
@@ -15,7 +15,7 @@ export interface AllInOne {
 export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(rt.metrics, workers.queues) });
+  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues) });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(rt.cfg.PORT, () => resolve(s));
   });

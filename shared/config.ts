@@ -28,6 +28,19 @@ const optionalUrl = z
   .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
   .pipe(httpUrl.optional());
 
+/** A webhook as `format=url` (format: generic, slack or alertmanager) or a bare URL (generic). */
+const webhook = z.string().transform((entry, ctx) => {
+  const m = /^(generic|slack|alertmanager)=(.+)$/.exec(entry);
+  const format = (m?.[1] ?? 'generic') as 'generic' | 'slack' | 'alertmanager';
+  const url = m?.[2] ?? entry;
+  if (!/^https?:\/\/[^\s]+$/.test(url)) {
+    ctx.addIssue({ code: 'custom', message: 'each entry must be format=URL (format: generic, slack, alertmanager) or a URL' });
+    return z.NEVER;
+  }
+  return { format, url };
+});
+export type Webhook = z.output<typeof webhook>;
+
 export const envSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('stancewatch'),
@@ -70,6 +83,19 @@ export const envSchema = z.object({
   TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
   JOB_LOCK_SECONDS: int(1, 3_600).default(30),
+
+  SPIKE_WINDOWS_MINUTES: list.default(['5', '15']).pipe(z.array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240))).min(1)),
+  SPIKE_BASELINE_MINUTES: int(30, 7 * 24 * 60).default(360),
+  SPIKE_P_FIRE: z.coerce.number().gt(0).lt(1).default(1e-6),
+  SPIKE_P_RESOLVE: z.coerce.number().gt(0).lt(1).default(0.01),
+  SPIKE_MIN_COUNT: int(1, 1_000_000).default(10),
+  SPIKE_MIN_TOTAL: int(1, 1_000_000).default(20),
+  SPIKE_MIN_SHARE_RISE: z.coerce.number().min(0).max(1).default(0.15),
+  SPIKE_RESOLVE_AFTER: int(1, 1_000).default(3),
+  SPIKE_COOLDOWN_MINUTES: int(0, 10_000).default(30),
+  ALERT_WEBHOOKS: list.default([]).pipe(z.array(webhook)),
+  ALERT_WEBHOOK_SECRET: optionalSecret,
+  PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:8080'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -87,7 +113,7 @@ export class ConfigError extends Error {
 }
 
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
-const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant: Record<string, string | undefined> = {};

@@ -34,6 +34,16 @@ export interface Keys {
   /** Worker heartbeat (a key with a TTL per worker process). */
   heartbeat(workerId: string): string;
   readonly heartbeatPattern: string;
+  /** Hash "stance/kind/window" → JSON detector state of that series. */
+  readonly spikeState: string;
+  /** Hash "stance/kind/window" → JSON of the latest assessment (for the z-score gauge). */
+  readonly spikeLast: string;
+  /** One alert (JSON). */
+  alert(id: string): string;
+  /** Sorted set of alert ids by start time (ms). */
+  readonly alerts: string;
+  /** Incremented whenever an alert fires or resolves; ETag source for /api/v1/alerts. */
+  readonly alertsVersion: string;
   /** Random author-hash key, created once when none is configured. */
   readonly authorHashKey: string;
 }
@@ -56,6 +66,11 @@ export function createKeys(prefix: string): Keys {
     sourceLastError: `${p}:source:last-error`,
     heartbeat: (id) => `${p}:hb:${id}`,
     heartbeatPattern: `${p}:hb:*`,
+    spikeState: `${p}:spike:state`,
+    spikeLast: `${p}:spike:last`,
+    alert: (id) => `${p}:alert:${id}`,
+    alerts: `${p}:alerts`,
+    alertsVersion: `${p}:alerts-version`,
     authorHashKey: `${p}:author-hash-key`,
   };
 }

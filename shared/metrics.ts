@@ -83,6 +83,46 @@ export function createMetrics() {
       labelNames: ['queue'] as const,
       registers: r,
     }),
+    alertsFired: new Counter({
+      name: 'stancewatch_alerts_fired_total',
+      help: 'Spike alerts fired.',
+      labelNames: ['stance', 'kind'] as const,
+      registers: r,
+    }),
+    alertsResolved: new Counter({
+      name: 'stancewatch_alerts_resolved_total',
+      help: 'Spike alerts resolved.',
+      labelNames: ['stance', 'kind'] as const,
+      registers: r,
+    }),
+    alertDeliveries: new Counter({
+      name: 'stancewatch_alert_deliveries_total',
+      help: 'Alert webhook deliveries, by outcome (delivered, retrying, failed: failed means given up after every retry).',
+      labelNames: ['format', 'outcome'] as const,
+      registers: r,
+    }),
+    spikeActive: new Gauge({
+      name: 'stancewatch_spike_active',
+      help: '1 while a spike alert of this stance and kind is firing (any window).',
+      labelNames: ['stance', 'kind'] as const,
+      registers: r,
+    }),
+    spikeZscore: new Gauge({
+      name: 'stancewatch_spike_zscore',
+      help: 'Robust z-score of the latest window\'s volume for the stance against its baseline (the largest over windows).',
+      labelNames: ['stance'] as const,
+      registers: r,
+    }),
+    redisUp: new Gauge({
+      name: 'stancewatch_redis_up',
+      help: '1 when Redis answered the last scrape\'s PING.',
+      registers: r,
+    }),
+    redisUsedMemory: new Gauge({
+      name: 'stancewatch_redis_used_memory_bytes',
+      help: 'Redis used_memory at the last scrape.',
+      registers: r,
+    }),
     httpRequestDuration: new Histogram({
       name: 'stancewatch_http_request_duration_seconds',
       help: 'API request duration, by route template and status code.',

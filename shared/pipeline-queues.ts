@@ -2,12 +2,14 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { Metrics } from './metrics.ts';
-import { QUEUES, type AggregateJob, type CollectJob, type ScoreJob } from './queues.ts';
+import { QUEUES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from './queues.ts';
 
 export interface PipelineQueues {
   collect: Queue<CollectJob>;
   score: Queue<ScoreJob>;
   aggregate: Queue<AggregateJob>;
+  spikes: Queue;
+  alertDelivery: Queue<AlertDeliveryJob>;
 }
 
 export function openQueues(connection: Redis, keys: Keys): PipelineQueues {
@@ -16,6 +18,8 @@ export function openQueues(connection: Redis, keys: Keys): PipelineQueues {
     collect: new Queue<CollectJob>(QUEUES.collect, opts),
     score: new Queue<ScoreJob>(QUEUES.score, opts),
     aggregate: new Queue<AggregateJob>(QUEUES.aggregate, opts),
+    spikes: new Queue(QUEUES.spikes, opts),
+    alertDelivery: new Queue<AlertDeliveryJob>(QUEUES.alertDelivery, opts),
   };
 }
 

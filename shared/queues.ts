@@ -1,10 +1,14 @@
+import type { Webhook } from './config.ts';
 import type { Post, ScoredPost } from './post.ts';
+import type { Alert } from './spikes/alert.ts';
 
 /** Queue names, in one place. Posts travel in batches: one job carries many posts. */
 export const QUEUES = {
   collect: 'collect',
   score: 'score',
   aggregate: 'aggregate',
+  spikes: 'spikes',
+  alertDelivery: 'alert-delivery',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const QUEUE_NAMES: QueueName[] = Object.values(QUEUES);
@@ -26,3 +30,8 @@ export const PIPELINE_JOB_OPTIONS = {
   removeOnComplete: { age: 3_600, count: 1_000 },
   removeOnFail: { age: 7 * 24 * 3_600 },
 } as const;
+
+export interface AlertDeliveryJob {
+  webhook: Webhook;
+  alert: Alert;
+}

@@ -7,13 +7,15 @@ import { createKeys, type Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import { closeQueues, openQueues, type PipelineQueues } from '../shared/pipeline-queues.ts';
-import { QUEUES, QUEUE_NAMES, type AggregateJob, type CollectJob, type ScoreJob } from '../shared/queues.ts';
+import { QUEUES, QUEUE_NAMES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from '../shared/queues.ts';
 import { TrendWriter, retentionFromConfig } from './aggregate/trend-writer.ts';
 import { chooseSources } from './collect/choose-sources.ts';
 import { Collector } from './collect/collector.ts';
 import type { Source } from './collect/sources/source.ts';
 import { chooseScorer } from './score/choose-scorer.ts';
 import { scoreBatch } from './score/score-processor.ts';
+import { deliverAlert } from './spikes/delivery.ts';
+import { detectSpikes, detectorFromConfig } from './spikes/spike-job.ts';
 import type { Scorer } from './score/scorer.ts';
 
 export interface RunningWorkers {
@@ -48,6 +50,15 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));
 
   await scheduleFeeds(queues, collector, log);
+  await queues.spikes.upsertJobScheduler('detect-spikes', { every: 60_000 }, { name: 'detect', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  const spikeDeps = {
+    redis, keys, metrics, log,
+    detector: detectorFromConfig(cfg),
+    windowsMin: cfg.SPIKE_WINDOWS_MINUTES,
+    baselineMin: cfg.SPIKE_BASELINE_MINUTES,
+    webhooks: cfg.ALERT_WEBHOOKS,
+    deliveryQueue: queues.alertDelivery,
+  };
 
   // A killed worker's job comes back to the queue once its lock lapses; the lock is also the stall check period.
   const lock = cfg.JOB_LOCK_SECONDS * 1000;
@@ -67,6 +78,10 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
       for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance });
       return { added: added.length, duplicates: job.data.posts.length - added.length };
     }, { ...connection, concurrency: 2 }),
+    new Worker(QUEUES.spikes, () => detectSpikes(Date.now(), spikeDeps), { ...connection, concurrency: 1 }),
+    new Worker<AlertDeliveryJob>(QUEUES.alertDelivery, (job) => deliverAlert(job, {
+      metrics, log, baseUrl: cfg.PUBLIC_BASE_URL, timeoutMs: cfg.HTTP_TIMEOUT_MS, ...(cfg.ALERT_WEBHOOK_SECRET ? { secret: cfg.ALERT_WEBHOOK_SECRET } : {}),
+    }), { ...connection, concurrency: 4 }),
   ];
   for (const w of workers) {
     w.on('failed', (job, err) => {

@@ -12,20 +12,34 @@ import {
 export type MinuteCounts = Record<Stance, number>;
 
 export function cutWindows(minutes: readonly MinuteCounts[], end: number, windowMin: number, baselineMin: number, stance: Stance): { current: WindowCounts; baseline: WindowCounts[] } {
+  const prefix = prefixSums(minutes);
   const sum = (from: number, to: number): WindowCounts => {
-    let s = 0, total = 0;
-    for (let i = Math.max(0, from); i < to; i++) {
-      const m = minutes[i]!;
-      s += m[stance];
-      total += m.support + m.criticism + m.neutral;
-    }
-    return { stance: s, total };
+    const a = Math.max(0, from);
+    return { stance: prefix[stance][to]! - prefix[stance][a]!, total: prefix.total[to]! - prefix.total[a]! };
   };
   const baseline: WindowCounts[] = [];
   for (let start = end - windowMin - baselineMin; start < end - windowMin; start += windowMin) {
     if (start >= 0) baseline.push(sum(start, start + windowMin));
   }
   return { current: sum(end - windowMin, end), baseline };
+}
+
+type Prefix = Record<Stance | 'total', number[]>;
+const prefixCache = new WeakMap<readonly MinuteCounts[], Prefix>();
+
+/** Cumulative counts, so any window's sum is one subtraction (the simulation cuts thousands of windows). */
+function prefixSums(minutes: readonly MinuteCounts[]): Prefix {
+  const cached = prefixCache.get(minutes);
+  if (cached) return cached;
+  const p: Prefix = { support: [0], criticism: [0], neutral: [0], total: [0] };
+  minutes.forEach((m, i) => {
+    p.support.push(p.support[i]! + m.support);
+    p.criticism.push(p.criticism[i]! + m.criticism);
+    p.neutral.push(p.neutral[i]! + m.neutral);
+    p.total.push(p.total[i]! + m.support + m.criticism + m.neutral);
+  });
+  prefixCache.set(minutes, p);
+  return p;
 }
 
 export interface SimulatedEvent {

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../shared/config.ts';
 import { createKeys } from '../../shared/keys.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createMetrics, type Metrics } from '../../shared/metrics.ts';
-import { refreshQueueDepth } from '../../shared/pipeline-queues.ts';
+import { scrapeGauges } from '../../shared/scrape-gauges.ts';
 import { createRedis } from '../../shared/redis.ts';
 import { startWorkers, type RunningWorkers, type WorkerOverrides } from '../../workers/pipeline.ts';
 import type { Redis } from 'ioredis';
@@ -27,7 +27,7 @@ export async function startStack(env: Record<string, string>, overrides: WorkerO
   const redis = createRedis(cfg.REDIS_URL, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
-  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: () => refreshQueueDepth(metrics, workers.queues) });
+  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
