@@ -42,8 +42,8 @@ export function createMetrics() {
     }),
     postsAggregated: new Counter({
       name: 'stancewatch_posts_aggregated_total',
-      help: 'Posts counted into the trend buckets (exactly once each).',
-      labelNames: ['source', 'stance'] as const,
+      help: 'Posts counted into the trend buckets (exactly once each), by source, stance and language (en, ru, fr, uk, de, es, it, pt, pl, tr, other, und).',
+      labelNames: ['source', 'stance', 'lang'] as const,
       registers: r,
     }),
     modelRequestDuration: new Histogram({
@@ -134,3 +134,34 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Languages that get their own `lang` label value; the rest are "other", so the label stays bounded. */
+const METRIC_LANGS = new Set(['en', 'ru', 'fr', 'uk', 'de', 'es', 'it', 'pt', 'pl', 'tr', 'und']);
+export function metricLang(lang: string): string {
+  return METRIC_LANGS.has(lang) ? lang : 'other';
+}
+
+/**
+ * Creates the worker-side series at zero, so dashboards and alert rules see them (and `rate()` works)
+ * before the first event: a counter that appears only at its first increment hides that first increment.
+ */
+export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: 'builtin' | 'huggingface'): void {
+  const stances = ['support', 'criticism', 'neutral'];
+  const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'];
+  for (const source of sources) {
+    m.postsCollected.inc({ source }, 0);
+    m.postsFiltered.inc({ source }, 0);
+    for (const stage of ['collect', 'score']) m.postsDuplicate.inc({ source, stage }, 0);
+    for (const stance of stances) m.postsScored.inc({ source, stance, scorer: scorerKind }, 0);
+    for (const reason of reasons) m.collectErrors.inc({ source, reason }, 0);
+  }
+  for (const stance of ['support', 'criticism']) {
+    for (const kind of ['volume', 'share']) {
+      m.alertsFired.inc({ stance, kind }, 0);
+      m.alertsResolved.inc({ stance, kind }, 0);
+    }
+  }
+  for (const format of ['generic', 'slack', 'alertmanager']) {
+    for (const outcome of ['delivered', 'retrying', 'failed']) m.alertDeliveries.inc({ format, outcome }, 0);
+  }
+}

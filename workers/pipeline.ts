@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.ts';
 import { createKeys, type Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { Metrics } from '../shared/metrics.ts';
+import { initialiseWorkerSeries, metricLang, type Metrics } from '../shared/metrics.ts';
 import { closeQueues, openQueues, type PipelineQueues } from '../shared/pipeline-queues.ts';
 import { QUEUES, QUEUE_NAMES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from '../shared/queues.ts';
 import { TrendWriter, retentionFromConfig } from './aggregate/trend-writer.ts';
@@ -48,6 +48,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     seenTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400,
   });
   const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));
+  initialiseWorkerSeries(metrics, [...new Set(collector.allFeeds().map((f) => f.source))], scorer.model.kind);
 
   await scheduleFeeds(queues, collector, log);
   await queues.spikes.upsertJobScheduler('detect-spikes', { every: 60_000 }, { name: 'detect', opts: { removeOnComplete: 100, removeOnFail: 100 } });
@@ -75,7 +76,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     }),
     new Worker<AggregateJob>(QUEUES.aggregate, async (job) => {
       const added = await writer.add(job.data.posts);
-      for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance });
+      for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
       return { added: added.length, duplicates: job.data.posts.length - added.length };
     }, { ...connection, concurrency: 2 }),
     new Worker(QUEUES.spikes, () => detectSpikes(Date.now(), spikeDeps), { ...connection, concurrency: 1 }),
