@@ -13,6 +13,8 @@ export interface Keys {
   counted(postKey: string): string;
   /** Time bucket hash: fields are counts and score sums per source/language/stance. */
   bucket(res: Resolution, startSeconds: number): string;
+  /** Cached stance of a text fingerprint under one model: reposts and cross-posts reuse it. */
+  scoreCache(modelId: string, fingerprint: string): string;
   /** A stored scored post (JSON). */
   post(postKey: string): string;
   /** Recent posts, newest first by creation time; `dim` is "all" or e.g. "stance=support". */
@@ -56,6 +58,7 @@ export function createKeys(prefix: string): Keys {
     counted: (k) => `${p}:counted:${k}`,
     bucket: (res, start) => `${p}:b:${res}:${start}`,
     post: (k) => `${p}:post:${k}`,
+    scoreCache: (model, fp) => `${p}:score-cache:${model}:${fp}`,
     recent: (dim) => `${p}:recent:${dim}`,
     dataVersion: `${p}:data-version`,
     models: `${p}:models`,

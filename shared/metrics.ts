@@ -40,6 +40,12 @@ export function createMetrics() {
       labelNames: ['source', 'stance', 'scorer'] as const,
       registers: r,
     }),
+    scoreCache: new Counter({
+      name: 'stancewatch_score_cache_total',
+      help: 'Score look-ups by text fingerprint: hit means a repost or cross-post reused an earlier score, with no model call.',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
     postsAggregated: new Counter({
       name: 'stancewatch_posts_aggregated_total',
       help: 'Posts counted into the trend buckets (exactly once each), by source, stance and language (en, ru, fr, uk, de, es, it, pt, pl, tr, other, und).',
@@ -161,6 +167,7 @@ export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], s
       m.alertsResolved.inc({ stance, kind }, 0);
     }
   }
+  for (const result of ['hit', 'miss']) m.scoreCache.inc({ result }, 0);
   for (const format of ['generic', 'slack', 'alertmanager']) {
     for (const outcome of ['delivered', 'retrying', 'failed']) m.alertDeliveries.inc({ format, outcome }, 0);
   }

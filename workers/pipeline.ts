@@ -70,7 +70,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
       log.debug(outcome, 'poll done');
       return outcome;
     }, { ...connection, concurrency: 2 }),
-    new Worker<ScoreJob>(QUEUES.score, (job) => scoreBatch(job.id!, job.data.posts, { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics }), {
+    new Worker<ScoreJob>(QUEUES.score, (job) => scoreBatch(job.id!, job.data.posts, { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400 }), {
       ...connection,
       concurrency: cfg.SCORE_WORKER_CONCURRENCY,
     }),

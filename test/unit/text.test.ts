@@ -43,3 +43,12 @@ test('pseudonyms are stable, keyed and case-insensitive in the handle', () => {
   assert.ok(!a.toLowerCase().includes('alice'));
   assert.equal(a.length, 16);
 });
+
+test('fingerprints ignore links, mentions, case, punctuation and repost markers, not the words', async () => {
+  const { textFingerprint } = await import('../../shared/text/fingerprint.ts');
+  const a = textFingerprint('Free Durov! https://t.me/durov/300 @someone');
+  assert.equal(a, textFingerprint('RT: free   durov https://bsky.app/x'));
+  assert.equal(a, textFingerprint('FREE DUROV'));
+  assert.notEqual(a, textFingerprint('Free Durov now'));
+  assert.notEqual(textFingerprint('Свободу Дурову'), textFingerprint('Свободу Дурова'));
+});

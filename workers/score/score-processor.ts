@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import { postKey, type Post, type ScoredPost } from '../../shared/post.ts';
+import { postKey, type Post, type ScoredPost, type StanceResult } from '../../shared/post.ts';
+import { textFingerprint } from '../../shared/text/fingerprint.ts';
 import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
 import type { Scorer } from './scorer.ts';
 
@@ -12,6 +13,8 @@ export interface ScoreDeps {
   scorer: Scorer;
   aggregateQueue: Queue<AggregateJob>;
   metrics: Metrics;
+  /** How long a fingerprint's score is reused. */
+  cacheTtlSeconds: number;
 }
 
 /**
@@ -25,11 +28,37 @@ export async function scoreBatch(jobId: string, posts: Post[], d: ScoreDeps): Pr
   for (const p of posts.filter((_, i) => counted[i] !== 0)) d.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await d.scorer.score(todo.map((p) => p.text));
+  const results = await scoreWithCache(todo.map((p) => p.text), d);
   const scoredAt = new Date().toISOString();
   const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
   for (const p of scored) d.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
   // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
   await d.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
   return { scored: scored.length, skipped: posts.length - todo.length };
+}
+
+/**
+ * Scores texts, reusing the score of an identical text (by fingerprint) under the same model: a repost or a
+ * cross-post costs no model call, yet each occurrence is still counted as volume for its own source.
+ */
+async function scoreWithCache(texts: string[], d: ScoreDeps): Promise<StanceResult[]> {
+  const fps = texts.map(textFingerprint);
+  const cacheKeys = fps.map((fp) => d.keys.scoreCache(d.scorer.model.id, fp));
+  const cached = await d.redis.mget(cacheKeys);
+  const results: Array<StanceResult | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
+  // Identical texts within one batch are scored once too.
+  const missing = [...new Set(fps.filter((_, i) => !results[i]))];
+  d.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
+  d.metrics.scoreCache.inc({ result: 'miss' }, missing.length);
+  if (missing.length) {
+    const firstText = new Map<string, string>();
+    fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
+    const fresh = await d.scorer.score(missing.map((fp) => firstText.get(fp)!));
+    const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
+    fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
+    const pipeline = d.redis.pipeline();
+    for (const [fp, r] of byFp) pipeline.set(d.keys.scoreCache(d.scorer.model.id, fp), JSON.stringify(r), 'EX', d.cacheTtlSeconds);
+    await pipeline.exec();
+  }
+  return results as StanceResult[];
 }
