@@ -12,6 +12,8 @@ export class HttpFailure extends Error {
 }
 
 export interface HttpResponse {
+  /** The URL finally answered, after redirects. */
+  url: string;
   status: number;
   headers: Headers;
   body: string;
@@ -22,13 +24,15 @@ export interface GetOptions {
   maxBytes: number;
   userAgent: string;
   headers?: Record<string, string>;
+  /** Accept header; JSON unless said otherwise. */
+  accept?: string;
 }
 
 export async function httpGet(url: string, opts: GetOptions): Promise<HttpResponse> {
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { headers: { 'user-agent': opts.userAgent, accept: 'application/json', ...opts.headers }, signal, redirect: 'follow' });
+    res = await fetch(url, { headers: { 'user-agent': opts.userAgent, accept: opts.accept ?? 'application/json', ...opts.headers }, signal, redirect: 'follow' });
   } catch (err) {
     throw toFailure(err, url);
   }
@@ -51,7 +55,7 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
   } catch (err) {
     throw err instanceof HttpFailure ? err : toFailure(err, url);
   }
-  return { status: res.status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+  return { url: res.url || url, status: res.status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
 }
 
 function toFailure(err: unknown, url: string): HttpFailure {

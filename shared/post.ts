@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** Platforms stancewatch collects from; also the `source` label of metrics, so keep it small. */
-export const SOURCE_NAMES = ['mastodon'] as const;
+export const SOURCE_NAMES = ['mastodon', 'hackernews', 'telegram', 'rss'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 export const STANCES = ['support', 'criticism', 'neutral'] as const;
@@ -22,7 +22,8 @@ export interface Post {
   createdAt: string;
   /** Keyed hash of the author's handle: never the handle itself. */
   author: string;
-  engagement: { likes: number; reposts: number; replies: number };
+  /** `views` where the platform shows them (Telegram channels). */
+  engagement: { likes: number; reposts: number; replies: number; views?: number };
 }
 
 /** Which scorer produced a result, travelling with every score so model and fallback output never mix silently. */

@@ -1,5 +1,5 @@
-import { parseRetryAfter } from '../../../shared/backoff.ts';
-import { HttpFailure, httpGet, type HttpResponse } from '../../../shared/http.ts';
+import type { HttpResponse } from '../../../shared/http.ts';
+import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { parseLinkHeader } from './link-header.ts';
 import { MalformedPageError, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
 import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
@@ -96,21 +96,11 @@ export class MastodonSource implements Source {
   }
 
   private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
-    let res: HttpResponse;
-    try {
-      res = await httpGet(url, this.opts.http);
-    } catch (err) {
-      if (err instanceof HttpFailure) throw new SourceError(err.reason, err.message);
-      throw err;
-    }
     const now = ctx.now();
-    if (res.status === 429) {
-      const wait = parseRetryAfter(res.headers.get('retry-after'), now) ?? resetWait(res, now) ?? 60_000;
-      throw new SourceError('rate_limited', `${f.instance.host} answered 429`, now + wait);
-    }
-    if (res.status >= 500) throw new SourceError('http_5xx', `${f.instance.host} answered ${res.status}`);
-    if (res.status >= 400) throw new SourceError('http_4xx', `${f.instance.host} answered ${res.status} for #${f.tag}: ${errorText(res.body)}`);
-
+    const res = await fetchPage(url, this.opts.http, now, {
+      resetWaitMs: (r) => resetWait(r, now),
+      describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,
+    });
     let parsed;
     try {
       parsed = parseTimelinePage(res.body);
@@ -131,13 +121,4 @@ export class MastodonSource implements Source {
 function resetWait(res: HttpResponse, now: number): number | undefined {
   const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '');
   return Number.isNaN(reset) ? undefined : Math.max(0, reset - now);
-}
-
-function errorText(body: string): string {
-  try {
-    const e = (JSON.parse(body) as { error?: unknown }).error;
-    return typeof e === 'string' ? e.slice(0, 200) : 'no error message';
-  } catch {
-    return 'no error message';
-  }
 }

@@ -1,0 +1,90 @@
+import { fetchPage } from './fetch-page.ts';
+import { MalformedHnPage, hitToPost, parseHnPage } from './hackernews-parse.ts';
+import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+export interface HackerNewsOptions {
+  baseUrl: string;
+  queries: string[];
+  pollEveryMs: number;
+  hitsPerPage: number;
+  maxPagesPerPoll: number;
+  /** How far back the first poll of a query looks. */
+  initialLookbackMs: number;
+  http: { timeoutMs: number; maxBytes: number; userAgent: string };
+}
+
+interface HnFeed extends Feed {
+  query: string;
+}
+
+/** Algolia answers at most this many hits per query, whatever the paging. */
+const ALGOLIA_CAP = 1_000;
+/** Items reach the index a little after they are created: the live edge stays this far behind now. */
+const INDEX_LAG_S = 120;
+const FIRST_WINDOW_S = 6 * 3_600;
+
+/**
+ * Hacker News through Algolia's `search_by_date` (stories and comments, no key). Results come newest first
+ * and stop near 1,000 per query, so a poll walks forward in time windows (`created_at_i>lo`,
+ * `created_at_i<=hi`), reads each window completely, and persists `hi` as the cursor after it. A window
+ * with more than Algolia will return is halved until it fits, so nothing in it is skipped; the live edge
+ * stays two minutes behind now, so items still being indexed are not jumped over.
+ */
+export class HackerNewsSource implements Source {
+  readonly name = 'hackernews' as const;
+  readonly feeds: HnFeed[];
+
+  constructor(private readonly o: HackerNewsOptions) {
+    this.feeds = o.queries.map((query) => ({ id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'hackernews' as const, pollEveryMs: o.pollEveryMs, query }));
+  }
+
+  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
+    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.o.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx);
+  }
+
+  /** Reads (lo, end] window by window, oldest first; also the backfill path. */
+  async *walk(f: HnFeed, lo: number, end: number, ctx: PollContext): AsyncGenerator<FeedPage> {
+    let windowS = FIRST_WINDOW_S;
+    let budget = this.o.maxPagesPerPoll;
+    while (lo < end && budget > 0) {
+      const hi = Math.min(lo + windowS, end);
+      const first = await this.fetch(f, lo, hi, 0, ctx);
+      budget--;
+      if (first.nbHits > ALGOLIA_CAP && hi - lo > 1) {
+        windowS = Math.max(1, Math.floor((hi - lo) / 2));
+        continue;
+      }
+      if (first.nbPages > budget + 1) return; // this window does not fit in what is left of the poll: next poll
+      let res = first;
+      for (let page = 0; ; page++) {
+        const last = page + 1 >= res.nbPages || res.hits.length + res.malformed.length === 0;
+        yield { posts: res.hits.map((h) => hitToPost(h, ctx.authorKey)), ...(last ? { cursor: String(hi) } : {}) };
+        if (last) break;
+        res = await this.fetch(f, lo, hi, page + 1, ctx);
+        budget--;
+      }
+      lo = hi;
+      windowS = FIRST_WINDOW_S;
+    }
+  }
+
+  private async fetch(f: HnFeed, lo: number, hi: number, page: number, ctx: PollContext) {
+    const u = new URL('api/v1/search_by_date', this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`);
+    u.searchParams.set('query', f.query);
+    u.searchParams.set('tags', '(story,comment)');
+    u.searchParams.set('numericFilters', `created_at_i>${lo},created_at_i<=${hi}`);
+    u.searchParams.set('hitsPerPage', String(this.o.hitsPerPage));
+    u.searchParams.set('page', String(page));
+    const res = await fetchPage(u.toString(), this.o.http, ctx.now());
+    try {
+      const parsed = parseHnPage(res.body);
+      for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `hackernews "${f.query}" hit ${id}`);
+      return parsed;
+    } catch (err) {
+      if (err instanceof MalformedHnPage) throw new SourceError('malformed_page', `hackernews "${f.query}": ${err.message}`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { fetchPage } from './fetch-page.ts';
+import { NotAChannelPage, messageToPost, parseChannelPage } from './telegram-parse.ts';
+import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+export interface TelegramOptions {
+  baseUrl: string;
+  channels: string[];
+  pollEveryMs: number;
+  maxPagesPerPoll: number;
+  http: { timeoutMs: number; maxBytes: number; userAgent: string };
+}
+
+interface TelegramFeed extends Feed {
+  channel: string;
+}
+
+/**
+ * Public Telegram channels through their web preview (`/s/<channel>`; newer with `?after=<id>`, older
+ * with `?before=<id>`), parsed as HTML. No account needed. A channel without a public preview redirects
+ * away from `/s/`, which is reported as such. The cursor is the newest message id read.
+ */
+export class TelegramSource implements Source {
+  readonly name = 'telegram' as const;
+  readonly feeds: TelegramFeed[];
+
+  constructor(private readonly o: TelegramOptions) {
+    this.feeds = o.channels.map((channel) => ({ id: `telegram-${channel}`, source: 'telegram' as const, pollEveryMs: o.pollEveryMs, channel }));
+  }
+
+  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Telegram feed ${feed.id}`);
+    let after = cursor ? Number(cursor) : null;
+    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
+      const res = await this.fetch(f, after === null ? {} : { after: String(after) }, ctx);
+      // t.me answers `after=` beyond the newest message with the newest page again: keep only what is new.
+      const fresh = res.messages.filter((m) => after === null || m.id > after);
+      const maxId = res.maxId !== null && (after === null || res.maxId > after) ? res.maxId : null;
+      if (maxId === null) return;
+      yield { posts: fresh.map((m) => messageToPost(m, f.channel, ctx.authorKey)), cursor: String(maxId) };
+      if (after === null) return; // first poll: the newest page is where we start
+      after = maxId;
+    }
+  }
+
+  /** Older messages, newest first, down to (not including) `stopAt`: the backfill path. Steps over holes. */
+  async *backward(f: TelegramFeed, stopAt: number, ctx: PollContext, maxPages: number): AsyncGenerator<FeedPage> {
+    let before: number | null = null;
+    const seen = new Set<number>();
+    for (let page = 0; page < maxPages; page++) {
+      const res = await this.fetch(f, before === null ? {} : { before: String(before) }, ctx);
+      const older = res.messages.filter((m) => m.id > stopAt && !seen.has(m.id));
+      for (const m of older) seen.add(m.id);
+      if (older.length) yield { posts: older.map((m) => messageToPost(m, f.channel, ctx.authorKey)) };
+      if (res.minId === null) {
+        // A hole (a run of deleted messages): step down a page's worth of ids and look again.
+        if (before === null || before - 20 <= stopAt) return;
+        before -= 20;
+        continue;
+      }
+      if (res.minId <= stopAt) return;
+      // The "more" link is sometimes missing; the oldest id on the page serves as well.
+      before = Math.min(res.before ?? res.minId, res.minId);
+    }
+  }
+
+  private async fetch(f: TelegramFeed, params: Record<string, string>, ctx: PollContext) {
+    const u = new URL(`s/${encodeURIComponent(f.channel)}`, this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`);
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+    const res = await fetchPage(u.toString(), { ...this.o.http, accept: 'text/html' }, ctx.now());
+    if (!new URL(res.url).pathname.startsWith('/s/')) {
+      throw new SourceError('http_4xx', `telegram channel ${f.channel} has no public preview (redirected away from /s/)`);
+    }
+    try {
+      const page = parseChannelPage(res.body, f.channel);
+      for (const id of page.malformed) ctx.reportItemError('malformed_item', `telegram ${id}`);
+      return page;
+    } catch (err) {
+      if (err instanceof NotAChannelPage) throw new SourceError('malformed_page', err.message);
+      throw err;
+    }
+  }
+}
