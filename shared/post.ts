@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** Platforms stancewatch collects from; also the `source` label of metrics, so keep it small. */
-export const SOURCE_NAMES = ['mastodon', 'hackernews', 'telegram', 'rss'] as const;
+export const SOURCE_NAMES = ['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 export const STANCES = ['support', 'criticism', 'neutral'] as const;

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../shared/redis.ts';
+import { RedditSource, type RedditOptions } from '../workers/collect/sources/reddit.ts';
+import { FakeReddit } from './fakes/fake-reddit.ts';
+import { CollectorHarness } from './helpers/collector-harness.ts';
+import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+
+/** Reddit against a fake speaking its wire format (listings, OAuth, rate-limit headers), through the real collector. */
+let server: TestRedis;
+let redis: Redis;
+let run = 0;
+const cleanup: Array<() => Promise<void>> = [];
+
+before(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url);
+});
+after(async () => {
+  for (const c of cleanup) await c();
+  await redis.quit();
+  await server.stop();
+});
+
+async function setup(o: Partial<RedditOptions> = {}) {
+  const fake = await new FakeReddit().start();
+  const h = new CollectorHarness(redis, `rd${run++}`);
+  cleanup.push(() => fake.stop(), () => h.close());
+  const source = new RedditSource({
+    publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+    queries: ['durov'], subreddits: ['Telegram'], pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, spacingMs: 1, ...o,
+  });
+  return { fake, h, source, c: h.collector(source), search: source.feeds[0]!.id, comments: source.feeds[1]!.id };
+}
+const t0 = Math.floor(Date.now() / 1000) - 3_600;
+
+test('without OAuth: the public .json endpoints, the User-Agent Reddit asks for, search and comments', async () => {
+  const { fake, h, c, search, comments } = await setup();
+  fake.addLink('worldnews', 'Telegram CEO Pavel Durov arrested in France', 'Thoughts?', t0);
+  fake.addComment('Telegram', 'Durov should have cooperated, honestly', t0 + 10);
+  fake.addComment('Telegram', 'Stickers are broken again', t0 + 20);
+  assert.equal((await c.collect(search)).enqueued, 1);
+  const out = await c.collect(comments);
+  assert.deepEqual([out.read, out.enqueued], [2, 1]);
+  assert.ok(fake.requests.every((r) => r.url.includes('.json') && r.url.includes('raw_json=1')));
+  const posts = await h.queuedPosts();
+  assert.ok(posts.some((p) => p.text === 'Telegram CEO Pavel Durov arrested in France\nThoughts?' && p.url.startsWith('https://www.reddit.com/r/worldnews/')));
+});
+
+test('later polls page back with after= until they meet what they read; the cursor resumes after a restart', async () => {
+  const { fake, h, source, c, search } = await setup();
+  fake.addLink('worldnews', 'Durov old', '', t0);
+  await c.collect(search);
+  for (let i = 0; i < 250; i++) fake.addLink('worldnews', `Durov news ${i}`, '', t0 + 100 + i);
+  const out = await h.collector(source).collect(search); // a new collector: only Redis remembers
+  assert.equal(out.enqueued, 250);
+  assert.equal(out.pages, 3);
+  assert.ok(fake.requests.some((r) => /after=t3_/.test(r.url)));
+});
+
+test('with OAuth: client credentials once, bearer token reused, a revoked token replaced', async () => {
+  const { fake, c, search } = await setup({ clientId: 'cid', clientSecret: 'csecret' });
+  fake.addLink('worldnews', 'Durov charged', '', t0);
+  await c.collect(search);
+  fake.addLink('worldnews', 'Durov on bail', '', t0 + 5);
+  await c.collect(search);
+  assert.equal(fake.tokensIssued, 1, 'the token is cached, not fetched per poll');
+  assert.ok(fake.requests.filter((r) => r.method === 'GET').every((r) => !r.url.includes('.json') && r.headers.authorization === 'Bearer tok-1'));
+  fake.revokeTokens();
+  fake.addLink('worldnews', 'Durov leaves France', '', t0 + 9);
+  assert.equal((await c.collect(search)).enqueued, 1);
+  assert.equal(fake.tokensIssued, 2);
+});
+
+test('wrong client credentials are reported without the secret', async () => {
+  const { h, c, search } = await setup({ clientId: 'cid', clientSecret: 'wrong-secret-123' });
+  const out = await c.collect(search);
+  assert.equal(out.error, 'http_4xx');
+  assert.ok(!(await redis.hget(h.keys.sourceLastError, search))!.includes('wrong-secret'));
+});
+
+test('X-Ratelimit-Remaining near zero pauses the feed until the reset; 5xx and malformed listings keep the cursor', async () => {
+  const { fake, h, c, search } = await setup();
+  fake.remaining = 2;
+  fake.addLink('worldnews', 'Durov 1', '', t0);
+  await c.collect(search);
+  assert.equal((await c.collect(search)).skipped, 'paused');
+  h.now += 421_000;
+  fake.remaining = 99;
+  const cursor = await h.cursor(search);
+  fake.failNext({ status: 500, body: '{"message":"Internal Server Error","error":500}' });
+  assert.equal((await c.collect(search)).error, 'http_5xx');
+  fake.failNext({ status: 200, body: '{"kind":"t3"}' });
+  assert.equal((await c.collect(search)).error, 'malformed_page');
+  assert.equal(await h.cursor(search), cursor);
+});

@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpResponse } from '../../../shared/http.ts';
+import { fetchPage, jsonErrorText } from './fetch-page.ts';
+import { MalformedListing, parseListing, thingToPost } from './reddit-parse.ts';
+import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+export interface RedditOptions {
+  /** Unauthenticated `.json` endpoints (www.reddit.com). */
+  publicUrl: string;
+  /** OAuth API host (oauth.reddit.com) and token endpoint host (www.reddit.com). */
+  oauthUrl: string;
+  authUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+  userAgent: string;
+  queries: string[];
+  subreddits: string[];
+  pollEveryMs: number;
+  maxPagesPerPoll: number;
+  http: { timeoutMs: number; maxBytes: number };
+  /** Gap between requests; defaults to Reddit's limits (6 s without OAuth, 0.6 s with). */
+  spacingMs?: number;
+}
+
+interface RedditFeed extends Feed {
+  path: string;
+  params: Record<string, string>;
+}
+
+/** Reddit's limits: about 10 requests a minute without OAuth, 100 with application-only OAuth. */
+const SPACING_PUBLIC_MS = 6_000;
+const SPACING_OAUTH_MS = 600;
+
+/**
+ * Reddit search (`sort=new`) and subreddit comment streams. With a client id and secret it uses
+ * application-only OAuth (client credentials; the token is cached until it expires); without, the public
+ * `.json` endpoints at no more than 10 requests a minute. Requests are spaced to the limit and the
+ * X-Ratelimit-* headers are obeyed. Listings come newest first, so a poll pages back with `after` until it
+ * reaches what it read last time, and the cursor (newest `created_utc`) moves at the end.
+ */
+export class RedditSource implements Source {
+  readonly name = 'reddit' as const;
+  readonly feeds: RedditFeed[];
+  private token?: { value: string; expiresAt: number };
+  private nextRequestAt = 0;
+
+  constructor(private readonly o: RedditOptions) {
+    this.feeds = [
+      ...o.queries.map((q) => ({ id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'reddit' as const, pollEveryMs: o.pollEveryMs, path: '/search', params: { q, sort: 'new', type: 'link', t: 'week' } })),
+      ...o.subreddits.map((sub) => ({ id: `reddit-comments-${sub}`, source: 'reddit' as const, pollEveryMs: o.pollEveryMs, path: `/r/${encodeURIComponent(sub)}/comments`, params: {} })),
+    ];
+  }
+
+  get usesOAuth(): boolean {
+    return Boolean(this.o.clientId && this.o.clientSecret);
+  }
+
+  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Reddit feed ${feed.id}`);
+    const since = cursor ? Number(cursor) : 0;
+    let newest = since;
+    let after: string | null = null;
+    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
+      const { listing, pause } = await this.fetchListing(f, after, ctx);
+      const fresh = listing.things.filter((t) => t.data.created_utc > since);
+      for (const t of fresh) newest = Math.max(newest, t.data.created_utc);
+      // A first poll reads one page; later polls go back until they meet what they read before.
+      const reachedOld = fresh.length < listing.things.length || since === 0;
+      const last = reachedOld || !listing.after || page + 1 >= this.o.maxPagesPerPoll || pause !== undefined;
+      yield { posts: fresh.map((t) => thingToPost(t, ctx.authorKey)), ...(last && newest > 0 ? { cursor: String(newest) } : {}), ...(pause ? { pauseUntilMs: pause } : {}) };
+      if (last) return;
+      after = listing.after;
+    }
+  }
+
+  private async fetchListing(f: RedditFeed, after: string | null, ctx: PollContext) {
+    const oauth = this.usesOAuth;
+    const base = oauth ? this.o.oauthUrl : this.o.publicUrl;
+    const u = new URL(`${f.path.replace(/^\//, '')}${oauth ? '' : '.json'}`, base.endsWith('/') ? base : `${base}/`);
+    for (const [k, v] of Object.entries({ ...f.params, limit: '100', raw_json: '1', ...(after ? { after } : {}) })) u.searchParams.set(k, v);
+    const get = async () => {
+      await this.space(oauth);
+      const headers = oauth ? { authorization: `Bearer ${await this.accessToken(ctx)}` } : undefined;
+      return fetchPage(u.toString(), { ...this.o.http, userAgent: this.o.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
+        resetWaitMs: (r) => resetWait(r),
+        describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
+      });
+    };
+    let res: HttpResponse;
+    try {
+      res = await get();
+    } catch (err) {
+      // An expired or revoked token: fetch a new one once, then give up for this poll.
+      if (!(oauth && err instanceof SourceError && err.message.includes('token rejected'))) throw err;
+      this.token = undefined;
+      res = await get();
+    }
+    let listing;
+    try {
+      listing = parseListing(res.body);
+    } catch (err) {
+      if (err instanceof MalformedListing) throw new SourceError('malformed_page', `reddit ${f.path}: ${err.message}`);
+      throw err;
+    }
+    for (const name of listing.malformed) ctx.reportItemError('malformed_item', `reddit ${f.path} ${name}`);
+    const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
+    const wait = resetWait(res);
+    return { listing, pause: remaining < 2 && wait !== undefined ? ctx.now() + wait : undefined };
+  }
+
+  /** Application-only OAuth: one token per process, reused until a minute before it expires. */
+  private async accessToken(ctx: PollContext): Promise<string> {
+    if (this.token && this.token.expiresAt > ctx.now() + 60_000) return this.token.value;
+    const url = new URL('api/v1/access_token', this.o.authUrl.endsWith('/') ? this.o.authUrl : `${this.o.authUrl}/`);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${this.o.clientId}:${this.o.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'user-agent': this.o.userAgent,
+        },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(this.o.http.timeoutMs),
+      });
+    } catch {
+      throw new SourceError('network', 'reddit token endpoint unreachable');
+    }
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
+    if (!res.ok || !body.access_token) {
+      // The client secret must never reach a log: only the status and Reddit's error word.
+      throw new SourceError(res.status >= 500 ? 'http_5xx' : 'http_4xx', `reddit refused the client credentials (${res.status}${body.error ? ` ${body.error}` : ''})`);
+    }
+    this.token = { value: body.access_token, expiresAt: ctx.now() + (body.expires_in ?? 3_600) * 1000 };
+    return this.token.value;
+  }
+
+  private async space(oauth: boolean): Promise<void> {
+    const now = Date.now();
+    const wait = this.nextRequestAt - now;
+    this.nextRequestAt = Math.max(now, this.nextRequestAt) + (this.o.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+/** Reddit's X-Ratelimit-Reset is seconds until the window ends. */
+function resetWait(res: HttpResponse): number | undefined {
+  const s = Number(res.headers.get('x-ratelimit-reset') ?? NaN);
+  return Number.isFinite(s) ? s * 1000 : undefined;
+}
