@@ -40,7 +40,7 @@ export class FakeHackerNews extends FakeHttpServer {
     return hit;
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     if (u.pathname !== '/api/v1/search_by_date') return this.json(res, 404, { message: 'Not Found', status: 404 });
     const query = (u.searchParams.get('query') ?? '').toLowerCase();

@@ -14,7 +14,7 @@ export class FakeHuggingFace extends FakeHttpServer {
   legacyShape = false;
   requiredToken?: string;
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     if (req.method === 'GET' && u.pathname.startsWith('/api/models/')) {
       const id = decodeURIComponent(u.pathname.slice('/api/models/'.length));

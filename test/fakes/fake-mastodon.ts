@@ -61,7 +61,7 @@ export class FakeMastodon extends FakeHttpServer {
     return status;
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     const m = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(u.pathname);
     if (req.method !== 'GET' || !m) return this.json(res, 404, { error: 'Record not found' });

@@ -38,7 +38,7 @@ export class FakeReddit extends FakeHttpServer {
     this.validTokens.clear();
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     const ua = String(req.headers['user-agent'] ?? '');
     if (!/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/.test(ua)) return this.json(res, 429, { message: 'Too Many Requests', error: 429 });

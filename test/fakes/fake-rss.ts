@@ -27,7 +27,7 @@ export class FakeRss extends FakeHttpServer {
     return item;
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const path = new URL(req.url, this.url).pathname;
     if (path === '/rss') {
       const items = this.items.map((i) => `<item><title>${esc(`${i.title} - ${i.outlet}`)}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>${i.date.toUTCString()}</pubDate><description>${esc(`${i.descriptionHtml}&nbsp;&nbsp;<font color="#6f6f6f">${i.outlet}</font>`)}</description><source url="https://${i.outlet.toLowerCase().replace(/\s/g, '')}.example">${esc(i.outlet)}</source></item>`).join('');

@@ -31,7 +31,7 @@ export class FakeTelegram extends FakeHttpServer {
     return m;
   }
 
-  protected handle(req: RecordedRequest, res: ServerResponse): void {
+  protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     const m = /^\/s\/([A-Za-z0-9_]+)$/.exec(u.pathname);
     if (!m) {

@@ -29,7 +29,7 @@ export abstract class FakeHttpServer {
     for (let i = 0; i < count; i++) this.scripted.push(reply);
   }
 
-  protected abstract handle(req: RecordedRequest, res: ServerResponse): void;
+  protected abstract respond(req: RecordedRequest, res: ServerResponse): void;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -48,7 +48,7 @@ export abstract class FakeHttpServer {
           else send();
           return;
         }
-        this.handle(rec, res);
+        this.respond(rec, res);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

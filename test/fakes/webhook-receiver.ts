@@ -3,7 +3,7 @@ import { FakeHttpServer, type RecordedRequest } from './http-server.ts';
 
 /** A webhook receiver (Slack, Alertmanager-compatible or generic): answers 200 and keeps what it got. */
 export class WebhookReceiver extends FakeHttpServer {
-  protected handle(_req: RecordedRequest, res: ServerResponse): void {
+  protected respond(_req: RecordedRequest, res: ServerResponse): void {
     this.json(res, 200, { ok: true });
   }
 }

@@ -1,0 +1,165 @@
+import type { HttpResponse } from '../../../shared/http.ts';
+import { fetchPage, jsonErrorText } from './fetch-page.ts';
+import { MalformedSearch, parseSearchPage, postViewToPost } from './bluesky-parse.ts';
+import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+export interface BlueskyOptions {
+  /** The PDS that signs in the account and serves search (https://bsky.social). */
+  serviceUrl: string;
+  handle: string;
+  appPassword: string;
+  queries: string[];
+  pollEveryMs: number;
+  maxPagesPerPoll: number;
+  /** How far back the first poll looks. */
+  initialLookbackMs: number;
+  http: { timeoutMs: number; maxBytes: number; userAgent: string };
+  /** Restart a walk with `until` before the cursor offset reaches this (the service fails near 10,000). */
+  cursorLimit?: number;
+}
+
+interface BlueskyFeed extends Feed {
+  query: string;
+}
+
+interface Session {
+  accessJwt: string;
+  refreshJwt: string;
+}
+
+/** searchPosts cursors are offsets and fail near 10,000 results: restart the walk with `until` before then. */
+const DEFAULT_CURSOR_LIMIT = 9_000;
+const PAGE_SIZE = 100;
+
+/**
+ * Bluesky post search (`app.bsky.feed.searchPosts`, `sort=latest`, `since`). Public search is usually
+ * refused without login, so the source signs in with a handle and an app password once
+ * (`createSession`, limited to 30 per 5 minutes) and keeps the session, refreshing it with
+ * `refreshSession` when the access token expires. Results come newest first: a poll pages back to the
+ * cursor (the newest `indexedAt` read before) and moves it at the end.
+ */
+export class BlueskySource implements Source {
+  readonly name = 'bluesky' as const;
+  readonly feeds: BlueskyFeed[];
+  private session?: Session;
+  sessionsCreated = 0;
+
+  constructor(private readonly o: BlueskyOptions) {
+    this.feeds = o.queries.map((query) => ({ id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'bluesky' as const, pollEveryMs: o.pollEveryMs, query }));
+  }
+
+  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Bluesky feed ${feed.id}`);
+    const since = cursor ?? new Date(ctx.now() - this.o.initialLookbackMs).toISOString();
+    let newest = since;
+    let until: string | undefined;
+    let pageCursor: string | null = null;
+    let oldestSeen: string | undefined;
+    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
+      if (pageCursor !== null && Number(pageCursor) >= (this.o.cursorLimit ?? DEFAULT_CURSOR_LIMIT) && oldestSeen) {
+        until = oldestSeen;
+        pageCursor = null;
+      }
+      const res = await this.search(f, since, until, pageCursor, ctx);
+      const fresh = res.posts.filter((p) => p.indexedAt > since);
+      for (const p of fresh) {
+        if (p.indexedAt > newest) newest = p.indexedAt;
+        if (!oldestSeen || p.indexedAt < oldestSeen) oldestSeen = p.indexedAt;
+      }
+      const last = !res.cursor || res.posts.length === 0 || page + 1 >= this.o.maxPagesPerPoll;
+      yield { posts: fresh.map((p) => postViewToPost(p, ctx.authorKey)), ...(last ? { cursor: newest } : {}), ...res.pause };
+      if (last || res.pause.pauseUntilMs) return;
+      pageCursor = res.cursor;
+    }
+  }
+
+  private async search(f: BlueskyFeed, since: string, until: string | undefined, cursor: string | null, ctx: PollContext) {
+    const u = this.xrpc('app.bsky.feed.searchPosts');
+    u.searchParams.set('q', f.query);
+    u.searchParams.set('sort', 'latest');
+    u.searchParams.set('since', since);
+    if (until) u.searchParams.set('until', until);
+    u.searchParams.set('limit', String(PAGE_SIZE));
+    if (cursor) u.searchParams.set('cursor', cursor);
+    const get = async () => fetchPage(u.toString(), { ...this.o.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } }, ctx.now(), {
+      resetWaitMs: (r) => resetWait(r, ctx.now()),
+      describe4xx: (r) => `${expiredToken(r) ? 'ExpiredToken: ' : ''}${jsonErrorText(r.body)}`,
+    });
+    let res: HttpResponse;
+    try {
+      res = await get();
+    } catch (err) {
+      if (!(err instanceof SourceError && err.message.includes('ExpiredToken'))) throw err;
+      await this.refresh(ctx);
+      res = await get();
+    }
+    let page;
+    try {
+      page = parseSearchPage(res.body);
+    } catch (err) {
+      if (err instanceof MalformedSearch) throw new SourceError('malformed_page', `bluesky "${f.query}": ${err.message}`);
+      throw err;
+    }
+    for (const uri of page.malformed) ctx.reportItemError('malformed_item', `bluesky ${uri}`);
+    const remaining = Number(res.headers.get('ratelimit-remaining') ?? NaN);
+    const wait = resetWait(res, ctx.now());
+    return { ...page, pause: remaining < 2 && wait !== undefined ? { pauseUntilMs: ctx.now() + wait } : {} };
+  }
+
+  private async signIn(ctx: PollContext): Promise<Session> {
+    if (this.session) return this.session;
+    const res = await this.post('com.atproto.server.createSession', { identifier: this.o.handle, password: this.o.appPassword }, undefined, ctx);
+    this.sessionsCreated++;
+    this.session = res;
+    return res;
+  }
+
+  private async refresh(ctx: PollContext): Promise<void> {
+    const old = this.session;
+    this.session = undefined;
+    if (!old) return;
+    try {
+      this.session = await this.post('com.atproto.server.refreshSession', undefined, old.refreshJwt, ctx);
+    } catch {
+      // The refresh token expired too: signIn() creates a new session on the next request.
+    }
+  }
+
+  private async post(method: string, body: unknown, bearer: string | undefined, ctx: PollContext): Promise<Session> {
+    let res: Response;
+    try {
+      res = await fetch(this.xrpc(method), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': this.o.http.userAgent, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.o.http.timeoutMs),
+      });
+    } catch {
+      throw new SourceError('network', `bluesky ${method} unreachable`);
+    }
+    const json = (await res.json().catch(() => ({}))) as { accessJwt?: string; refreshJwt?: string; error?: string };
+    if (res.status === 429) throw new SourceError('rate_limited', `bluesky ${method} answered 429`, ctx.now() + (resetWait(toHttp(res), ctx.now()) ?? 300_000));
+    if (!res.ok || !json.accessJwt || !json.refreshJwt) {
+      // Never the password or a token: only the status and the XRPC error name.
+      throw new SourceError(res.status >= 500 ? 'http_5xx' : 'http_4xx', `bluesky ${method} failed (${res.status}${json.error ? ` ${json.error}` : ''})`);
+    }
+    return { accessJwt: json.accessJwt, refreshJwt: json.refreshJwt };
+  }
+
+  private xrpc(method: string): URL {
+    return new URL(`xrpc/${method}`, this.o.serviceUrl.endsWith('/') ? this.o.serviceUrl : `${this.o.serviceUrl}/`);
+  }
+}
+
+function expiredToken(res: HttpResponse): boolean {
+  return (res.status === 400 || res.status === 401) && /ExpiredToken|InvalidToken/.test(res.body);
+}
+
+/** Bluesky's ratelimit-reset is a Unix time in seconds. */
+function resetWait(res: Pick<HttpResponse, 'headers'>, now: number): number | undefined {
+  const reset = Number(res.headers.get('ratelimit-reset') ?? NaN);
+  return Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : undefined;
+}
+
+const toHttp = (res: Response): Pick<HttpResponse, 'headers'> => ({ headers: res.headers });
