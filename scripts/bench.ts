@@ -31,7 +31,7 @@ for (let i = 0; i < N; i++) {
 
 const prefix = `bench${Date.now()}`;
 const cfg = loadConfig({
-  ...process.env, LOG_LEVEL: 'warn', REDIS_PREFIX: prefix, MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov',
+  ...process.env, LOG_LEVEL: 'warn', REDIS_PREFIX: prefix, SOURCES: 'mastodon', MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov',
   MASTODON_INITIAL_PAGES: String(Math.ceil(N / 40) + 1), SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '50',
   HF_TOKEN: '', HF_ENDPOINT_URL: '',
 });

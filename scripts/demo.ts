@@ -33,6 +33,7 @@ rows.forEach((r, i) => {
   mastodon.post('durov', { content: toMastodonHtml(r.text, host), language: r.lang, account: { id: String(i), username: `user${i % 37}`, acct: `user${i % 37}`, display_name: '', url: '' } }, new Date(dayAgo + r.minute * 60_000 + (i % 60) * 1000));
 });
 
+process.env.SOURCES = 'mastodon';
 process.env.MASTODON_INSTANCES = mastodon.url;
 process.env.MASTODON_TAGS = 'durov';
 process.env.MASTODON_INITIAL_PAGES = '20';

@@ -48,13 +48,53 @@ export const envSchema = z.object({
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  SOURCES: list.default(['mastodon']).pipe(z.array(z.enum(['mastodon'])).min(0)),
+  SOURCES: list.default(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss']).pipe(z.array(z.enum(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'])).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
   MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
   MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
   MASTODON_PAGE_LIMIT: int(1, 40).default(40),
   MASTODON_MAX_PAGES_PER_POLL: int(1, 100).default(5),
   MASTODON_INITIAL_PAGES: int(1, 500).default(1),
+  MASTODON_ACCESS_TOKEN: optionalSecret,
+  MASTODON_SEARCH_TERMS: list.default(['Durov', 'Дуров']),
+
+  BLUESKY_SERVICE_URL: httpUrl.default('https://bsky.social'),
+  BLUESKY_HANDLE: optionalSecret,
+  BLUESKY_APP_PASSWORD: optionalSecret,
+  BLUESKY_QUERIES: list.default(['durov', 'дуров', 'FreeDurov']).pipe(z.array(z.string()).min(1)),
+  BLUESKY_POLL_SECONDS: int(10, 86_400).default(120),
+  BLUESKY_MAX_PAGES_PER_POLL: int(1, 100).default(10),
+  BLUESKY_INITIAL_LOOKBACK_HOURS: int(1, 24 * 30).default(24),
+
+  HN_BASE_URL: httpUrl.default('https://hn.algolia.com'),
+  HN_QUERIES: list.default(['durov']).pipe(z.array(z.string()).min(1)),
+  HN_POLL_SECONDS: int(10, 86_400).default(120),
+  HN_MAX_PAGES_PER_POLL: int(1, 200).default(20),
+  HN_INITIAL_LOOKBACK_HOURS: int(1, 24 * 365).default(24),
+
+  REDDIT_PUBLIC_URL: httpUrl.default('https://www.reddit.com'),
+  REDDIT_OAUTH_URL: httpUrl.default('https://oauth.reddit.com'),
+  REDDIT_AUTH_URL: httpUrl.default('https://www.reddit.com'),
+  REDDIT_CLIENT_ID: optionalSecret,
+  REDDIT_CLIENT_SECRET: optionalSecret,
+  REDDIT_USER_AGENT: z.string().regex(/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/, 'must read <platform>:<app id>:<version> (by /u/<name>)').default('server:stancewatch:0.1 (by /u/stancewatch)'),
+  REDDIT_QUERIES: list.default(['durov']),
+  REDDIT_SUBREDDITS: list.default(['Telegram']),
+  REDDIT_POLL_SECONDS: int(10, 86_400).default(300),
+  REDDIT_MAX_PAGES_PER_POLL: int(1, 10).default(5),
+
+  TELEGRAM_BASE_URL: httpUrl.default('https://t.me'),
+  TELEGRAM_CHANNELS: list.default(['durov', 'tass_agency', 'rian_ru', 'meduzalive', 'bbcrussian']).pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{4,64}$/, 'channel usernames are letters, digits and _'))),
+  TELEGRAM_POLL_SECONDS: int(10, 86_400).default(120),
+  TELEGRAM_MAX_PAGES_PER_POLL: int(1, 100).default(5),
+  TELEGRAM_USER_AGENT: z.string().min(1).default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
+
+  RSS_FEEDS: list.default([
+    'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
+    'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
+    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
+  ]).pipe(z.array(httpUrl)),
+  RSS_POLL_SECONDS: int(60, 86_400).default(300),
 
   HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
   HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
@@ -113,7 +153,7 @@ export class ConfigError extends Error {
 }
 
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
-const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant: Record<string, string | undefined> = {};

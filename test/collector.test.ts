@@ -178,3 +178,17 @@ test('two workers never poll one feed at once', async () => {
   assert.equal((await c.collect(feedId())).enqueued, 1);
   assert.equal(await redis.exists(`c${run}:poll-lock:${feedId()}`), 0, 'the lock is released after the poll');
 });
+
+test('with an access token, keyword search finds posts without the hashtag; without one there is no search feed', async () => {
+  fake.tokens.add('user-token');
+  fake.post('untagged', { content: '<p>Durov is being made an example of</p>' });
+  const anonymous = collector();
+  assert.ok(anonymous.allFeeds().every((f) => !f.id.includes('-search-')));
+  const c = collector({ accessToken: 'user-token', searchTerms: ['Durov'] });
+  const search = c.allFeeds().find((f) => f.id.includes('-search-'))!;
+  assert.equal((await c.collect(search.id)).enqueued, 1);
+  assert.equal(fake.requests.at(-1)!.headers.authorization, 'Bearer user-token');
+  fake.post('untagged', { content: '<p>Durov again</p>' });
+  assert.equal((await c.collect(search.id)).enqueued, 1);
+  assert.ok(/min_id=\d+/.test(fake.requests.at(-1)!.url), 'later searches ask with min_id');
+});

@@ -38,6 +38,7 @@ test('a worker killed mid-job loses no post and counts none twice', async () => 
   const env = {
     REDIS_URL: redis.url,
     REDIS_PREFIX: 'crash',
+    SOURCES: 'mastodon',
     LOG_LEVEL: 'silent',
     MASTODON_INSTANCES: mastodon.url,
     MASTODON_TAGS: 'durov',

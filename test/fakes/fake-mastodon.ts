@@ -61,8 +61,23 @@ export class FakeMastodon extends FakeHttpServer {
     return status;
   }
 
+  /** Tokens the instance accepts for full-text search. */
+  readonly tokens = new Set<string>();
+
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
+    if (req.method === 'GET' && u.pathname === '/api/v2/search') {
+      // Anonymous full-text search finds accounts and hashtags but never statuses.
+      const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const q = (u.searchParams.get('q') ?? '').toLowerCase();
+      const minId = u.searchParams.get('min_id');
+      const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
+      let statuses = token && this.tokens.has(token) ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q)) : [];
+      statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => cmp(b.id, a.id));
+      if (minId) statuses = statuses.filter((s) => cmp(s.id, minId) > 0).reverse().slice(0, limit).reverse();
+      else statuses = statuses.slice(0, limit);
+      return this.json(res, 200, { accounts: [], statuses, hashtags: [] });
+    }
     const m = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(u.pathname);
     if (req.method !== 'GET' || !m) return this.json(res, 404, { error: 'Record not found' });
     const tag = decodeURIComponent(m[1]!).toLowerCase();

@@ -22,7 +22,7 @@ export interface TestStack {
 
 /** The real workers and the real API, in this process, against a given Redis and environment. */
 export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
-  const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, ...env });
+  const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, SOURCES: 'mastodon', ...env });
   const log = createLogger(cfg.LOG_LEVEL, 'test');
   const redis = createRedis(cfg.REDIS_URL, 'test');
   const metrics = createMetrics();

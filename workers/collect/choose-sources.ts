@@ -1,22 +1,62 @@
 import type { Config } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { BlueskySource } from './sources/bluesky.ts';
+import { HackerNewsSource } from './sources/hackernews.ts';
 import { MastodonSource } from './sources/mastodon.ts';
+import { RedditSource } from './sources/reddit.ts';
+import { RssSource } from './sources/rss.ts';
 import type { Source } from './sources/source.ts';
+import { TelegramSource } from './sources/telegram.ts';
 
-export function chooseSources(cfg: Config): Source[] {
+/** The sources SOURCES enables, each configured from its own variables. */
+export function chooseSources(cfg: Config, log: Logger): Source[] {
   const http = { timeoutMs: cfg.HTTP_TIMEOUT_MS, maxBytes: cfg.HTTP_MAX_RESPONSE_BYTES, userAgent: cfg.HTTP_USER_AGENT };
+  const on = (name: Config['SOURCES'][number]) => cfg.SOURCES.includes(name);
   const sources: Source[] = [];
-  if (cfg.SOURCES.includes('mastodon')) {
-    sources.push(
-      new MastodonSource({
-        instances: cfg.MASTODON_INSTANCES,
-        tags: cfg.MASTODON_TAGS,
-        pollEveryMs: cfg.MASTODON_POLL_SECONDS * 1000,
-        pageLimit: cfg.MASTODON_PAGE_LIMIT,
-        maxPagesPerPoll: cfg.MASTODON_MAX_PAGES_PER_POLL,
-        initialPages: cfg.MASTODON_INITIAL_PAGES,
-        http,
-      }),
-    );
+  if (on('mastodon')) {
+    sources.push(new MastodonSource({
+      instances: cfg.MASTODON_INSTANCES, tags: cfg.MASTODON_TAGS, pollEveryMs: cfg.MASTODON_POLL_SECONDS * 1000, pageLimit: cfg.MASTODON_PAGE_LIMIT,
+      maxPagesPerPoll: cfg.MASTODON_MAX_PAGES_PER_POLL, initialPages: cfg.MASTODON_INITIAL_PAGES, http,
+      ...(cfg.MASTODON_ACCESS_TOKEN ? { accessToken: cfg.MASTODON_ACCESS_TOKEN, searchTerms: cfg.MASTODON_SEARCH_TERMS } : {}),
+    }));
+  }
+  if (on('bluesky')) {
+    if (cfg.BLUESKY_HANDLE && cfg.BLUESKY_APP_PASSWORD) {
+      sources.push(new BlueskySource({
+        serviceUrl: cfg.BLUESKY_SERVICE_URL, handle: cfg.BLUESKY_HANDLE, appPassword: cfg.BLUESKY_APP_PASSWORD, queries: cfg.BLUESKY_QUERIES,
+        pollEveryMs: cfg.BLUESKY_POLL_SECONDS * 1000, maxPagesPerPoll: cfg.BLUESKY_MAX_PAGES_PER_POLL,
+        initialLookbackMs: cfg.BLUESKY_INITIAL_LOOKBACK_HOURS * 3_600_000, http,
+      }));
+    } else {
+      // Bluesky refuses anonymous search: say so once instead of failing every poll.
+      log.info({ source: 'bluesky' }, 'bluesky not configured: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) to collect from it');
+    }
+  }
+  if (on('hackernews')) {
+    sources.push(new HackerNewsSource({
+      baseUrl: cfg.HN_BASE_URL, queries: cfg.HN_QUERIES, pollEveryMs: cfg.HN_POLL_SECONDS * 1000, hitsPerPage: 100,
+      maxPagesPerPoll: cfg.HN_MAX_PAGES_PER_POLL, initialLookbackMs: cfg.HN_INITIAL_LOOKBACK_HOURS * 3_600_000, http,
+    }));
+  }
+  if (on('reddit') && (cfg.REDDIT_QUERIES.length || cfg.REDDIT_SUBREDDITS.length)) {
+    const reddit = new RedditSource({
+      publicUrl: cfg.REDDIT_PUBLIC_URL, oauthUrl: cfg.REDDIT_OAUTH_URL, authUrl: cfg.REDDIT_AUTH_URL,
+      ...(cfg.REDDIT_CLIENT_ID && cfg.REDDIT_CLIENT_SECRET ? { clientId: cfg.REDDIT_CLIENT_ID, clientSecret: cfg.REDDIT_CLIENT_SECRET } : {}),
+      userAgent: cfg.REDDIT_USER_AGENT, queries: cfg.REDDIT_QUERIES, subreddits: cfg.REDDIT_SUBREDDITS,
+      pollEveryMs: cfg.REDDIT_POLL_SECONDS * 1000, maxPagesPerPoll: cfg.REDDIT_MAX_PAGES_PER_POLL,
+      http: { timeoutMs: cfg.HTTP_TIMEOUT_MS, maxBytes: cfg.HTTP_MAX_RESPONSE_BYTES },
+    });
+    if (!reddit.usesOAuth) log.info({ source: 'reddit' }, 'reddit without OAuth: public endpoints at 10 requests a minute (set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET for 100)');
+    sources.push(reddit);
+  }
+  if (on('telegram') && cfg.TELEGRAM_CHANNELS.length) {
+    sources.push(new TelegramSource({
+      baseUrl: cfg.TELEGRAM_BASE_URL, channels: cfg.TELEGRAM_CHANNELS, pollEveryMs: cfg.TELEGRAM_POLL_SECONDS * 1000,
+      maxPagesPerPoll: cfg.TELEGRAM_MAX_PAGES_PER_POLL, http: { ...http, userAgent: cfg.TELEGRAM_USER_AGENT },
+    }));
+  }
+  if (on('rss') && cfg.RSS_FEEDS.length) {
+    sources.push(new RssSource({ feeds: cfg.RSS_FEEDS, pollEveryMs: cfg.RSS_POLL_SECONDS * 1000, http }));
   }
   return sources;
 }

@@ -35,13 +35,27 @@ export class MalformedPageError extends Error {}
 
 /** A timeline page must be a JSON array; a single bad item is skipped, a bad page is refused whole. */
 export function parseTimelinePage(body: string): ParsedPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedPageError('timeline page is not JSON');
-  }
+  const json = parseJson(body, 'timeline page');
   if (!Array.isArray(json)) throw new MalformedPageError('timeline page is not a JSON array');
+  return parseStatusArray(json);
+}
+
+/** `/api/v2/search` answers `{accounts, statuses, hashtags}`. */
+export function parseSearchResults(body: string): ParsedPage {
+  const json = parseJson(body, 'search answer') as { statuses?: unknown } | null;
+  if (!json || !Array.isArray(json.statuses)) throw new MalformedPageError('search answer has no statuses array');
+  return parseStatusArray(json.statuses);
+}
+
+function parseJson(body: string, what: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new MalformedPageError(`${what} is not JSON`);
+  }
+}
+
+function parseStatusArray(json: unknown[]): ParsedPage {
   const statuses: MastodonStatus[] = [];
   const malformed: string[] = [];
   let newest: bigint | null = null;

@@ -1,7 +1,7 @@
 import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { parseLinkHeader } from './link-header.ts';
-import { MalformedPageError, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
+import { MalformedPageError, parseSearchResults, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
 import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface MastodonOptions {
@@ -13,11 +13,16 @@ export interface MastodonOptions {
   /** Pages walked back on the very first poll of a feed (1 = only the newest page). */
   initialPages: number;
   http: { timeoutMs: number; maxBytes: number; userAgent: string };
+  /** With a user token, full-text search (`/api/v2/search`) for these terms too: anonymous search finds no statuses. */
+  accessToken?: string;
+  searchTerms?: string[];
 }
 
 interface MastodonFeed extends Feed {
   instance: URL;
+  /** A hashtag timeline, or a keyword search when `search` is set. */
   tag: string;
+  search?: boolean;
 }
 
 /** Below this many requests left in the window we stop until the window resets: the limit is per IP, shared with others. */
@@ -35,13 +40,11 @@ export class MastodonSource implements Source {
   constructor(private readonly opts: MastodonOptions) {
     this.feeds = opts.instances.flatMap((base) => {
       const instance = new URL(base.endsWith('/') ? base : `${base}/`);
-      return opts.tags.map((tag) => ({
-        id: `mastodon-${instance.host}-${tag}`,
-        source: 'mastodon' as const,
-        pollEveryMs: opts.pollEveryMs,
-        instance,
-        tag,
-      }));
+      const tags = opts.tags.map((tag) => ({ id: `mastodon-${instance.host}-${tag}`, source: 'mastodon' as const, pollEveryMs: opts.pollEveryMs, instance, tag }));
+      const searches = opts.accessToken
+        ? (opts.searchTerms ?? []).map((term) => ({ id: `mastodon-${instance.host}-search-${term.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'mastodon' as const, pollEveryMs: opts.pollEveryMs, instance, tag: term, search: true }))
+        : [];
+      return [...tags, ...searches];
     });
   }
 
@@ -78,7 +81,12 @@ export class MastodonSource implements Source {
   }
 
   private timelineUrl(f: MastodonFeed, params: Record<string, string>): string {
-    const u = new URL(`api/v1/timelines/tag/${encodeURIComponent(f.tag)}`, f.instance);
+    const u = f.search ? new URL('api/v2/search', f.instance) : new URL(`api/v1/timelines/tag/${encodeURIComponent(f.tag)}`, f.instance);
+    if (f.search) {
+      u.searchParams.set('q', f.tag);
+      u.searchParams.set('type', 'statuses');
+      u.searchParams.set('resolve', 'false');
+    }
     u.searchParams.set('limit', String(this.opts.pageLimit));
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
     return u.toString();
@@ -97,13 +105,14 @@ export class MastodonSource implements Source {
 
   private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
     const now = ctx.now();
-    const res = await fetchPage(url, this.opts.http, now, {
+    const http = f.search ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } } : this.opts.http;
+    const res = await fetchPage(url, http, now, {
       resetWaitMs: (r) => resetWait(r, now),
       describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,
     });
     let parsed;
     try {
-      parsed = parseTimelinePage(res.body);
+      parsed = f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body);
     } catch (err) {
       if (err instanceof MalformedPageError) throw new SourceError('malformed_page', `${f.instance.host} #${f.tag}: ${err.message}`);
       throw err;
