@@ -25,6 +25,8 @@ export interface SearchPage {
   posts: PostView[];
   malformed: string[];
   cursor: string | null;
+  /** How many posts match in all, when the service says. */
+  hitsTotal: number | null;
 }
 
 export function parseSearchPage(body: string): SearchPage {
@@ -43,7 +45,7 @@ export function parseSearchPage(body: string): SearchPage {
     if (parsed.success) posts.push(parsed.data);
     else malformed.push(String((p as { uri?: unknown })?.uri ?? `#${i}`));
   });
-  return { posts, malformed, cursor: page.data.cursor ?? null };
+  return { posts, malformed, cursor: page.data.cursor ?? null, hitsTotal: page.data.hitsTotal ?? null };
 }
 
 export function postViewToPost(p: PostView, authorKey: string): Post {

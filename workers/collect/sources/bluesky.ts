@@ -14,7 +14,7 @@ export interface BlueskyOptions {
   /** How far back the first poll looks. */
   initialLookbackMs: number;
   http: { timeoutMs: number; maxBytes: number; userAgent: string };
-  /** Restart a walk with `until` before the cursor offset reaches this (the service fails near 10,000). */
+  /** Split a time window before its cursor offset reaches this (the service fails near 10,000). */
   cursorLimit?: number;
 }
 
@@ -27,16 +27,18 @@ interface Session {
   refreshJwt: string;
 }
 
-/** searchPosts cursors are offsets and fail near 10,000 results: restart the walk with `until` before then. */
+/** searchPosts cursors are offsets and fail near 10,000 results: a window that would reach this is split. */
 const DEFAULT_CURSOR_LIMIT = 9_000;
 const PAGE_SIZE = 100;
+const FIRST_WINDOW_MS = 6 * 3_600_000;
+/** Posts appear in search a little after they are indexed: the live edge stays this far behind now. */
+const INDEX_LAG_MS = 60_000;
 
 /**
  * Bluesky post search (`app.bsky.feed.searchPosts`, `sort=latest`, `since`). Public search is usually
  * refused without login, so the source signs in with a handle and an app password once
  * (`createSession`, limited to 30 per 5 minutes) and keeps the session, refreshing it with
- * `refreshSession` when the access token expires. Results come newest first: a poll pages back to the
- * cursor (the newest `indexedAt` read before) and moves it at the end.
+ * `refreshSession` when the access token expires. A poll reads forward from the cursor in time windows.
  */
 export class BlueskySource implements Source {
   readonly name = 'bluesky' as const;
@@ -49,28 +51,54 @@ export class BlueskySource implements Source {
   }
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Bluesky feed ${feed.id}`);
-    const since = cursor ?? new Date(ctx.now() - this.o.initialLookbackMs).toISOString();
-    let newest = since;
-    let until: string | undefined;
-    let pageCursor: string | null = null;
-    let oldestSeen: string | undefined;
-    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
-      if (pageCursor !== null && Number(pageCursor) >= (this.o.cursorLimit ?? DEFAULT_CURSOR_LIMIT) && oldestSeen) {
-        until = oldestSeen;
-        pageCursor = null;
+    const f = this.feed(feed.id);
+    const lo = cursor ? Date.parse(cursor) : ctx.now() - this.o.initialLookbackMs;
+    yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.o.maxPagesPerPoll);
+  }
+
+  async *backfill(feed: Feed, range: { sinceMs: number; untilMs: number }, ctx: PollContext): AsyncGenerator<FeedPage> {
+    yield* this.walk(this.feed(feed.id), range.sinceMs, range.untilMs, ctx, Number.MAX_SAFE_INTEGER);
+  }
+
+  private feed(id: string): BlueskyFeed {
+    const f = this.feeds.find((x) => x.id === id);
+    if (!f) throw new Error(`unknown Bluesky feed ${id}`);
+    return f;
+  }
+
+  /**
+   * Reads [lo, end) forward in time windows (`since`/`until`), each completely (newest first, by cursor),
+   * and yields the window's end as the cursor after its last page. A window whose results would run past
+   * the service's cursor limit is halved and read again, so nothing in it is skipped.
+   */
+  private async *walk(f: BlueskyFeed, lo: number, end: number, ctx: PollContext, budget: number): AsyncGenerator<FeedPage> {
+    let windowMs = FIRST_WINDOW_MS;
+    const limit = this.o.cursorLimit ?? DEFAULT_CURSOR_LIMIT;
+    window: while (lo < end && budget > 0) {
+      const hi = Math.min(lo + windowMs, end);
+      let pageCursor: string | null = null;
+      for (;;) {
+        if (budget-- <= 0) return; // out of budget mid-window: the next poll reads this window again
+        const res = await this.search(f, new Date(lo).toISOString(), new Date(hi).toISOString(), pageCursor, ctx);
+        const next = res.cursor && res.posts.length > 0 ? res.cursor : null;
+        // A window must fit both the service's cursor limit and what is left of this poll's budget,
+        // or it would be read again and again without the cursor ever moving.
+        const capacity = Math.min(limit, (budget + 1) * PAGE_SIZE);
+        const tooMany = (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && Number(next) >= limit);
+        if (tooMany && hi - lo > 1_000) {
+          // Shrink in proportion when the service says how many match (one step), else halve.
+          const factor = res.hitsTotal ? (0.8 * capacity) / res.hitsTotal : 0.5;
+          windowMs = Math.max(1_000, Math.floor((hi - lo) * Math.min(factor, 0.5)));
+          continue window;
+        }
+        yield { posts: res.posts.map((p) => postViewToPost(p, ctx.authorKey)), ...(next === null ? { cursor: new Date(hi).toISOString() } : {}), ...res.pause };
+        if (res.pause.pauseUntilMs) return;
+        if (next === null) break;
+        pageCursor = next;
       }
-      const res = await this.search(f, since, until, pageCursor, ctx);
-      const fresh = res.posts.filter((p) => p.indexedAt > since);
-      for (const p of fresh) {
-        if (p.indexedAt > newest) newest = p.indexedAt;
-        if (!oldestSeen || p.indexedAt < oldestSeen) oldestSeen = p.indexedAt;
-      }
-      const last = !res.cursor || res.posts.length === 0 || page + 1 >= this.o.maxPagesPerPoll;
-      yield { posts: fresh.map((p) => postViewToPost(p, ctx.authorKey)), ...(last ? { cursor: newest } : {}), ...res.pause };
-      if (last || res.pause.pauseUntilMs) return;
-      pageCursor = res.cursor;
+      lo = hi;
+      // Grow back gradually: the busy stretch that made the window small is probably not over.
+      windowMs = Math.min(FIRST_WINDOW_MS, windowMs * 2);
     }
   }
 

@@ -52,11 +52,13 @@ export class HackerNewsSource implements Source {
       const hi = Math.min(lo + windowS, end);
       const first = await this.fetch(f, lo, hi, 0, ctx);
       budget--;
-      if (first.nbHits > ALGOLIA_CAP && hi - lo > 1) {
-        windowS = Math.max(1, Math.floor((hi - lo) / 2));
+      // A window must fit Algolia's cap and what is left of this poll's budget, or the cursor would never move.
+      const capacity = Math.min(ALGOLIA_CAP, (budget + 1) * this.o.hitsPerPage);
+      if (first.nbHits > capacity && hi - lo > 1) {
+        windowS = Math.max(1, Math.floor((hi - lo) * Math.min(0.5, (0.8 * capacity) / first.nbHits)));
         continue;
       }
-      if (first.nbPages > budget + 1) return; // this window does not fit in what is left of the poll: next poll
+      if (first.nbPages > budget + 1) return; // one second holds more than the budget: the next poll goes on
       let res = first;
       for (let page = 0; ; page++) {
         const last = page + 1 >= res.nbPages || res.hits.length + res.malformed.length === 0;
@@ -66,7 +68,8 @@ export class HackerNewsSource implements Source {
         budget--;
       }
       lo = hi;
-      windowS = FIRST_WINDOW_S;
+      // Grow back gradually: the busy stretch that made the window small is probably not over.
+      windowS = Math.min(FIRST_WINDOW_S, windowS * 2);
     }
   }
 
