@@ -118,7 +118,7 @@ export const envSchema = z.object({
   POSTS_RETENTION_HOURS: int(1, 24 * 365).default(72),
   POSTS_RETENTION_MAX: int(10, 10_000_000).default(20_000),
   MINUTE_BUCKETS_RETENTION_DAYS: int(1, 365).default(8),
-  HOUR_BUCKETS_RETENTION_DAYS: int(1, 3_650).default(400),
+  HOUR_BUCKETS_RETENTION_DAYS: int(1, 3_650).default(1_100),
   DAY_BUCKETS_RETENTION_DAYS: int(1, 36_500).default(3_650),
   TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),

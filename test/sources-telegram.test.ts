@@ -104,7 +104,10 @@ test('backfill walks back with before=, over a missing "more" link and a hole of
   list.splice(20, 25); // ids 121..145 deleted
   fake.dropMoreLink = true;
   const seen: string[] = [];
-  for await (const page of source.backward(source.feeds[0]!, 100, { authorKey: 'k', now: () => h.now, reportItemError: () => {} }, 20)) seen.push(...page.posts.map((p) => p.id));
-  assert.equal(seen.length, 45);
-  assert.equal(new Set(seen).size, 45);
+  const range = { sinceMs: Date.now() - 86_400_000 + 10_500, untilMs: Date.now() - 86_400_000 + 60_500 }; // messages 11..60
+  for await (const page of source.backfill(source.feeds[0]!, range, { authorKey: 'k', now: () => h.now, reportItemError: () => {} })) seen.push(...page.posts.map((p) => p.id));
+  // 11..60 minus the deleted 21..45 (ids 121..145): 25 messages.
+  assert.equal(seen.length, 25);
+  assert.equal(new Set(seen).size, 25);
+  assert.ok(fake.requests.some((r) => /before=\d+/.test(r.url)));
 });

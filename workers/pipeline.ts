@@ -28,6 +28,8 @@ export interface RunningWorkers {
 export interface WorkerOverrides {
   sources?: Source[];
   scorer?: Scorer;
+  /** false: process jobs but schedule no polls and no spike detection (one-off commands such as backfill). */
+  schedule?: boolean;
 }
 
 /**
@@ -50,8 +52,10 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));
   initialiseWorkerSeries(metrics, [...new Set(collector.allFeeds().map((f) => f.source))], scorer.model.kind);
 
-  await scheduleFeeds(queues, collector, log);
-  await queues.spikes.upsertJobScheduler('detect-spikes', { every: 60_000 }, { name: 'detect', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  if (overrides.schedule !== false) {
+    await scheduleFeeds(queues, collector, log);
+    await queues.spikes.upsertJobScheduler('detect-spikes', { every: 60_000 }, { name: 'detect', opts: { removeOnComplete: 100, removeOnFail: 100 } });
+  }
   const spikeDeps = {
     redis, keys, metrics, log,
     detector: detectorFromConfig(cfg),

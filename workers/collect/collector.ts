@@ -7,7 +7,7 @@ import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post } from '../../shared/post.ts';
 import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
-import { SourceError, type Feed, type PollContext, type Source } from './sources/source.ts';
+import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
 const POLL_LOCK_MS = 5 * 60_000;
@@ -79,30 +79,10 @@ export class Collector {
     const { redis, keys, metrics, log } = this.d;
     const feedId = feed.id;
 
-    const ctx: PollContext = {
-      authorKey: this.d.authorKey,
-      now: this.now,
-      reportItemError: (reason, detail) => {
-        metrics.collectErrors.inc({ source: source.name, reason });
-        log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
-      },
-    };
-
     const cursor = await redis.get(keys.cursor(feedId));
     try {
-      for await (const page of source.poll(feed, cursor, ctx)) {
-        out.pages++;
-        out.read += page.posts.length;
-        metrics.postsCollected.inc({ source: source.name }, page.posts.length);
-        const relevant = page.posts.filter((p) => isRelevant(p.text));
-        metrics.postsFiltered.inc({ source: source.name }, page.posts.length - relevant.length);
-        out.relevant += relevant.length;
-        const fresh = await this.unseen(relevant);
-        out.duplicates += relevant.length - fresh.length;
-        metrics.postsDuplicate.inc({ source: source.name, stage: 'collect' }, relevant.length - fresh.length);
-        await this.enqueue(fresh);
-        out.enqueued += fresh.length;
-        await this.markSeen(fresh);
+      for await (const page of source.poll(feed, cursor, this.context(feedId, source))) {
+        await this.take(page.posts, source, out);
         if (page.cursor !== undefined) await redis.set(keys.cursor(feedId), page.cursor);
         if (page.pauseUntilMs) await this.pause(feedId, page.pauseUntilMs);
       }
@@ -117,6 +97,54 @@ export class Collector {
     await redis.hset(keys.sourceLastSuccess, feedId, String(this.now()));
     metrics.sourceLastSuccess.set({ source: source.name }, this.now() / 1000);
     return out;
+  }
+
+  /**
+   * Reads a range of history through the same relevance filter, de-duplication and batching as a poll,
+   * without touching the live cursor. Sources that keep no history (RSS) cannot be backfilled.
+   */
+  async backfill(feedId: string, range: BackfillRange): Promise<CollectOutcome> {
+    const entry = this.feeds.get(feedId);
+    if (!entry) throw new Error(`no such feed: ${feedId}`);
+    const { feed, source } = entry;
+    if (!source.backfill) throw new Error(`${source.name} keeps no history that can be paged back through`);
+    const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
+    try {
+      for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
+    } catch (err) {
+      if (!(err instanceof SourceError)) throw err;
+      this.d.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
+      return { ...out, error: `${err.reason}: ${err.message}` };
+    }
+    return out;
+  }
+
+  /** Filters, de-duplicates and enqueues one page's posts; the counts go into `out`. */
+  private async take(posts: Post[], source: Source, out: CollectOutcome): Promise<void> {
+    const { metrics } = this.d;
+    out.pages++;
+    out.read += posts.length;
+    metrics.postsCollected.inc({ source: source.name }, posts.length);
+    const relevant = posts.filter((p) => isRelevant(p.text));
+    metrics.postsFiltered.inc({ source: source.name }, posts.length - relevant.length);
+    out.relevant += relevant.length;
+    const fresh = await this.unseen(relevant);
+    out.duplicates += relevant.length - fresh.length;
+    metrics.postsDuplicate.inc({ source: source.name, stage: 'collect' }, relevant.length - fresh.length);
+    await this.enqueue(fresh);
+    out.enqueued += fresh.length;
+    await this.markSeen(fresh);
+  }
+
+  private context(feedId: string, source: Source): PollContext {
+    return {
+      authorKey: this.d.authorKey,
+      now: this.now,
+      reportItemError: (reason, detail) => {
+        this.d.metrics.collectErrors.inc({ source: source.name, reason });
+        this.d.log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
+      },
+    };
   }
 
   private async unseen(posts: Post[]): Promise<Post[]> {

@@ -1,7 +1,7 @@
 import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { MalformedSearch, parseSearchPage, postViewToPost } from './bluesky-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface BlueskyOptions {
   /** The PDS that signs in the account and serves search (https://bsky.social). */
@@ -56,7 +56,7 @@ export class BlueskySource implements Source {
     yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.o.maxPagesPerPoll);
   }
 
-  async *backfill(feed: Feed, range: { sinceMs: number; untilMs: number }, ctx: PollContext): AsyncGenerator<FeedPage> {
+  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     yield* this.walk(this.feed(feed.id), range.sinceMs, range.untilMs, ctx, Number.MAX_SAFE_INTEGER);
   }
 

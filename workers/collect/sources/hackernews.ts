@@ -1,6 +1,6 @@
 import { fetchPage } from './fetch-page.ts';
 import { MalformedHnPage, hitToPost, parseHnPage } from './hackernews-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface HackerNewsOptions {
   baseUrl: string;
@@ -41,13 +41,19 @@ export class HackerNewsSource implements Source {
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
-    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.o.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx);
+    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.o.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.o.maxPagesPerPoll);
   }
 
-  /** Reads (lo, end] window by window, oldest first; also the backfill path. */
-  async *walk(f: HnFeed, lo: number, end: number, ctx: PollContext): AsyncGenerator<FeedPage> {
+  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
+    yield* this.walk(f, Math.floor(range.sinceMs / 1000) - 1, Math.floor(range.untilMs / 1000) - 1, ctx, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Reads (lo, end] window by window, oldest first. */
+  private async *walk(f: HnFeed, lo: number, end: number, ctx: PollContext, pageBudget: number): AsyncGenerator<FeedPage> {
     let windowS = FIRST_WINDOW_S;
-    let budget = this.o.maxPagesPerPoll;
+    let budget = pageBudget;
     while (lo < end && budget > 0) {
       const hi = Math.min(lo + windowS, end);
       const first = await this.fetch(f, lo, hi, 0, ctx);

@@ -2,7 +2,7 @@ import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { parseLinkHeader } from './link-header.ts';
 import { MalformedPageError, parseSearchResults, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface MastodonOptions {
   instances: string[];
@@ -24,6 +24,8 @@ interface MastodonFeed extends Feed {
   tag: string;
   search?: boolean;
 }
+
+const MAX_BACKFILL_PAGES = 5_000;
 
 /** Below this many requests left in the window we stop until the window resets: the limit is per IP, shared with others. */
 const RATE_LIMIT_RESERVE = 5;
@@ -53,6 +55,21 @@ export class MastodonSource implements Source {
     if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
     if (cursor === null) yield* this.firstPoll(f, ctx);
     else yield* this.forward(f, cursor, ctx);
+  }
+
+  /** Older statuses, newest first, following `Link: rel="next"` (max_id) until the range's start. */
+  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+    const keep = inRange(range);
+    let url: string | undefined = this.timelineUrl(f, {});
+    for (let page = 0; url && page < MAX_BACKFILL_PAGES; page++) {
+      const res = await this.fetchPage(f, url, ctx);
+      yield { posts: res.posts.filter(keep) };
+      const oldest = Math.min(...res.posts.map((p) => Date.parse(p.createdAt)));
+      if (res.parsed.statuses.length === 0 || oldest < range.sinceMs) return;
+      url = this.sameInstance(f, res.links.next) ?? (res.parsed.oldestId ? this.timelineUrl(f, { max_id: res.parsed.oldestId }) : undefined);
+    }
   }
 
   private async *firstPoll(f: MastodonFeed, ctx: PollContext): AsyncGenerator<FeedPage> {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { MalformedListing, parseListing, thingToPost } from './reddit-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface RedditOptions {
   /** Unauthenticated `.json` endpoints (www.reddit.com). */
@@ -30,6 +30,8 @@ interface RedditFeed extends Feed {
 /** Reddit's limits: about 10 requests a minute without OAuth, 100 with application-only OAuth. */
 const SPACING_PUBLIC_MS = 6_000;
 const SPACING_OAUTH_MS = 600;
+/** Listings end near 1,000 items: 10 pages of 100. */
+const LISTING_PAGES = 10;
 
 /**
  * Reddit search (`sort=new`) and subreddit comment streams. With a client id and secret it uses
@@ -70,6 +72,21 @@ export class RedditSource implements Source {
       const last = reachedOld || !listing.after || page + 1 >= this.o.maxPagesPerPoll || pause !== undefined;
       yield { posts: fresh.map((t) => thingToPost(t, ctx.authorKey)), ...(last && newest > 0 ? { cursor: String(newest) } : {}), ...(pause ? { pauseUntilMs: pause } : {}) };
       if (last) return;
+      after = listing.after;
+    }
+  }
+
+  /** Listings go back about 1,000 items, newest first: the part of the range they still reach. */
+  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Reddit feed ${feed.id}`);
+    const keep = inRange(range);
+    let after: string | null = null;
+    for (let page = 0; page < LISTING_PAGES; page++) {
+      const { listing } = await this.fetchListing(f, after, ctx);
+      yield { posts: listing.things.map((t) => thingToPost(t, ctx.authorKey)).filter(keep) };
+      const oldest = Math.min(...listing.things.map((t) => t.data.created_utc * 1000));
+      if (!listing.after || oldest < range.sinceMs) return;
       after = listing.after;
     }
   }

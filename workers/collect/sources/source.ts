@@ -58,4 +58,22 @@ export interface Source {
   readonly feeds: Feed[];
   /** Pages from the cursor onwards, oldest unread first, so persisting each page's cursor leaves no gap. */
   poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage>;
+  /**
+   * History between two times, where the service keeps it and lets it be paged (absent where it does not,
+   * e.g. RSS). Cursors on these pages are ignored: a backfill never moves the live cursor.
+   */
+  backfill?(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage>;
+}
+
+export interface BackfillRange {
+  sinceMs: number;
+  untilMs: number;
+}
+
+/** Keeps the posts created inside the range. */
+export function inRange(range: BackfillRange) {
+  return (p: { createdAt: string }) => {
+    const t = Date.parse(p.createdAt);
+    return t >= range.sinceMs && t < range.untilMs;
+  };
 }

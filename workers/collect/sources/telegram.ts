@@ -1,6 +1,8 @@
 import { fetchPage } from './fetch-page.ts';
 import { NotAChannelPage, messageToPost, parseChannelPage } from './telegram-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+
+const MAX_BACKFILL_PAGES = 5_000;
 
 export interface TelegramOptions {
   baseUrl: string;
@@ -43,23 +45,30 @@ export class TelegramSource implements Source {
     }
   }
 
-  /** Older messages, newest first, down to (not including) `stopAt`: the backfill path. Steps over holes. */
-  async *backward(f: TelegramFeed, stopAt: number, ctx: PollContext, maxPages: number): AsyncGenerator<FeedPage> {
+  /**
+   * Messages created in the range, walking back from the newest with `before=`. The "more" link is
+   * sometimes missing (the oldest id on the page serves as well) and runs of deleted messages leave empty
+   * pages (stepped over 20 ids at a time); ids already seen are not yielded twice.
+   */
+  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
+    const f = this.feeds.find((x) => x.id === feed.id);
+    if (!f) throw new Error(`unknown Telegram feed ${feed.id}`);
+    const keep = inRange(range);
     let before: number | null = null;
     const seen = new Set<number>();
-    for (let page = 0; page < maxPages; page++) {
+    for (let page = 0; page < MAX_BACKFILL_PAGES; page++) {
       const res = await this.fetch(f, before === null ? {} : { before: String(before) }, ctx);
-      const older = res.messages.filter((m) => m.id > stopAt && !seen.has(m.id));
-      for (const m of older) seen.add(m.id);
-      if (older.length) yield { posts: older.map((m) => messageToPost(m, f.channel, ctx.authorKey)) };
+      const fresh = res.messages.filter((m) => !seen.has(m.id));
+      for (const m of fresh) seen.add(m.id);
+      const posts = fresh.map((m) => messageToPost(m, f.channel, ctx.authorKey)).filter(keep);
+      if (posts.length) yield { posts };
       if (res.minId === null) {
-        // A hole (a run of deleted messages): step down a page's worth of ids and look again.
-        if (before === null || before - 20 <= stopAt) return;
+        if (before === null || before <= 21) return;
         before -= 20;
         continue;
       }
-      if (res.minId <= stopAt) return;
-      // The "more" link is sometimes missing; the oldest id on the page serves as well.
+      const oldest = Math.min(...res.messages.map((m) => Date.parse(m.date)));
+      if (oldest < range.sinceMs || res.minId <= 1) return;
       before = Math.min(res.before ?? res.minId, res.minId);
     }
   }
