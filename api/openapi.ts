@@ -139,7 +139,7 @@ export const openapi = {
             type: 'object',
             properties: {
               stance: { type: 'string', enum: [...STANCES] }, score: { type: 'number', minimum: -1, maximum: 1 }, confidence: { type: 'number', minimum: 0, maximum: 1 },
-              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['builtin', 'huggingface'] } } },
+              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['builtin', 'huggingface', 'tei'] } } },
             },
           },
           scoredAt: { type: 'string', format: 'date-time' },

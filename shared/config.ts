@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
 
 /**
  * Every setting stancewatch reads from the environment, validated once at start-up.
@@ -100,6 +101,7 @@ export const envSchema = z.object({
   HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
   HTTP_USER_AGENT: z.string().min(1).default('stancewatch/0.1 (+https://github.com/stancewatch/stancewatch)'),
 
+  SCORER: z.enum(['auto', 'builtin', 'huggingface', 'tei']).default('auto'),
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
@@ -110,6 +112,14 @@ export const envSchema = z.object({
   HF_MAX_ATTEMPTS: int(1, 20).default(4),
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
+  HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
+  HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),
+  HYPOTHESIS_NEUTRAL: z.string().min(5).default(DEFAULT_HYPOTHESES.neutral),
+  TEI_URL: optionalUrl,
+  TEI_API_KEY: optionalSecret,
+  TEI_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
+  TEI_MAX_BATCH: int(3, 1_024).default(32),
 
   SCORE_BATCH_SIZE: int(1, 1_000).default(50),
   SCORE_WORKER_CONCURRENCY: int(1, 64).default(2),
@@ -142,7 +152,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
   /** Which scorer the workers use; derived so that code never re-derives it from tokens. */
-  scorer: 'huggingface' | 'builtin';
+  scorer: 'huggingface' | 'builtin' | 'tei';
 }
 
 export class ConfigError extends Error {
@@ -153,7 +163,7 @@ export class ConfigError extends Error {
 }
 
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
-const SECRET_VARIABLES = new Set(['HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
+const SECRET_VARIABLES = new Set(['TEI_API_KEY', 'HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant: Record<string, string | undefined> = {};
@@ -172,5 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const cfg = parsed.data;
-  return { ...cfg, scorer: cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin' };
+  const auto = cfg.TEI_URL ? 'tei' : cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin';
+  const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
+  if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
+  if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
+  return { ...cfg, scorer };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ScorerKind } from './post.ts';
 
 /**
  * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
@@ -57,6 +58,13 @@ export function createMetrics() {
       help: 'Duration of one request to the stance model, by outcome.',
       labelNames: ['scorer', 'outcome'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: r,
+    }),
+    modelItemsPerRequest: new Histogram({
+      name: 'stancewatch_model_items_per_request',
+      help: 'Posts scored per model request (1 for the serverless client, which cannot batch; up to the batch size for TEI).',
+      labelNames: ['scorer'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers: r,
     }),
     modelErrors: new Counter({
@@ -151,7 +159,7 @@ export function metricLang(lang: string): string {
  * Creates the worker-side series at zero, so dashboards and alert rules see them (and `rate()` works)
  * before the first event: a counter that appears only at its first increment hides that first increment.
  */
-export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: 'builtin' | 'huggingface'): void {
+export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: ScorerKind): void {
   const stances = ['support', 'criticism', 'neutral'];
   const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'];
   for (const source of sources) {

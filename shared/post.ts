@@ -26,11 +26,15 @@ export interface Post {
   engagement: { likes: number; reposts: number; replies: number; views?: number };
 }
 
+export type ScorerKind = 'builtin' | 'huggingface' | 'tei';
+
 /** Which scorer produced a result, travelling with every score so model and fallback output never mix silently. */
 export interface ModelRef {
-  /** e.g. "builtin-lexicon-v1" or "hf:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7". */
+  /** e.g. "builtin-lexicon-v1", "hf:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7" or "tei:…". */
   id: string;
-  kind: 'builtin' | 'huggingface';
+  kind: ScorerKind;
+  /** Version of how the model was asked (hypotheses, labels): answers to different questions never mix. */
+  setup?: string;
 }
 
 export interface StanceResult {

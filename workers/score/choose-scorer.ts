@@ -4,12 +4,23 @@ import type { Metrics } from '../../shared/metrics.ts';
 import { BuiltinScorer } from './builtin.ts';
 import { HuggingFaceScorer } from './huggingface.ts';
 import type { Scorer } from './scorer.ts';
+import { TeiScorer } from './tei.ts';
 
 /** The scorer the configuration asks for, announced once in the log so nobody mistakes one for the other. */
 export function chooseScorer(cfg: Config, metrics: Metrics, log: Logger): Scorer {
+  const hypotheses = { support: cfg.HYPOTHESIS_SUPPORT, criticism: cfg.HYPOTHESIS_CRITICISM, neutral: cfg.HYPOTHESIS_NEUTRAL };
+  const retries = { timeoutMs: cfg.HF_TIMEOUT_MS, maxAttempts: cfg.HF_MAX_ATTEMPTS, backoffBaseMs: cfg.HF_BACKOFF_BASE_MS, backoffMaxMs: cfg.HF_BACKOFF_MAX_MS };
   if (cfg.scorer === 'builtin') {
-    log.info({ model: 'builtin-lexicon-v1' }, 'no HF_TOKEN or HF_ENDPOINT_URL: scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1');
+    log.info({ model: 'builtin-lexicon-v1' }, 'no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1');
     return new BuiltinScorer();
+  }
+  if (cfg.scorer === 'tei') {
+    const tei = new TeiScorer({
+      url: cfg.TEI_URL!, ...(cfg.TEI_API_KEY ? { apiKey: cfg.TEI_API_KEY } : {}), modelLabel: cfg.TEI_MODEL, maxBatch: cfg.TEI_MAX_BATCH,
+      multiLabel: cfg.HF_MULTI_LABEL, hypotheses, metrics, log, ...retries,
+    });
+    log.info({ model: tei.model.id, setup: tei.model.setup }, 'scoring with a self-hosted TEI server');
+    return tei;
   }
   const scorer = new HuggingFaceScorer({
     ...(cfg.HF_TOKEN ? { token: cfg.HF_TOKEN } : {}),
@@ -17,14 +28,13 @@ export function chooseScorer(cfg: Config, metrics: Metrics, log: Logger): Scorer
     model: cfg.HF_MODEL,
     routerUrl: cfg.HF_ROUTER_URL,
     hubUrl: cfg.HF_HUB_URL,
-    timeoutMs: cfg.HF_TIMEOUT_MS,
     concurrency: cfg.HF_CONCURRENCY,
-    maxAttempts: cfg.HF_MAX_ATTEMPTS,
-    backoffBaseMs: cfg.HF_BACKOFF_BASE_MS,
-    backoffMaxMs: cfg.HF_BACKOFF_MAX_MS,
+    multiLabel: cfg.HF_MULTI_LABEL,
+    hypotheses,
     metrics,
     log,
+    ...retries,
   });
-  log.info({ model: scorer.model.id, via: cfg.HF_ENDPOINT_URL ? 'endpoint' : 'hf-inference provider' }, 'scoring with a Hugging Face model');
+  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.HF_ENDPOINT_URL ? 'endpoint' : 'hf-inference provider' }, 'scoring with a Hugging Face model');
   return scorer;
 }

@@ -7,7 +7,7 @@ import type { ModelRef, StanceResult } from '../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../shared/retry.ts';
 import { hasScorableText } from './scorer.ts';
 import type { Scorer } from './scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapZeroShotAnswer, type Hypotheses } from './stance-map.ts';
+import { DEFAULT_HYPOTHESES, ModelOutputError, mapZeroShotAnswer, setupVersion, type Hypotheses } from './stance-map.ts';
 
 export interface HuggingFaceOptions {
   token?: string;
@@ -23,6 +23,7 @@ export interface HuggingFaceOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   hypotheses?: Hypotheses;
+  multiLabel?: boolean;
   metrics: Metrics;
   log: Logger;
 }
@@ -57,7 +58,7 @@ export class HuggingFaceScorer implements Scorer {
     this.client = new InferenceClient(o.token ?? '');
     this.limit = pLimit(o.concurrency);
     this.hyps = o.hypotheses ?? DEFAULT_HYPOTHESES;
-    this.model = { id: o.endpointUrl ? `hf-endpoint:${o.model}` : `hf:${o.model}`, kind: 'huggingface' };
+    this.model = { id: o.endpointUrl ? `hf-endpoint:${o.model}` : `hf:${o.model}`, kind: 'huggingface', setup: setupVersion(this.hyps, o.multiLabel ?? false) };
   }
 
   score(texts: string[]): Promise<StanceResult[]> {
@@ -85,7 +86,8 @@ export class HuggingFaceScorer implements Scorer {
       return res;
     };
     const stop = this.o.metrics.modelRequestDuration.startTimer({ scorer: 'huggingface' });
-    const parameters = { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: false };
+    this.o.metrics.modelItemsPerRequest.observe({ scorer: 'huggingface' }, 1);
+    const parameters = { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.o.multiLabel ?? false };
     const args = this.o.endpointUrl
       ? { endpointUrl: this.o.endpointUrl, inputs, parameters }
       : { model: this.o.model, provider: 'hf-inference' as const, inputs, parameters };

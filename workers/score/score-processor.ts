@@ -43,7 +43,8 @@ export async function scoreBatch(jobId: string, posts: Post[], d: ScoreDeps): Pr
  */
 async function scoreWithCache(texts: string[], d: ScoreDeps): Promise<StanceResult[]> {
   const fps = texts.map(textFingerprint);
-  const cacheKeys = fps.map((fp) => d.keys.scoreCache(d.scorer.model.id, fp));
+  const modelKey = `${d.scorer.model.id}@${d.scorer.model.setup ?? '-'}`;
+  const cacheKeys = fps.map((fp) => d.keys.scoreCache(modelKey, fp));
   const cached = await d.redis.mget(cacheKeys);
   const results: Array<StanceResult | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
   // Identical texts within one batch are scored once too.
@@ -57,7 +58,7 @@ async function scoreWithCache(texts: string[], d: ScoreDeps): Promise<StanceResu
     const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
     fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
     const pipeline = d.redis.pipeline();
-    for (const [fp, r] of byFp) pipeline.set(d.keys.scoreCache(d.scorer.model.id, fp), JSON.stringify(r), 'EX', d.cacheTtlSeconds);
+    for (const [fp, r] of byFp) pipeline.set(d.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', d.cacheTtlSeconds);
     await pipeline.exec();
   }
   return results as StanceResult[];

@@ -1,20 +1,8 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_HYPOTHESES, type Hypotheses } from '../../shared/hypotheses.ts';
 import type { Stance } from '../../shared/post.ts';
 
-/**
- * Zero-shot NLI stance: the model judges how strongly the post entails each hypothesis about Durov.
- * Hypotheses name the target explicitly, because stance is not sentiment (see shared/reference/domain.md).
- */
-export interface Hypotheses {
-  support: string;
-  criticism: string;
-  neutral: string;
-}
-
-export const DEFAULT_HYPOTHESES: Hypotheses = {
-  support: 'The author defends Pavel Durov or Telegram and thinks his arrest is unjust.',
-  criticism: 'The author blames Pavel Durov or Telegram and approves of his arrest or the charges.',
-  neutral: 'The author reports on the Durov case without taking a side.',
-};
+export { DEFAULT_HYPOTHESES, type Hypotheses };
 
 export class ModelOutputError extends Error {}
 
@@ -45,3 +33,11 @@ export function mapZeroShotAnswer(answer: ReadonlyArray<{ label: string; score: 
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/**
+ * A short version of how a model is asked (hypotheses, single or multi label): it travels with every score
+ * and keys the score cache, so changing a hypothesis never reuses answers to the old question.
+ */
+export function setupVersion(hyps: Hypotheses, multiLabel: boolean): string {
+  return createHash('sha256').update(JSON.stringify([hyps.support, hyps.criticism, hyps.neutral, multiLabel])).digest('hex').slice(0, 8);
+}
