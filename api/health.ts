@@ -15,10 +15,12 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
     let redisOk = false;
     let workers = 0;
     let sources: Record<string, { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: unknown }> = {};
+    let model: { model: string; up: boolean; at: number; lastError?: string } | null = null;
     try {
       redisOk = (await redis.ping()) === 'PONG';
       workers = (await scanAll(redis, keys.heartbeatPattern)).length;
-      const [ok, errs] = await Promise.all([redis.hgetall(keys.sourceLastSuccess), redis.hgetall(keys.sourceLastError)]);
+      const [ok, errs, modelState] = await Promise.all([redis.hgetall(keys.sourceLastSuccess), redis.hgetall(keys.sourceLastError), redis.get(keys.modelState)]);
+      model = modelState ? JSON.parse(modelState) : null;
       sources = Object.fromEntries(
         [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
           const at = ok[feed] ? Number(ok[feed]) : null;
@@ -33,7 +35,13 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
       redisOk = false;
     }
     const ready = redisOk && workers > 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', redis: redisOk ? 'ok' : 'unreachable', workers, sources });
+    // The API still serves what is counted while the model is down: degraded, not unready.
+    const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
+    res.status(ready ? 200 : 503).json({
+      status, redis: redisOk ? 'ok' : 'unreachable', workers,
+      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(model.lastError ? { lastError: model.lastError } : {}) } : null,
+      sources,
+    });
   });
   return r;
 }

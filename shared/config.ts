@@ -120,6 +120,10 @@ export const envSchema = z.object({
   TEI_API_KEY: optionalSecret,
   TEI_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
   TEI_MAX_BATCH: int(3, 1_024).default(32),
+  MODEL_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(0),
+  MODEL_BREAKER_FAILURES: int(1, 1_000).default(3),
+  MODEL_BREAKER_COOLDOWN_SECONDS: int(1, 86_400).default(60),
+  SCORER_FALLBACK: z.enum(['none', 'builtin']).default('none'),
 
   SCORE_BATCH_SIZE: int(1, 1_000).default(50),
   SCORE_WORKER_CONCURRENCY: int(1, 64).default(2),

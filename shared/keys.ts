@@ -46,6 +46,10 @@ export interface Keys {
   readonly alerts: string;
   /** Incremented whenever an alert fires or resolves; ETag source for /api/v1/alerts. */
   readonly alertsVersion: string;
+  /** JSON {model, up, at, lastError}: the stance model's health as the workers last saw it. */
+  readonly modelState: string;
+  /** Token bucket for the model's shared requests-per-minute budget. */
+  readonly modelBudget: string;
   /** Random author-hash key, created once when none is configured. */
   readonly authorHashKey: string;
 }
@@ -74,6 +78,8 @@ export function createKeys(prefix: string): Keys {
     alert: (id) => `${p}:alert:${id}`,
     alerts: `${p}:alerts`,
     alertsVersion: `${p}:alerts-version`,
+    modelState: `${p}:model:state`,
+    modelBudget: `${p}:model:budget`,
     authorHashKey: `${p}:author-hash-key`,
   };
 }

@@ -67,6 +67,16 @@ export function createMetrics() {
       buckets: [1, 2, 4, 8, 16, 32, 64],
       registers: r,
     }),
+    modelBreaker: new Gauge({
+      name: 'stancewatch_model_breaker_state',
+      help: 'Circuit breaker around the stance model in this process: 0 closed, 1 half-open (trying), 2 open (not calling).',
+      registers: r,
+    }),
+    modelUp: new Gauge({
+      name: 'stancewatch_model_up',
+      help: '1 while the stance model answers (or the built-in scorer is used), 0 while it is down and posts wait.',
+      registers: r,
+    }),
     modelErrors: new Counter({
       name: 'stancewatch_model_errors_total',
       help: 'Failed model requests, by HTTP status ("timeout", "network" or "malformed" when there is none).',

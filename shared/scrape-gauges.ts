@@ -21,7 +21,8 @@ export function scrapeGauges(metrics: Metrics, redis: Redis, keys: Keys, queues:
       metrics.redisUp.set(0);
       return; // nothing else can be read
     }
-    const [states, last] = await Promise.all([redis.hgetall(keys.spikeState), redis.hgetall(keys.spikeLast)]);
+    const [states, last, model] = await Promise.all([redis.hgetall(keys.spikeState), redis.hgetall(keys.spikeLast), redis.get(keys.modelState)]);
+    metrics.modelUp.set(model && !(JSON.parse(model) as { up: boolean }).up ? 0 : 1);
     for (const stance of SPIKE_STANCES) {
       for (const kind of SPIKE_KINDS) {
         const active = Object.entries(states).some(([series, json]) => series.startsWith(`${stance}/${kind}/`) && Boolean((JSON.parse(json) as SeriesState).active));

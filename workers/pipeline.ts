@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.ts';
 import { createKeys, type Keys } from '../shared/keys.ts';
@@ -13,6 +13,7 @@ import { chooseSources } from './collect/choose-sources.ts';
 import { Collector } from './collect/collector.ts';
 import type { Source } from './collect/sources/source.ts';
 import { chooseScorer } from './score/choose-scorer.ts';
+import { ModelUnavailableError } from './score/model-guard.ts';
 import { scoreBatch } from './score/score-processor.ts';
 import { deliverAlert } from './spikes/delivery.ts';
 import { detectSpikes, detectorFromConfig } from './spikes/spike-job.ts';
@@ -41,7 +42,8 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   const keys = createKeys(cfg.REDIS_PREFIX);
   const queues = openQueues(redis, keys);
   const authorKey = cfg.AUTHOR_HASH_KEY ?? (await sharedAuthorKey(redis, keys, log));
-  const scorer = overrides.scorer ?? chooseScorer(cfg, metrics, log);
+  const chosen = overrides.scorer ? { scorer: overrides.scorer } : chooseScorer(cfg, metrics, log, redis, keys);
+  const scorer = chosen.scorer;
   const collector = new Collector({
     redis, keys, metrics, log, authorKey,
     scoreQueue: queues.score,
@@ -74,7 +76,18 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
       log.debug(outcome, 'poll done');
       return outcome;
     }, { ...connection, concurrency: 2 }),
-    new Worker<ScoreJob>(QUEUES.score, (job) => scoreBatch(job.id!, job.data.posts, { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400 }), {
+    new Worker<ScoreJob>(QUEUES.score, async (job, token) => {
+      const deps = { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400 };
+      try {
+        return await scoreBatch(job.id!, job.data.posts, deps);
+      } catch (err) {
+        if (!(err instanceof ModelUnavailableError)) throw err;
+        if (chosen.fallback) return scoreBatch(job.id!, job.data.posts, { ...deps, scorer: chosen.fallback });
+        // The model is down: the batch waits (no attempt used up) and comes back when the breaker may try again.
+        await job.moveToDelayed(Date.now() + Math.max(1_000, err.retryInMs), token);
+        throw new DelayedError();
+      }
+    }, {
       ...connection,
       concurrency: cfg.SCORE_WORKER_CONCURRENCY,
     }),

@@ -29,6 +29,11 @@ export abstract class FakeHttpServer {
     for (let i = 0; i < count; i++) this.scripted.push(reply);
   }
 
+  /** Drops scripted replies not yet used (the service "comes back"). */
+  clearFailures(): void {
+    this.scripted.length = 0;
+  }
+
   protected abstract respond(req: RecordedRequest, res: ServerResponse): void;
 
   async start(): Promise<this> {

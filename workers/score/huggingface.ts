@@ -2,6 +2,7 @@ import { InferenceClient, InferenceClientProviderApiError, InferenceClientProvid
 import pLimit from 'p-limit';
 import { parseRetryAfter } from '../../shared/backoff.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { RequestBudget } from '../../shared/request-budget.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ModelRef, StanceResult } from '../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../shared/retry.ts';
@@ -24,6 +25,8 @@ export interface HuggingFaceOptions {
   backoffMaxMs: number;
   hypotheses?: Hypotheses;
   multiLabel?: boolean;
+  /** Shared requests-per-minute budget (a Redis token bucket across all workers). */
+  budget?: RequestBudget;
   metrics: Metrics;
   log: Logger;
 }
@@ -79,6 +82,7 @@ export class HuggingFaceScorer implements Scorer {
   }
 
   private async call(inputs: string): Promise<Array<{ label: string; score: number }>> {
+    await this.o.budget?.take();
     let retryAfter: string | null = null;
     const fetchThrough: typeof fetch = async (input, init) => {
       const res = await fetch(this.rewrite(String(input instanceof Request ? input.url : input)), init);

@@ -1,6 +1,7 @@
 import { parseRetryAfter } from '../../shared/backoff.ts';
 import { hostOf } from '../../shared/http.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { RequestBudget } from '../../shared/request-budget.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ModelRef, StanceResult } from '../../shared/post.ts';
 import { withRetries } from '../../shared/retry.ts';
@@ -22,6 +23,7 @@ export interface TeiOptions {
   backoffMaxMs: number;
   multiLabel: boolean;
   hypotheses?: Hypotheses;
+  budget?: RequestBudget;
   metrics: Metrics;
   log: Logger;
 }
@@ -96,6 +98,7 @@ export class TeiScorer implements Scorer {
   }
 
   private async predict(pairs: Array<[string, string]>): Promise<PairLogits[]> {
+    await this.o.budget?.take();
     const stop = this.o.metrics.modelRequestDuration.startTimer({ scorer: 'tei' });
     this.o.metrics.modelItemsPerRequest.observe({ scorer: 'tei' }, pairs.length / 3);
     try {
