@@ -9,6 +9,7 @@ import { STANCES } from '../shared/post.ts';
 import { BuiltinScorer } from '../workers/score/builtin.ts';
 import { HuggingFaceScorer } from '../workers/score/huggingface.ts';
 import type { Scorer } from '../workers/score/scorer.ts';
+import { parseLabelMap } from '../workers/score/stance-map.ts';
 import { TeiScorer } from '../workers/score/tei.ts';
 
 /**
@@ -72,6 +73,7 @@ function chooseScorer(kind: string): Scorer {
   return new HuggingFaceScorer({
     ...(cfg!.HF_TOKEN ? { token: cfg!.HF_TOKEN } : {}), ...(cfg!.HF_ENDPOINT_URL ? { endpointUrl: cfg!.HF_ENDPOINT_URL } : {}),
     model: cfg!.HF_MODEL, routerUrl: cfg!.HF_ROUTER_URL, hubUrl: cfg!.HF_HUB_URL, concurrency: cfg!.HF_CONCURRENCY, multiLabel: cfg!.HF_MULTI_LABEL,
+    ...(cfg!.HF_TASK === 'text-classification' ? { classifier: { labelMap: parseLabelMap(cfg!.HF_LABEL_MAP) } } : {}),
     hypotheses, metrics: createMetrics(), log, ...retries,
   });
 }

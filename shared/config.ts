@@ -112,6 +112,8 @@ export const envSchema = z.object({
   HF_MAX_ATTEMPTS: int(1, 20).default(4),
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
+  HF_TASK: z.enum(['zero-shot-classification', 'text-classification']).default('zero-shot-classification'),
+  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(/^[^=]+=(support|criticism|neutral)$/, 'each entry is LABEL=support|criticism|neutral'))),
   HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
   HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),

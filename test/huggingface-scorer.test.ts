@@ -119,3 +119,16 @@ test('empty and link-only posts are neutral without a model call', async () => {
   assert.deepEqual(r.map((x) => x.stance), ['neutral', 'neutral']);
   assert.equal(hf.requests.length, 0);
 });
+
+test('a fine-tuned text-classification model, with its labels mapped to stances', async () => {
+  hf.requests.length = 0;
+  const labelMap = new Map([['favor', 'support'], ['against', 'criticism'], ['none', 'neutral']] as const);
+  const s = scorer({ endpointUrl: `${hf.url}/classifier`, classifier: { labelMap } });
+  const [a, b] = await s.score(['Free Durov', 'Telegram must be held accountable']);
+  assert.deepEqual([a!.stance, b!.stance], ['support', 'criticism']);
+  assert.ok(a!.model.setup!.startsWith('labels-'));
+  const body = JSON.parse(hf.requests[0]!.body) as { inputs: string; parameters?: { candidate_labels?: unknown } };
+  assert.equal(body.parameters?.candidate_labels, undefined, 'a classifier is not asked zero-shot questions');
+  const unmapped = scorer({ endpointUrl: `${hf.url}/classifier`, classifier: { labelMap: new Map([['favor', 'support']] as const) } });
+  await assert.rejects(unmapped.score(['Free Durov']), /does not map to a stance|unusable/);
+});

@@ -34,6 +34,13 @@ export class FakeHuggingFace extends FakeHttpServer {
       return this.json(res, 400, { error: 'Malformed JSON' });
     }
     const labels = body.parameters?.candidate_labels;
+    if (labels === undefined && typeof body.inputs === 'string') {
+      // A text-classification model (a fine-tuned stance classifier): its own labels, nested one level.
+      const stance = this.judge(body.inputs);
+      const own = { support: 'FAVOR', criticism: 'AGAINST', neutral: 'NONE' };
+      const rows = (Object.keys(own) as Stance[]).map((s) => ({ label: own[s], score: s === stance ? 0.9 : 0.05 })).sort((a, b) => b.score - a.score);
+      return this.json(res, 200, [rows]);
+    }
     if (typeof body.inputs !== 'string' || !Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) {
       return this.json(res, 422, { error: 'inputs must be a string and parameters.candidate_labels a list of strings' });
     }

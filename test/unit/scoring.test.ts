@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { backoffDelay, parseRetryAfter } from '../../shared/backoff.ts';
 import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin.ts';
 import { hasScorableText } from '../../workers/score/scorer.ts';
-import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapZeroShotAnswer } from '../../workers/score/stance-map.ts';
+import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, parseLabelMap } from '../../workers/score/stance-map.ts';
 
 test('zero-shot answer → stance, score = P(support) − P(criticism), confidence = P(chosen)', () => {
   const r = mapZeroShotAnswer([{ label: H.support, score: 0.7 }, { label: H.neutral, score: 0.2 }, { label: H.criticism, score: 0.1 }], H);
@@ -66,4 +66,12 @@ test('Retry-After in seconds or as an HTTP date; backoff with full jitter under 
   assert.equal(backoffDelay(3, 100, 10_000, () => 1), 800);
   assert.equal(backoffDelay(20, 100, 10_000, () => 1), 10_000);
   assert.equal(backoffDelay(3, 100, 10_000, () => 0.5), 400);
+});
+
+test('classifier labels map to stances through HF_LABEL_MAP, case-insensitively; unknown labels are refused', () => {
+  const map = parseLabelMap(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral', 'Positive=support']);
+  const r = mapClassifierAnswer([{ label: 'favor', score: 0.5 }, { label: 'POSITIVE', score: 0.2 }, { label: 'AGAINST', score: 0.2 }, { label: 'NONE', score: 0.1 }], map);
+  assert.equal(r.stance, 'support');
+  assert.ok(Math.abs(r.score - 0.5) < 1e-9);
+  assert.throws(() => mapClassifierAnswer([{ label: 'LABEL_0', score: 1 }], map), ModelOutputError);
 });

@@ -8,6 +8,7 @@ import { BuiltinScorer } from './builtin.ts';
 import { HuggingFaceScorer } from './huggingface.ts';
 import { GuardedScorer } from './model-guard.ts';
 import type { Scorer } from './scorer.ts';
+import { parseLabelMap } from './stance-map.ts';
 import { TeiScorer } from './tei.ts';
 
 export interface ChosenScorer {
@@ -52,6 +53,7 @@ function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: Request
     concurrency: cfg.HF_CONCURRENCY,
     multiLabel: cfg.HF_MULTI_LABEL,
     hypotheses,
+    ...(cfg.HF_TASK === 'text-classification' ? { classifier: { labelMap: parseLabelMap(cfg.HF_LABEL_MAP) } } : {}),
     budget,
     metrics,
     log,

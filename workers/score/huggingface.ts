@@ -4,11 +4,11 @@ import { parseRetryAfter } from '../../shared/backoff.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RequestBudget } from '../../shared/request-budget.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import type { ModelRef, StanceResult } from '../../shared/post.ts';
+import type { ModelRef, Stance, StanceResult } from '../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../shared/retry.ts';
 import { hasScorableText } from './scorer.ts';
 import type { Scorer } from './scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapZeroShotAnswer, setupVersion, type Hypotheses } from './stance-map.ts';
+import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses } from './stance-map.ts';
 
 export interface HuggingFaceOptions {
   token?: string;
@@ -25,6 +25,8 @@ export interface HuggingFaceOptions {
   backoffMaxMs: number;
   hypotheses?: Hypotheses;
   multiLabel?: boolean;
+  /** A text-classification model with a label → stance map, instead of zero-shot NLI. */
+  classifier?: { labelMap: ReadonlyMap<string, Stance> };
   /** Shared requests-per-minute budget (a Redis token bucket across all workers). */
   budget?: RequestBudget;
   metrics: Metrics;
@@ -61,7 +63,8 @@ export class HuggingFaceScorer implements Scorer {
     this.client = new InferenceClient(o.token ?? '');
     this.limit = pLimit(o.concurrency);
     this.hyps = o.hypotheses ?? DEFAULT_HYPOTHESES;
-    this.model = { id: o.endpointUrl ? `hf-endpoint:${o.model}` : `hf:${o.model}`, kind: 'huggingface', setup: setupVersion(this.hyps, o.multiLabel ?? false) };
+    const setup = o.classifier ? `labels-${[...o.classifier.labelMap].map(([l, s]) => `${l}=${s}`).sort().join(',')}` : setupVersion(this.hyps, o.multiLabel ?? false);
+    this.model = { id: o.endpointUrl ? `hf-endpoint:${o.model}` : `hf:${o.model}`, kind: 'huggingface', setup };
   }
 
   score(texts: string[]): Promise<StanceResult[]> {
@@ -78,7 +81,7 @@ export class HuggingFaceScorer implements Scorer {
       onRetry: (err, attempt, waitMs) =>
         this.o.log.warn({ status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
     });
-    return { ...mapZeroShotAnswer(answer, this.hyps), model: this.model };
+    return { ...this.interpret(answer), model: this.model };
   }
 
   private async call(inputs: string): Promise<Array<{ label: string; score: number }>> {
@@ -91,13 +94,15 @@ export class HuggingFaceScorer implements Scorer {
     };
     const stop = this.o.metrics.modelRequestDuration.startTimer({ scorer: 'huggingface' });
     this.o.metrics.modelItemsPerRequest.observe({ scorer: 'huggingface' }, 1);
-    const parameters = { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.o.multiLabel ?? false };
-    const args = this.o.endpointUrl
-      ? { endpointUrl: this.o.endpointUrl, inputs, parameters }
-      : { model: this.o.model, provider: 'hf-inference' as const, inputs, parameters };
+    const target = this.o.endpointUrl ? { endpointUrl: this.o.endpointUrl } : { model: this.o.model, provider: 'hf-inference' as const };
+    const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.o.timeoutMs) };
     try {
-      const answer = await this.client.zeroShotClassification(args, { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.o.timeoutMs) });
-      mapZeroShotAnswer(answer, this.hyps); // validate before counting it a success
+      const answer = this.o.classifier
+        ? await this.client.textClassification({ ...target, inputs, parameters: { top_k: 20 } }, options)
+        : await this.client.zeroShotClassification({
+          ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.o.multiLabel ?? false },
+        }, options);
+      this.interpret(answer); // validate before counting it a success
       stop({ outcome: 'ok' });
       return answer;
     } catch (err) {
@@ -106,6 +111,10 @@ export class HuggingFaceScorer implements Scorer {
       this.o.metrics.modelErrors.inc({ scorer: 'huggingface', status: failure.status });
       throw failure;
     }
+  }
+
+  private interpret(answer: ReadonlyArray<{ label: string; score: number }>) {
+    return this.o.classifier ? mapClassifierAnswer(answer, this.o.classifier.labelMap) : mapZeroShotAnswer(answer, this.hyps);
   }
 
   private rewrite(url: string): string {

@@ -41,3 +41,25 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 export function setupVersion(hyps: Hypotheses, multiLabel: boolean): string {
   return createHash('sha256').update(JSON.stringify([hyps.support, hyps.criticism, hyps.neutral, multiLabel])).digest('hex').slice(0, 8);
 }
+
+/**
+ * A text-classification model (e.g. one fine-tuned on stance) answers with its own labels; the user's map
+ * says which stance each label means. Labels compare case-insensitively; a label outside the map is an
+ * error, never a guess. Probabilities of labels mapped to the same stance add up.
+ */
+export function mapClassifierAnswer(answer: ReadonlyArray<{ label: string; score: number }>, labelMap: ReadonlyMap<string, Stance>): StanceScores {
+  const p: Record<Stance, number> = { support: 0, criticism: 0, neutral: 0 };
+  for (const { label, score } of answer) {
+    const stance = labelMap.get(label.toLowerCase());
+    if (!stance) throw new ModelOutputError(`the classifier answered label "${label.slice(0, 40)}", which HF_LABEL_MAP does not map to a stance`);
+    p[stance] += score;
+  }
+  return mapZeroShotAnswer([{ label: 's', score: p.support }, { label: 'c', score: p.criticism }, { label: 'n', score: p.neutral }], { support: 's', criticism: 'c', neutral: 'n' });
+}
+
+export function parseLabelMap(entries: readonly string[]): Map<string, Stance> {
+  return new Map(entries.map((e) => {
+    const [label, stance] = e.split('=') as [string, Stance];
+    return [label.trim().toLowerCase(), stance];
+  }));
+}
