@@ -1,37 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.ts';
+import { test } from 'node:test';
 import { BlueskySource, type BlueskyOptions } from '../workers/collect/sources/bluesky.ts';
 import { FakeBluesky } from './fakes/fake-bluesky.ts';
-import { CollectorHarness } from './helpers/collector-harness.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Bluesky search against a fake PDS (sessions, searchPosts, offset cursors), through the real collector. */
-let server: TestRedis;
-let redis: Redis;
-let run = 0;
-const cleanup: Array<() => Promise<void>> = [];
+const suite = sourceSuite('bs');
+const redis = () => suite.redis;
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url);
-});
-after(async () => {
-  for (const c of cleanup) await c();
-  await redis.quit();
-  await server.stop();
-});
-
-async function setup(o: Partial<BlueskyOptions> = {}) {
-  const fake = await new FakeBluesky().start();
-  const h = new CollectorHarness(redis, `bs${run++}`);
-  cleanup.push(() => fake.stop(), () => h.close());
-  const source = new BlueskySource({
+function setup(o: Partial<BlueskyOptions> = {}) {
+  const fake = new FakeBluesky();
+  return suite.setup(fake, () => new BlueskySource({
     serviceUrl: fake.url, handle: fake.handle, appPassword: fake.password, queries: ['durov'], pollEveryMs: 60_000, maxPagesPerPoll: 20,
     initialLookbackMs: 24 * 3_600_000, http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 't' }, ...o,
-  });
-  return { fake, h, source, c: h.collector(source), feed: source.feeds[0]!.id };
+  }));
 }
 const ago = (ms: number) => new Date(Date.now() - ms);
 
@@ -87,7 +69,7 @@ test('wrong credentials are reported without the password; 5xx and malformed pag
   const bad = await setup({ appPassword: 'wrong-pass-999' });
   const out = await bad.c.collect(bad.feed);
   assert.equal(out.error, 'http_4xx');
-  assert.ok(!(await redis.hget(bad.h.keys.sourceLastError, bad.feed))!.includes('wrong-pass'));
+  assert.ok(!(await redis().hget(bad.h.keys.sourceLastError, bad.feed))!.includes('wrong-pass'));
 
   const { fake, h, c, feed } = await setup();
   fake.add('Durov 1', ago(600_000));

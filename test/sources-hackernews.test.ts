@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.ts';
+import { test } from 'node:test';
 import { HackerNewsSource, type HackerNewsOptions } from '../workers/collect/sources/hackernews.ts';
 import { FakeHackerNews } from './fakes/fake-hackernews.ts';
-import { CollectorHarness } from './helpers/collector-harness.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import type { CollectorHarness } from './helpers/collector-harness.ts';
+import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Hacker News (Algolia) against a fake speaking its wire format, through the real collector, Redis and BullMQ. */
-let server: TestRedis;
-let redis: Redis;
-let run = 0;
-const harnesses: CollectorHarness[] = [];
-const fakes: FakeHackerNews[] = [];
+const suite = sourceSuite('hn');
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url);
-});
-after(async () => {
-  for (const h of harnesses) await h.close();
-  for (const f of fakes) await f.stop();
-  await redis.quit();
-  await server.stop();
-});
-
-async function setup(o: Partial<HackerNewsOptions> = {}) {
-  const fake = await new FakeHackerNews().start();
-  fakes.push(fake);
-  const h = new CollectorHarness(redis, `hn${run++}`);
-  harnesses.push(h);
-  const source = new HackerNewsSource({
+function setup(o: Partial<HackerNewsOptions> = {}) {
+  return suite.setup(new FakeHackerNews(), (fake) => new HackerNewsSource({
     baseUrl: fake.url, queries: ['durov'], pollEveryMs: 60_000, hitsPerPage: 100, maxPagesPerPoll: 40, initialLookbackMs: 24 * 3_600_000,
     http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 'stancewatch-test' }, ...o,
-  });
-  return { fake, h, source, c: h.collector(source), feed: source.feeds[0]!.id };
+  }));
 }
 const nowS = (h: CollectorHarness) => Math.floor(h.now / 1000);
 

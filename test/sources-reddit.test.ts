@@ -1,37 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.ts';
+import { test } from 'node:test';
 import { RedditSource, type RedditOptions } from '../workers/collect/sources/reddit.ts';
 import { FakeReddit } from './fakes/fake-reddit.ts';
-import { CollectorHarness } from './helpers/collector-harness.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Reddit against a fake speaking its wire format (listings, OAuth, rate-limit headers), through the real collector. */
-let server: TestRedis;
-let redis: Redis;
-let run = 0;
-const cleanup: Array<() => Promise<void>> = [];
-
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url);
-});
-after(async () => {
-  for (const c of cleanup) await c();
-  await redis.quit();
-  await server.stop();
-});
+const suite = sourceSuite('rd');
+const redis = () => suite.redis;
 
 async function setup(o: Partial<RedditOptions> = {}) {
-  const fake = await new FakeReddit().start();
-  const h = new CollectorHarness(redis, `rd${run++}`);
-  cleanup.push(() => fake.stop(), () => h.close());
-  const source = new RedditSource({
+  const s = await suite.setup(new FakeReddit(), (fake) => new RedditSource({
     publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
     queries: ['durov'], subreddits: ['Telegram'], pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, spacingMs: 1, ...o,
-  });
-  return { fake, h, source, c: h.collector(source), search: source.feeds[0]!.id, comments: source.feeds[1]!.id };
+  }));
+  return { ...s, search: s.source.feeds[0]!.id, comments: s.source.feeds[1]!.id };
 }
 const t0 = Math.floor(Date.now() / 1000) - 3_600;
 
@@ -77,7 +59,7 @@ test('wrong client credentials are reported without the secret', async () => {
   const { h, c, search } = await setup({ clientId: 'cid', clientSecret: 'wrong-secret-123' });
   const out = await c.collect(search);
   assert.equal(out.error, 'http_4xx');
-  assert.ok(!(await redis.hget(h.keys.sourceLastError, search))!.includes('wrong-secret'));
+  assert.ok(!(await redis().hget(h.keys.sourceLastError, search))!.includes('wrong-secret'));
 });
 
 test('X-Ratelimit-Remaining near zero pauses the feed until the reset; 5xx and malformed listings keep the cursor', async () => {

@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.ts';
+import { test } from 'node:test';
 import { parseFeed } from '../workers/collect/sources/rss-parse.ts';
 import { RssSource } from '../workers/collect/sources/rss.ts';
 import { FakeRss } from './fakes/fake-rss.ts';
-import { CollectorHarness } from './helpers/collector-harness.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { sourceSuite } from './helpers/source-suite.ts';
 
 /** RSS 2.0 and Atom news feeds against a fake aggregator, through the real collector, Redis and BullMQ. */
-let server: TestRedis;
-let redis: Redis;
-let run = 0;
-const cleanup: Array<() => Promise<void>> = [];
+const suite = sourceSuite('rss');
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url);
-});
-after(async () => {
-  for (const c of cleanup) await c();
-  await redis.quit();
-  await server.stop();
-});
-
-async function setup(path: '/rss' | '/atom', maxBytes = 500_000) {
-  const fake = await new FakeRss().start();
-  const h = new CollectorHarness(redis, `rss${run++}`);
-  cleanup.push(() => fake.stop(), () => h.close());
-  const source = new RssSource({ feeds: [`${fake.url}${path}`], pollEveryMs: 60_000, http: { timeoutMs: 2_000, maxBytes, userAgent: 't' } });
-  return { fake, h, c: h.collector(source), feed: source.feeds[0]!.id };
+function setup(path: '/rss' | '/atom', maxBytes = 500_000) {
+  return suite.setup(new FakeRss(), (fake) => new RssSource({ feeds: [`${fake.url}${path}`], pollEveryMs: 60_000, http: { timeoutMs: 2_000, maxBytes, userAgent: 't' } }));
 }
 
 test('RSS: title and escaped-HTML description as text, guid as id, repeated polls add only new items', async () => {

@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.ts';
+import { test } from 'node:test';
 import { parseViews } from '../workers/collect/sources/telegram-parse.ts';
 import { TelegramSource } from '../workers/collect/sources/telegram.ts';
 import { FakeTelegram } from './fakes/fake-telegram.ts';
-import { CollectorHarness } from './helpers/collector-harness.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Telegram public channel previews against a fake t.me, through the real collector, Redis and BullMQ. */
-let server: TestRedis;
-let redis: Redis;
-let run = 0;
-const cleanup: Array<() => Promise<void>> = [];
+const suite = sourceSuite('tg');
+const redis = () => suite.redis;
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(server.url);
-});
-after(async () => {
-  for (const c of cleanup) await c();
-  await redis.quit();
-  await server.stop();
-});
-
-async function setup(channels = ['durov_news']) {
-  const fake = await new FakeTelegram().start();
-  const h = new CollectorHarness(redis, `tg${run++}`);
-  cleanup.push(() => fake.stop(), () => h.close());
-  const source = new TelegramSource({ baseUrl: fake.url, channels, pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 'Mozilla/5.0' } });
-  return { fake, h, source, c: h.collector(source), feed: source.feeds[0]!.id };
+function setup(channels = ['durov_news']) {
+  return suite.setup(new FakeTelegram(), (fake) => new TelegramSource({ baseUrl: fake.url, channels, pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 'Mozilla/5.0' } }));
 }
 
 test('views like "2.1K" and "3.4M" are numbers', () => {
@@ -93,7 +74,7 @@ test('a channel without a public preview is reported clearly', async () => {
   const { fake, h, c, feed } = await setup(['private_chan']);
   fake.noPreview.add('private_chan');
   assert.equal((await c.collect(feed)).error, 'http_4xx');
-  const lastError = JSON.parse((await redis.hget(h.keys.sourceLastError, feed))!);
+  const lastError = JSON.parse((await redis().hget(h.keys.sourceLastError, feed))!);
   assert.equal(lastError.reason, 'http_4xx');
 });
 
