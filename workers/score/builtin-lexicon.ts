@@ -28,6 +28,15 @@ export const SUPPORT_CUES: Cue[] = [
     'свобод\\p{L}* слова', 'цензур', 'політичн\\p{L}* (переслідуван|тиск|арешт|замовлен)', 'переслідуван', 'свавіл', 'підтрим', 'солідарн',
     'відпустіть', 'відпустити', 'звільніть', 'звільнити', 'невинн',
   ),
+  // Added from the dev split's misses (categories of argument, not single sentences): calls for release,
+  // "pretext/precedent/intimidation" framings, surveillance and backdoors, solidarity phrasings.
+  ...cues(2,
+    'free (him|pavel)', 'let (him|durov|pavel) go', 'pretext', 'intimidation', 'chill\\p{L}*', 'backdoor', 'surveillance', 'dissident', 'protesters',
+    'deserves? (support|better)', 'punished for', 'treated like a criminal', 'precedent',
+    'предлог', 'бэкдор', 'надавить', 'заслуживает поддержки', 'не радуйтесь',
+    'bouc émissaire', 'précédent', 'libérez', 'mérite notre soutien', 'messageries chiffrées', 'lamentable',
+    'привід', 'тиск на', 'бекдор', 'полювання на відьом', 'повага', 'заслуговує на підтримку', 'не радійте',
+  ),
   ...cues(1,
     'privacy', 'encryption', 'outrage', 'shameful', 'disgrace', 'absurd', 'ridiculous', 'unjust', 'hero', 'dystopi',
     'приватност', 'конфиденциальн', 'шифрован', 'позор', 'абсурд', 'возмутител',
@@ -57,7 +66,14 @@ export const CRITICISM_CUES: Cue[] = [
     'наркотик', 'дитяч\\p{L}* порно', 'педофіл', 'насильств\\p{L}* над дітьми', 'відмов\\p{L}* (співпрац|співробітни)', 'пропаганд',
     'кремлівськ', 'фсб', 'злочинн\\p{L}* (платформ|месенджер|мереж)',
   ),
-  ...cues(1, 'criminal', 'illegal', 'crime', 'grifter', 'hypocrit', 'преступ', 'криминал', 'criminel', 'illégal', 'злочин', 'кримінал'),
+  // Added from the dev split's misses: consequences and free-pass framings, cheering the judges, "laws apply to him too".
+  ...cues(2,
+    'consequences', 'free pass', 'apologists', 'no tears', 'laws? appl\\p{L}* to', 'good work', 'cheers to', 'drug markets', 'grifter',
+    'последствия', 'пропуск для преступников', 'законы распространяются', 'пусть (ответит|отвечает)', 'обязан\\p{L}* удалять',
+    "qu.il (assume|paie|réponde|soit jugé)", 'doit répondre', 'respecter la loi', 'trafiquants', 'escroqueries', 'poubelle', 'pas de martyr', 'bien joué', 'chapeau aux juges',
+    'хай (відповідає|несе)', 'закони стосуються', 'браво', 'мусить видаляти', 'ніякий він не герой', 'никакой он не герой',
+  ),
+  ...cues(1, 'criminal', 'illegal', 'crime', 'hypocrit', 'преступ', 'криминал', 'criminel', 'illégal', 'злочин', 'кримінал'),
 ];
 
 /** Words that turn the cue just after them around ("not censorship", "это не цензура", "pas de la censure"). */
