@@ -48,6 +48,8 @@ export interface Keys {
   readonly alertsVersion: string;
   /** JSON {model, up, at, lastError}: the stance model's health as the workers last saw it. */
   readonly modelState: string;
+  /** Token bucket for a source whose limit is per client or IP, shared by all workers processes. */
+  sourceBudget(source: string): string;
   /** Token bucket for the model's shared requests-per-minute budget. */
   readonly modelBudget: string;
   /** Random author-hash key, created once when none is configured. */
@@ -80,6 +82,7 @@ export function createKeys(prefix: string): Keys {
     alertsVersion: `${p}:alerts-version`,
     modelState: `${p}:model:state`,
     modelBudget: `${p}:model:budget`,
+    sourceBudget: (source) => `${p}:source-budget:${source}`,
     authorHashKey: `${p}:author-hash-key`,
   };
 }

@@ -77,3 +77,26 @@ test('X-Ratelimit-Remaining near zero pauses the feed until the reset; 5xx and m
   assert.equal((await c.collect(search)).error, 'malformed_page');
   assert.equal(await h.cursor(search), cursor);
 });
+
+test('two workers processes share one Reddit request budget', async () => {
+  const { RedisRequestBudget } = await import('../shared/request-budget.ts');
+  const fake = new FakeReddit();
+  const budget = () => new RedisRequestBudget(redis(), 'rd-shared-budget', 600); // 10 a second, as two processes would see it
+  const one = await suite.setup(fake, (f) => new RedditSource({
+    publicUrl: f.url, oauthUrl: f.url, authUrl: f.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [],
+    pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, budget: budget(),
+  }));
+  const two = one.h.collector(new RedditSource({
+    publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [],
+    pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, budget: budget(),
+  }));
+  const requestsBefore = fake.requests.length;
+  const t0 = Date.now();
+  // 30 polls taking turns (one request each) at 10 requests a second with a burst of 10: at least ~2 s.
+  for (let i = 0; i < 15; i++) {
+    await one.c.collect(one.feed);
+    await two.collect(one.feed);
+  }
+  assert.equal(fake.requests.length - requestsBefore, 30);
+  assert.ok(Date.now() - t0 >= 1_800, `${Date.now() - t0} ms`);
+});

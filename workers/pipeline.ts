@@ -47,7 +47,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   const collector = new Collector({
     redis, keys, metrics, log, authorKey,
     scoreQueue: queues.score,
-    sources: overrides.sources ?? chooseSources(cfg, log),
+    sources: overrides.sources ?? chooseSources(cfg, log, redis, keys),
     batchSize: cfg.SCORE_BATCH_SIZE,
     seenTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400,
   });

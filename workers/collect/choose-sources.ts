@@ -1,15 +1,18 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.ts';
+import type { Keys } from '../../shared/keys.ts';
+import { RedisRequestBudget } from '../../shared/request-budget.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { BlueskySource } from './sources/bluesky.ts';
 import { HackerNewsSource } from './sources/hackernews.ts';
 import { MastodonSource } from './sources/mastodon.ts';
-import { RedditSource } from './sources/reddit.ts';
+import { REDDIT_REQUESTS_PER_MINUTE, RedditSource } from './sources/reddit.ts';
 import { RssSource } from './sources/rss.ts';
 import type { Source } from './sources/source.ts';
 import { TelegramSource } from './sources/telegram.ts';
 
 /** The sources SOURCES enables, each configured from its own variables. */
-export function chooseSources(cfg: Config, log: Logger): Source[] {
+export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys): Source[] {
   const http = { timeoutMs: cfg.HTTP_TIMEOUT_MS, maxBytes: cfg.HTTP_MAX_RESPONSE_BYTES, userAgent: cfg.HTTP_USER_AGENT };
   const on = (name: Config['SOURCES'][number]) => cfg.SOURCES.includes(name);
   const sources: Source[] = [];
@@ -39,7 +42,10 @@ export function chooseSources(cfg: Config, log: Logger): Source[] {
     }));
   }
   if (on('reddit') && (cfg.REDDIT_QUERIES.length || cfg.REDDIT_SUBREDDITS.length)) {
+    const oauth = Boolean(cfg.REDDIT_CLIENT_ID && cfg.REDDIT_CLIENT_SECRET);
     const reddit = new RedditSource({
+      // Reddit limits per client and per IP: every workers replica draws on one budget in Redis.
+      budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), oauth ? REDDIT_REQUESTS_PER_MINUTE.oauth : REDDIT_REQUESTS_PER_MINUTE.public),
       publicUrl: cfg.REDDIT_PUBLIC_URL, oauthUrl: cfg.REDDIT_OAUTH_URL, authUrl: cfg.REDDIT_AUTH_URL,
       ...(cfg.REDDIT_CLIENT_ID && cfg.REDDIT_CLIENT_SECRET ? { clientId: cfg.REDDIT_CLIENT_ID, clientSecret: cfg.REDDIT_CLIENT_SECRET } : {}),
       userAgent: cfg.REDDIT_USER_AGENT, queries: cfg.REDDIT_QUERIES, subreddits: cfg.REDDIT_SUBREDDITS,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpResponse } from '../../../shared/http.ts';
+import type { RequestBudget } from '../../../shared/request-budget.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { MalformedListing, parseListing, thingToPost } from './reddit-parse.ts';
 import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
@@ -20,6 +21,8 @@ export interface RedditOptions {
   http: { timeoutMs: number; maxBytes: number };
   /** Gap between requests; defaults to Reddit's limits (6 s without OAuth, 0.6 s with). */
   spacingMs?: number;
+  /** A request budget shared by every workers process (Reddit's limit is per client and per IP, not per process). */
+  budget?: RequestBudget;
 }
 
 interface RedditFeed extends Feed {
@@ -28,6 +31,7 @@ interface RedditFeed extends Feed {
 }
 
 /** Reddit's limits: about 10 requests a minute without OAuth, 100 with application-only OAuth. */
+export const REDDIT_REQUESTS_PER_MINUTE = { public: 10, oauth: 100 } as const;
 const SPACING_PUBLIC_MS = 6_000;
 const SPACING_OAUTH_MS = 600;
 /** Listings end near 1,000 items: 10 pages of 100. */
@@ -155,6 +159,7 @@ export class RedditSource implements Source {
   }
 
   private async space(oauth: boolean): Promise<void> {
+    if (this.o.budget) return this.o.budget.take();
     const now = Date.now();
     const wait = this.nextRequestAt - now;
     this.nextRequestAt = Math.max(now, this.nextRequestAt) + (this.o.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
