@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stance } from '../shared/post.ts';
 import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
-import { drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /**
@@ -62,12 +62,7 @@ test('a worker killed mid-job loses no post and counts none twice', async () => 
   stack = await startStack(env);
   const active = await stack.workers.queues.score.getJobCounts('active', 'waiting');
   assert.equal((active.active ?? 0) + (active.waiting ?? 0), 1, 'the killed worker\'s job is still there, not lost');
-  for (let i = 0; ; i++) {
-    const { body } = await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=24h`);
-    if (body.current.total >= N) break;
-    assert.ok(i < 300, `only ${body.current.total} of ${N} posts counted`);
-    await sleep(100);
-  }
+  await waitForCounted(stack, N);
   await drain(stack);
   await sleep(300);
   const { body } = await getJson<{ current: { support: number; criticism: number; neutral: number; total: number } }>(`${stack.api}/api/v1/summary?window=24h`);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeBluesky } from './fakes/fake-bluesky.ts';
 import { FakeHackerNews } from './fakes/fake-hackernews.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
 import { FakeReddit } from './fakes/fake-reddit.ts';
 import { FakeRss } from './fakes/fake-rss.ts';
 import { FakeTelegram } from './fakes/fake-telegram.ts';
-import { drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /**
@@ -84,12 +83,7 @@ after(async () => {
 
 test('six sources, one workers process: the trends show exactly the per-source volumes the fakes imply', async () => {
   const total = Object.values(EXPECTED).reduce((a, b) => a + b, 0);
-  for (let i = 0; ; i++) {
-    const { body } = await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=24h`);
-    if (body.current.total >= total) break;
-    assert.ok(i < 300, `only ${body.current.total} of ${total} posts counted`);
-    await sleep(100);
-  }
+  await waitForCounted(stack, total);
   await drain(stack);
   for (const [source, expected] of Object.entries(EXPECTED)) {
     const { body } = await getJson<{ buckets: Array<{ total: number }> }>(`${stack.api}/api/v1/trends?interval=1h&source=${source}`);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Stance } from '../shared/post.ts';
 import { FakeHuggingFace, HF_429, HF_503 } from './fakes/fake-huggingface.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
-import { drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { countedTotal, drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /**
@@ -61,17 +61,8 @@ after(async () => {
   await redis?.stop();
 });
 
-async function waitForTotal(expected: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const { body } = await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=7d`);
-    if (body.current.total >= expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('pipeline did not count the posts in time');
-}
-
 test('the trends show exactly the stances the fakes imply', async () => {
-  await waitForTotal(6);
+  await waitForCounted(stack, 6);
   await drain(stack);
   const { status, body } = await getJson<{ buckets: Array<{ support: number; criticism: number; neutral: number; total: number; meanScore: number | null }>; models: Record<string, number> }>(
     `${stack.api}/api/v1/trends?from=${new Date(start).toISOString()}&to=${new Date(start + 59 * 60_000).toISOString()}&interval=1h`,
@@ -110,14 +101,14 @@ test('the counters tell the same story: 7 read, 1 filtered as off-topic, 6 score
 });
 
 test('a repeated poll adds nothing', async () => {
-  const before = (await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=7d`)).body.current.total;
+  const before = await countedTotal(stack);
   const calls = hf.requests.length;
   for (const feed of stack.workers.collector.allFeeds()) {
     const outcome = await stack.workers.collector.collect(feed.id);
     assert.equal(outcome.enqueued, 0, `feed ${feed.id} enqueued nothing new`);
   }
   await drain(stack);
-  const afterTotal = (await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=7d`)).body.current.total;
+  const afterTotal = await countedTotal(stack);
   assert.equal(afterTotal, before);
   assert.equal(hf.requests.length, calls, 'no model call for posts already scored');
 });

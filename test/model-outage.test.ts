@@ -6,7 +6,7 @@ import { createRedis } from '../shared/redis.ts';
 import { RedisRequestBudget } from '../shared/request-budget.ts';
 import { FakeHuggingFace, HF_503 } from './fakes/fake-huggingface.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
-import { drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { countedTotal, drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /**
@@ -42,7 +42,7 @@ async function setup(extra: Record<string, string> = {}) {
   return { hf, stack };
 }
 
-const total = async (stack: TestStack) => (await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=24h`)).body.current.total;
+const total = countedTotal;
 
 test('posts wait while the model is down and are counted once when it comes back', async () => {
   const { hf, stack } = await setup();

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
 import { FakeTei } from './fakes/fake-tei.ts';
-import { drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /** The TEI scorer through the real pipeline: a slow first answer (timeout) and a 503, then every post counted, labelled tei. */
@@ -35,12 +34,7 @@ after(async () => {
 });
 
 test('posts are scored by TEI in one batch after a timeout and a 503, and counted with their stances', async () => {
-  for (let i = 0; ; i++) {
-    const { body } = await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=24h`);
-    if (body.current.total >= 3) break;
-    assert.ok(i < 200, 'posts were not counted');
-    await sleep(100);
-  }
+  await waitForCounted(stack, 3);
   await drain(stack);
   const { body } = await getJson<{ current: { support: number; criticism: number; neutral: number }; models: Record<string, number> }>(`${stack.api}/api/v1/summary?window=24h`);
   assert.deepEqual([body.current.support, body.current.criticism, body.current.neutral], [1, 1, 1]);

@@ -63,3 +63,19 @@ export async function getJson<T = unknown>(url: string, headers: Record<string, 
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
 }
+
+/** Posts counted over the last week, as the summary endpoint reports them. */
+export async function countedTotal(stack: TestStack): Promise<number> {
+  return (await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=7d`)).body.current.total;
+}
+
+/** Waits until at least `expected` posts are counted (the pipeline is asynchronous), failing after `timeoutMs`. */
+export async function waitForCounted(stack: TestStack, expected: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const total = await countedTotal(stack);
+    if (total >= expected) return;
+    if (Date.now() > deadline) throw new Error(`only ${total} of ${expected} posts were counted within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
