@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLinkHeader } from '../../workers/collect/sources/link-header.ts';
-import { MalformedPageError, parseTimelinePage, statusToPost } from '../../workers/collect/sources/mastodon-parse.ts';
+import { parseTimelinePage, statusToPost } from '../../workers/collect/sources/mastodon-parse.ts';
+import { MalformedPage } from '../../workers/collect/sources/page-parsing.ts';
 
 const status = (id: string, extra: Record<string, unknown> = {}) => ({
   id, created_at: '2024-08-25T10:00:00.000Z', uri: `https://a.social/users/x/statuses/${id}`, url: `https://a.social/@x/${id}`,
@@ -26,8 +27,8 @@ test('a page: good statuses kept, a bad item reported but still moves the cursor
 });
 
 test('a page that is not a JSON array is refused whole', () => {
-  assert.throws(() => parseTimelinePage('<html>502 Bad Gateway</html>'), MalformedPageError);
-  assert.throws(() => parseTimelinePage('{"error":"x"}'), MalformedPageError);
+  assert.throws(() => parseTimelinePage('<html>502 Bad Gateway</html>'), MalformedPage);
+  assert.throws(() => parseTimelinePage('{"error":"x"}'), MalformedPage);
 });
 
 test('a status becomes a Post: plain text, federated id, qualified pseudonymous author, counts', () => {

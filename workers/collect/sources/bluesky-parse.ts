@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Post } from '../../../shared/post.ts';
 import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
 
 /** app.bsky.feed.defs#postView, the fields we read. */
 const postViewSchema = z.object({
@@ -19,7 +20,6 @@ export type PostView = z.infer<typeof postViewSchema>;
 
 const searchSchema = z.object({ cursor: z.string().optional(), hitsTotal: z.number().optional(), posts: z.array(z.unknown()) });
 
-export class MalformedSearch extends Error {}
 
 export interface SearchPage {
   posts: PostView[];
@@ -30,22 +30,9 @@ export interface SearchPage {
 }
 
 export function parseSearchPage(body: string): SearchPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedSearch('searchPosts answer is not JSON');
-  }
-  const page = searchSchema.safeParse(json);
-  if (!page.success) throw new MalformedSearch('searchPosts answer has no posts array');
-  const posts: PostView[] = [];
-  const malformed: string[] = [];
-  page.data.posts.forEach((p, i) => {
-    const parsed = postViewSchema.safeParse(p);
-    if (parsed.success) posts.push(parsed.data);
-    else malformed.push(String((p as { uri?: unknown })?.uri ?? `#${i}`));
-  });
-  return { posts, malformed, cursor: page.data.cursor ?? null, hitsTotal: page.data.hitsTotal ?? null };
+  const page = parseEnvelope(parseJsonBody(body, 'searchPosts answer'), searchSchema, 'searchPosts answer has no posts array');
+  const { ok: posts, malformed } = parseEach(page.posts, postViewSchema, (p) => (p as { uri?: unknown } | null)?.uri);
+  return { posts, malformed, cursor: page.cursor ?? null, hitsTotal: page.hitsTotal ?? null };
 }
 
 export function postViewToPost(p: PostView, authorKey: string): Post {

@@ -1,6 +1,7 @@
 import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
-import { MalformedSearch, parseSearchPage, postViewToPost } from './bluesky-parse.ts';
+import { parseSearchPage, postViewToPost } from './bluesky-parse.ts';
+import { parsePage } from './page-parsing.ts';
 import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface BlueskyOptions {
@@ -122,13 +123,7 @@ export class BlueskySource implements Source {
       await this.refresh(ctx);
       res = await get();
     }
-    let page;
-    try {
-      page = parseSearchPage(res.body);
-    } catch (err) {
-      if (err instanceof MalformedSearch) throw new SourceError('malformed_page', `bluesky "${f.query}": ${err.message}`);
-      throw err;
-    }
+    const page = parsePage(`bluesky "${f.query}"`, () => parseSearchPage(res.body));
     for (const uri of page.malformed) ctx.reportItemError('malformed_item', `bluesky ${uri}`);
     const remaining = Number(res.headers.get('ratelimit-remaining') ?? NaN);
     const wait = resetWait(res, ctx.now());

@@ -3,6 +3,7 @@ import type { Post } from '../../../shared/post.ts';
 import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { htmlToText } from '../../../shared/text/html.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
 
 /** Algolia's Hacker News search hit: a story or a comment (fields we use; the rest ignored). */
 const hitSchema = z.object({
@@ -27,8 +28,6 @@ const pageSchema = z.object({
   hitsPerPage: z.number().int().positive(),
 });
 
-export class MalformedHnPage extends Error {}
-
 export interface HnPage {
   hits: HnHit[];
   malformed: string[];
@@ -38,22 +37,9 @@ export interface HnPage {
 }
 
 export function parseHnPage(body: string): HnPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedHnPage('search page is not JSON');
-  }
-  const page = pageSchema.safeParse(json);
-  if (!page.success) throw new MalformedHnPage('search page lacks hits/nbHits/page/nbPages');
-  const hits: HnHit[] = [];
-  const malformed: string[] = [];
-  page.data.hits.forEach((h, i) => {
-    const parsed = hitSchema.safeParse(h);
-    if (parsed.success) hits.push(parsed.data);
-    else malformed.push(String((h as { objectID?: unknown })?.objectID ?? `#${i}`));
-  });
-  return { hits, malformed, nbHits: page.data.nbHits, page: page.data.page, nbPages: page.data.nbPages };
+  const page = parseEnvelope(parseJsonBody(body, 'search page'), pageSchema, 'search page lacks hits/nbHits/page/nbPages');
+  const { ok: hits, malformed } = parseEach(page.hits, hitSchema, (h) => (h as { objectID?: unknown } | null)?.objectID);
+  return { hits, malformed, nbHits: page.nbHits, page: page.page, nbPages: page.nbPages };
 }
 
 export function hitToPost(hit: HnHit, authorKey: string): Post {

@@ -1,6 +1,7 @@
 import { fetchPage } from './fetch-page.ts';
-import { MalformedHnPage, hitToPost, parseHnPage } from './hackernews-parse.ts';
-import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { hitToPost, parseHnPage } from './hackernews-parse.ts';
+import { parsePage } from './page-parsing.ts';
+import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface HackerNewsOptions {
   baseUrl: string;
@@ -87,13 +88,8 @@ export class HackerNewsSource implements Source {
     u.searchParams.set('hitsPerPage', String(this.o.hitsPerPage));
     u.searchParams.set('page', String(page));
     const res = await fetchPage(u.toString(), this.o.http, ctx.now());
-    try {
-      const parsed = parseHnPage(res.body);
-      for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `hackernews "${f.query}" hit ${id}`);
-      return parsed;
-    } catch (err) {
-      if (err instanceof MalformedHnPage) throw new SourceError('malformed_page', `hackernews "${f.query}": ${err.message}`);
-      throw err;
-    }
+    const parsed = parsePage(`hackernews "${f.query}"`, () => parseHnPage(res.body));
+    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `hackernews "${f.query}" hit ${id}`);
+    return parsed;
   }
 }

@@ -3,6 +3,7 @@ import type { Post } from '../../../shared/post.ts';
 import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { htmlToText } from '../../../shared/text/html.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { MalformedPage, parseJsonBody } from './page-parsing.ts';
 
 /** The fields of a Mastodon Status we use; everything else is ignored, missing optional fields tolerated. */
 const baseStatus = z.object({
@@ -31,28 +32,18 @@ export interface ParsedPage {
   oldestId: string | null;
 }
 
-export class MalformedPageError extends Error {}
-
 /** A timeline page must be a JSON array; a single bad item is skipped, a bad page is refused whole. */
 export function parseTimelinePage(body: string): ParsedPage {
-  const json = parseJson(body, 'timeline page');
-  if (!Array.isArray(json)) throw new MalformedPageError('timeline page is not a JSON array');
+  const json = parseJsonBody(body, 'timeline page');
+  if (!Array.isArray(json)) throw new MalformedPage('timeline page is not a JSON array');
   return parseStatusArray(json);
 }
 
 /** `/api/v2/search` answers `{accounts, statuses, hashtags}`. */
 export function parseSearchResults(body: string): ParsedPage {
-  const json = parseJson(body, 'search answer') as { statuses?: unknown } | null;
-  if (!json || !Array.isArray(json.statuses)) throw new MalformedPageError('search answer has no statuses array');
+  const json = parseJsonBody(body, 'search answer') as { statuses?: unknown } | null;
+  if (!json || !Array.isArray(json.statuses)) throw new MalformedPage('search answer has no statuses array');
   return parseStatusArray(json.statuses);
-}
-
-function parseJson(body: string, what: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    throw new MalformedPageError(`${what} is not JSON`);
-  }
 }
 
 function parseStatusArray(json: unknown[]): ParsedPage {

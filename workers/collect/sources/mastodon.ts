@@ -1,8 +1,9 @@
 import type { HttpResponse } from '../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
 import { parseLinkHeader } from './link-header.ts';
-import { MalformedPageError, parseSearchResults, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { parseSearchResults, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
+import { parsePage } from './page-parsing.ts';
+import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface MastodonOptions {
   instances: string[];
@@ -127,13 +128,7 @@ export class MastodonSource implements Source {
       resetWaitMs: (r) => resetWait(r, now),
       describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,
     });
-    let parsed;
-    try {
-      parsed = f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body);
-    } catch (err) {
-      if (err instanceof MalformedPageError) throw new SourceError('malformed_page', `${f.instance.host} #${f.tag}: ${err.message}`);
-      throw err;
-    }
+    const parsed = parsePage(`${f.instance.host} #${f.tag}`, () => (f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body)));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${f.instance.host} #${f.tag} status ${id}`);
     const posts = parsed.statuses.map((s) => statusToPost(s, f.instance.host, ctx.authorKey));
     const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Post } from '../../../shared/post.ts';
 import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
 
 /** A Reddit listing child: a link (t3) or a comment (t1). `raw_json=1` keeps text free of HTML entities. */
 const linkSchema = z.object({
@@ -26,8 +27,6 @@ const listingSchema = z.object({
   data: z.object({ after: z.string().nullable(), before: z.string().nullable().optional(), children: z.array(z.unknown()) }),
 });
 
-export class MalformedListing extends Error {}
-
 export interface Listing {
   things: RedditThing[];
   malformed: string[];
@@ -35,22 +34,9 @@ export interface Listing {
 }
 
 export function parseListing(body: string): Listing {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedListing('listing is not JSON');
-  }
-  const listing = listingSchema.safeParse(json);
-  if (!listing.success) throw new MalformedListing('not a Listing');
-  const things: RedditThing[] = [];
-  const malformed: string[] = [];
-  listing.data.data.children.forEach((c, i) => {
-    const parsed = childSchema.safeParse(c);
-    if (parsed.success) things.push(parsed.data);
-    else malformed.push(String((c as { data?: { name?: unknown } })?.data?.name ?? `#${i}`));
-  });
-  return { things, malformed, after: listing.data.data.after };
+  const listing = parseEnvelope(parseJsonBody(body, 'listing'), listingSchema, 'not a Listing');
+  const { ok: things, malformed } = parseEach(listing.data.children, childSchema, (c) => (c as { data?: { name?: unknown } } | null)?.data?.name);
+  return { things, malformed, after: listing.data.after };
 }
 
 export function thingToPost(t: RedditThing, authorKey: string): Post {

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpResponse } from '../../../shared/http.ts';
 import type { RequestBudget } from '../../../shared/request-budget.ts';
 import { fetchPage, jsonErrorText } from './fetch-page.ts';
-import { MalformedListing, parseListing, thingToPost } from './reddit-parse.ts';
+import { parsePage } from './page-parsing.ts';
+import { parseListing, thingToPost } from './reddit-parse.ts';
 import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface RedditOptions {
@@ -117,13 +118,7 @@ export class RedditSource implements Source {
       this.token = undefined;
       res = await get();
     }
-    let listing;
-    try {
-      listing = parseListing(res.body);
-    } catch (err) {
-      if (err instanceof MalformedListing) throw new SourceError('malformed_page', `reddit ${f.path}: ${err.message}`);
-      throw err;
-    }
+    const listing = parsePage(`reddit ${f.path}`, () => parseListing(res.body));
     for (const name of listing.malformed) ctx.reportItemError('malformed_item', `reddit ${f.path} ${name}`);
     const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
     const wait = resetWait(res);

@@ -4,6 +4,7 @@ import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { normaliseForFingerprint } from '../../../shared/text/fingerprint.ts';
 import { htmlToText } from '../../../shared/text/html.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { MalformedPage } from './page-parsing.ts';
 
 /** One item of an RSS 2.0 or Atom feed, in the shape both share. */
 export interface FeedItem {
@@ -21,8 +22,6 @@ export interface ParsedFeed {
   malformed: string[];
   language: string | null;
 }
-
-export class MalformedFeed extends Error {}
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -47,13 +46,13 @@ export function parseFeed(xml: string): ParsedFeed {
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;
   } catch (err) {
-    throw new MalformedFeed(`not well-formed XML: ${(err as Error).message.split('\n')[0]}`);
+    throw new MalformedPage(`not well-formed XML: ${(err as Error).message.split('\n')[0]}`);
   }
   const rss = doc.rss as { channel?: Record<string, unknown> } | undefined;
   const atom = doc.feed as Record<string, unknown> | undefined;
   if (rss?.channel) return fromRss(rss.channel);
   if (atom) return fromAtom(atom);
-  throw new MalformedFeed('neither an RSS channel nor an Atom feed');
+  throw new MalformedPage('neither an RSS channel nor an Atom feed');
 }
 
 function fromRss(channel: Record<string, unknown>): ParsedFeed {

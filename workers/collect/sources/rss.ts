@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { fetchPage } from './fetch-page.ts';
-import { MalformedFeed, itemToPost, parseFeed } from './rss-parse.ts';
-import { SourceError, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { parsePage } from './page-parsing.ts';
+import { itemToPost, parseFeed } from './rss-parse.ts';
+import { type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 export interface RssOptions {
   feeds: string[];
@@ -35,13 +36,7 @@ export class RssSource implements Source {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown RSS feed ${feed.id}`);
     const res = await fetchPage(f.url, { ...this.o.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' }, ctx.now());
-    let parsed;
-    try {
-      parsed = parseFeed(res.body);
-    } catch (err) {
-      if (err instanceof MalformedFeed) throw new SourceError('malformed_page', `${new URL(f.url).host}: ${err.message}`);
-      throw err;
-    }
+    const parsed = parsePage(new URL(f.url).host, () => parseFeed(res.body));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
     const newest = parsed.items.reduce((max, i) => (i.published > max ? i.published : max), cursor ?? '');
     yield { posts: parsed.items.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };

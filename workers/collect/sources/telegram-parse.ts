@@ -3,6 +3,7 @@ import type { Post } from '../../../shared/post.ts';
 import { pseudonymise } from '../../../shared/pseudonym.ts';
 import { htmlToText } from '../../../shared/text/html.ts';
 import { resolveLanguage } from '../../../shared/text/language.ts';
+import { MalformedPage } from './page-parsing.ts';
 
 /** One message of a public channel's web preview (t.me/s/<channel>). */
 export interface ChannelMessage {
@@ -24,7 +25,6 @@ export interface ChannelPage {
   before: number | null;
 }
 
-export class NotAChannelPage extends Error {}
 
 /** "2.1K" → 2100, "3.4M" → 3400000, "987" → 987. */
 export function parseViews(s: string | undefined): number | null {
@@ -40,7 +40,7 @@ export function parseViews(s: string | undefined): number | null {
 export function parseChannelPage(html: string, channel: string): ChannelPage {
   const root = parse(html);
   const history = root.querySelector('.tgme_channel_history') ?? root.querySelector('.tgme_widget_message_wrap')?.parentNode;
-  if (!history && !root.querySelector('.tgme_channel_info')) throw new NotAChannelPage(`the page for ${channel} is not a channel preview`);
+  if (!history && !root.querySelector('.tgme_channel_info')) throw new MalformedPage(`the page for ${channel} is not a channel preview`);
   const messages: ChannelMessage[] = [];
   const malformed: string[] = [];
   let maxId: number | null = null;

@@ -1,5 +1,6 @@
 import { fetchPage } from './fetch-page.ts';
-import { NotAChannelPage, messageToPost, parseChannelPage } from './telegram-parse.ts';
+import { parsePage } from './page-parsing.ts';
+import { messageToPost, parseChannelPage } from './telegram-parse.ts';
 import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
 
 const MAX_BACKFILL_PAGES = 5_000;
@@ -80,13 +81,8 @@ export class TelegramSource implements Source {
     if (!new URL(res.url).pathname.startsWith('/s/')) {
       throw new SourceError('http_4xx', `telegram channel ${f.channel} has no public preview (redirected away from /s/)`);
     }
-    try {
-      const page = parseChannelPage(res.body, f.channel);
-      for (const id of page.malformed) ctx.reportItemError('malformed_item', `telegram ${id}`);
-      return page;
-    } catch (err) {
-      if (err instanceof NotAChannelPage) throw new SourceError('malformed_page', err.message);
-      throw err;
-    }
+    const page = parsePage(`telegram ${f.channel}`, () => parseChannelPage(res.body, f.channel));
+    for (const id of page.malformed) ctx.reportItemError('malformed_item', `telegram ${id}`);
+    return page;
   }
 }
