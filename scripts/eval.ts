@@ -7,10 +7,8 @@ import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { STANCES } from '../shared/post.ts';
 import { BuiltinScorer } from '../workers/score/builtin.ts';
-import { HuggingFaceScorer } from '../workers/score/huggingface.ts';
+import { modelScorer } from '../workers/score/choose-scorer.ts';
 import type { Scorer } from '../workers/score/scorer.ts';
-import { parseLabelMap } from '../workers/score/stance-map.ts';
-import { TeiScorer } from '../workers/score/tei.ts';
 
 /**
  * `npm run eval -- --scorer builtin|hf|tei [--file labelled.jsonl] [--split dev|test|all] [--json]`
@@ -54,28 +52,15 @@ const rows = lines!.map((l, i) => {
 }).filter((r) => values.split === 'all' || (r.split ?? 'test') === values.split);
 if (rows.length === 0) fail('no rows to evaluate');
 
+/** The same scorer the workers would build, with the same settings (HF_*, TEI_*, HYPOTHESIS_*). */
 function chooseScorer(kind: string): Scorer {
   if (kind === 'builtin') return new BuiltinScorer();
-  let cfg;
   try {
-    cfg = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+    const cfg = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SCORER: kind === 'hf' ? 'huggingface' : 'tei' });
+    return modelScorer(cfg, createMetrics(), createLogger(cfg.LOG_LEVEL, 'eval'));
   } catch (err) {
-    fail(err instanceof ConfigError ? err.message : String(err));
+    return fail(err instanceof ConfigError ? err.message : String(err));
   }
-  const log = createLogger(cfg!.LOG_LEVEL, 'eval');
-  const hypotheses = { support: cfg!.HYPOTHESIS_SUPPORT, criticism: cfg!.HYPOTHESIS_CRITICISM, neutral: cfg!.HYPOTHESIS_NEUTRAL };
-  const retries = { timeoutMs: cfg!.HF_TIMEOUT_MS, maxAttempts: cfg!.HF_MAX_ATTEMPTS, backoffBaseMs: cfg!.HF_BACKOFF_BASE_MS, backoffMaxMs: cfg!.HF_BACKOFF_MAX_MS };
-  if (kind === 'tei') {
-    if (!cfg!.TEI_URL) fail('--scorer tei needs TEI_URL');
-    return new TeiScorer({ url: cfg!.TEI_URL!, ...(cfg!.TEI_API_KEY ? { apiKey: cfg!.TEI_API_KEY } : {}), modelLabel: cfg!.TEI_MODEL, maxBatch: cfg!.TEI_MAX_BATCH, multiLabel: cfg!.HF_MULTI_LABEL, hypotheses, metrics: createMetrics(), log, ...retries });
-  }
-  if (!cfg!.HF_TOKEN && !cfg!.HF_ENDPOINT_URL) fail('--scorer hf needs HF_TOKEN (serverless) or HF_ENDPOINT_URL (dedicated endpoint)');
-  return new HuggingFaceScorer({
-    ...(cfg!.HF_TOKEN ? { token: cfg!.HF_TOKEN } : {}), ...(cfg!.HF_ENDPOINT_URL ? { endpointUrl: cfg!.HF_ENDPOINT_URL } : {}),
-    model: cfg!.HF_MODEL, routerUrl: cfg!.HF_ROUTER_URL, hubUrl: cfg!.HF_HUB_URL, concurrency: cfg!.HF_CONCURRENCY, multiLabel: cfg!.HF_MULTI_LABEL,
-    ...(cfg!.HF_TASK === 'text-classification' ? { classifier: { labelMap: parseLabelMap(cfg!.HF_LABEL_MAP) } } : {}),
-    hypotheses, metrics: createMetrics(), log, ...retries,
-  });
 }
 
 const scorer = chooseScorer(values.scorer!);

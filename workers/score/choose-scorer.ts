@@ -29,7 +29,8 @@ export function chooseScorer(cfg: Config, metrics: Metrics, log: Logger, redis: 
   return { scorer, ...(cfg.SCORER_FALLBACK === 'builtin' ? { fallback: new BuiltinScorer() } : {}) };
 }
 
-function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: RequestBudget): Scorer {
+/** The bare scorer the configuration selects (no breaker): also what `npm run eval` measures. */
+export function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: RequestBudget = UNLIMITED): Scorer {
   const hypotheses = { support: cfg.HYPOTHESIS_SUPPORT, criticism: cfg.HYPOTHESIS_CRITICISM, neutral: cfg.HYPOTHESIS_NEUTRAL };
   const retries = { timeoutMs: cfg.HF_TIMEOUT_MS, maxAttempts: cfg.HF_MAX_ATTEMPTS, backoffBaseMs: cfg.HF_BACKOFF_BASE_MS, backoffMaxMs: cfg.HF_BACKOFF_MAX_MS };
   if (cfg.scorer === 'builtin') {

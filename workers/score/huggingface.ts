@@ -8,7 +8,7 @@ import type { ModelRef, Stance, StanceResult } from '../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../shared/retry.ts';
 import { hasScorableText } from './scorer.ts';
 import type { Scorer } from './scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses } from './stance-map.ts';
+import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from './stance-map.ts';
 
 export interface HuggingFaceOptions {
   token?: string;
@@ -73,7 +73,7 @@ export class HuggingFaceScorer implements Scorer {
 
   private async scoreOne(text: string): Promise<StanceResult> {
     if (!hasScorableText(text)) return { stance: 'neutral', score: 0, confidence: 1, model: this.model };
-    const answer = await withRetries(() => this.call(text.slice(0, MAX_INPUT_CHARS)), {
+    const scores = await withRetries(() => this.call(text.slice(0, MAX_INPUT_CHARS)), {
       attempts: this.o.maxAttempts,
       baseMs: this.o.backoffBaseMs,
       maxMs: this.o.backoffMaxMs,
@@ -81,10 +81,11 @@ export class HuggingFaceScorer implements Scorer {
       onRetry: (err, attempt, waitMs) =>
         this.o.log.warn({ status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
     });
-    return { ...this.interpret(answer), model: this.model };
+    return { ...scores, model: this.model };
   }
 
-  private async call(inputs: string): Promise<Array<{ label: string; score: number }>> {
+  /** One request; the answer is interpreted here so that an unusable one counts as a failed request. */
+  private async call(inputs: string): Promise<StanceScores> {
     await this.o.budget?.take();
     let retryAfter: string | null = null;
     const fetchThrough: typeof fetch = async (input, init) => {
@@ -102,9 +103,9 @@ export class HuggingFaceScorer implements Scorer {
         : await this.client.zeroShotClassification({
           ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.o.multiLabel ?? false },
         }, options);
-      this.interpret(answer); // validate before counting it a success
+      const scores = this.interpret(answer);
       stop({ outcome: 'ok' });
-      return answer;
+      return scores;
     } catch (err) {
       const failure = describeFailure(err, retryAfter);
       stop({ outcome: 'error' });
