@@ -9,7 +9,7 @@ import {
 import { PostsReader } from './posts-reader.ts';
 import { AlertsReader } from './alerts-reader.ts';
 import { Problem, badParam } from './problem.ts';
-import { TrendReader, mergeModels } from './trend-reader.ts';
+import { TrendReader, mergeModels } from '../shared/trend-reader.ts';
 
 export interface ApiLimits {
   maxBuckets: number;

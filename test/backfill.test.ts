@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { TrendReader } from '../api/trend-reader.ts';
+import { TrendReader } from '../shared/trend-reader.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createRedis } from '../shared/redis.ts';
 import { FakeHackerNews } from './fakes/fake-hackernews.ts';

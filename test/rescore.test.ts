@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { PostsReader } from '../api/posts-reader.ts';
-import { TrendReader } from '../api/trend-reader.ts';
+import { TrendReader } from '../shared/trend-reader.ts';
 import { createKeys } from '../shared/keys.ts';
 import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';

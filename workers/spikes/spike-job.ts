@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { alignDown, countField } from '../../shared/buckets.ts';
+import { alignDown } from '../../shared/buckets.ts';
 import type { Config, Webhook } from '../../shared/config.ts';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -8,6 +8,7 @@ import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
 import { PIPELINE_JOB_OPTIONS, type AlertDeliveryJob } from '../../shared/queues.ts';
 import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
+import { TrendReader } from '../../shared/trend-reader.ts';
 import {
   INITIAL_STATE, SPIKE_KINDS, SPIKE_STANCES, assessShare, assessVolume, step,
   type DetectorConfig, type SeriesState, type SpikeKind,
@@ -103,16 +104,12 @@ export async function detectSpikes(nowMs: number, d: SpikeDeps): Promise<{ fired
   return { fired, resolved };
 }
 
+/** Per-minute counts of [from, to), read through the same bucket reader as the trends API. */
 async function readMinutes(d: SpikeDeps, from: number, to: number): Promise<MinuteCounts[]> {
-  const fields = (['support', 'criticism', 'neutral'] as Stance[]).map((s) => countField('*', '*', s));
-  const pipeline = d.redis.pipeline();
-  for (let t = from; t < to; t += 60) pipeline.hmget(d.keys.bucket('m', t), ...fields);
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([err, v]) => {
-    if (err) throw err;
-    const values = v as Array<string | null>;
-    return { support: Number(values[0] ?? 0), criticism: Number(values[1] ?? 0), neutral: Number(values[2] ?? 0) };
-  });
+  const ranges: Array<[number, number]> = [];
+  for (let t = from; t < to; t += 60) ranges.push([t, t + 60]);
+  const totals = await new TrendReader(d.redis, d.keys).totals(ranges, {});
+  return totals.map(({ counts }) => ({ support: counts.support, criticism: counts.criticism, neutral: counts.neutral }));
 }
 
 async function examples(d: SpikeDeps, stance: Stance, fromMs: number, toMs: number): Promise<AlertExample[]> {

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import {
   ANY, EMPTY_COUNTS, addCounts, countsFromFields, coverRange, fieldsToRead, modelField, summarise,
   type StanceCounts, type StanceSummary,
-} from '../shared/buckets.ts';
-import type { Keys } from '../shared/keys.ts';
+} from './buckets.ts';
+import type { Keys } from './keys.ts';
 
 export interface Filters {
   source?: string;
