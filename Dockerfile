@@ -7,7 +7,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY shared shared
 COPY workers workers
 COPY api api
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# tsc does not copy the Lua scripts the modules read at start-up.
+RUN npx tsc -p tsconfig.build.json \
+  && find shared workers -name "*.lua" -exec cp --parents {} dist/ \; \
+  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

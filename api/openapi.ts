@@ -2,7 +2,7 @@ import { INTERVALS } from '../shared/buckets.ts';
 import { SOURCE_NAMES, STANCES } from '../shared/post.ts';
 import { SUMMARY_WINDOWS } from './routes.ts';
 
-/** The API's contract. test/api-openapi.test.ts holds it and the router together. */
+/** The API's contract. test/api.test.ts holds it and the router together. */
 const problem = { $ref: '#/components/responses/Problem' };
 const sourceParam = { name: 'source', in: 'query', schema: { type: 'string', enum: [...SOURCE_NAMES] } };
 const langParam = { name: 'lang', in: 'query', schema: { type: 'string', pattern: '^[a-z]{2,3}$' }, description: 'ISO 639-1 code, or "und".' };

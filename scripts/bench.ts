@@ -8,7 +8,7 @@ import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
-import { FakeMastodon } from '../test/fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { startWorkers } from '../workers/pipeline.ts';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { FakeMastodon } from '../test/fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 
 /**
  * `npm run demo`: replays the bundled sample corpus (data/sample-corpus.jsonl, ~200 posts in en/ru/fr/uk

@@ -6,7 +6,7 @@ import { evaluate, type Figures } from '../shared/eval/metrics.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { STANCES } from '../shared/post.ts';
-import { BuiltinScorer } from '../workers/score/builtin.ts';
+import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
 import { modelScorer } from '../workers/score/choose-scorer.ts';
 import type { Scorer } from '../workers/score/scorer.ts';
 

@@ -1,4 +1,4 @@
-import type { Resolution } from './keys.ts';
+import type { Keys, Resolution } from './keys.ts';
 import { STANCES, type Stance } from './post.ts';
 
 /**
@@ -75,6 +75,16 @@ export function bucketsForPost(createdAtSeconds: number, retentionSeconds: Recor
     const start = alignDown(createdAtSeconds, RESOLUTION_SECONDS[res]);
     return { res, start, expireAt: start + RESOLUTION_SECONDS[res] + retentionSeconds[res] };
   });
+}
+
+/** A post's three bucket keys and expiry times, named by resolution as the aggregate scripts take them. */
+export function bucketKeys(keys: Pick<Keys, 'bucket'>, buckets: ReadonlyArray<StorageBucket & { expireAt: number }>) {
+  const of = (res: Resolution) => buckets.find((b) => b.res === res)!;
+  const [d, h, m] = [of('d'), of('h'), of('m')];
+  return {
+    keys: { dayBucket: keys.bucket('d', d.start), hourBucket: keys.bucket('h', h.start), minuteBucket: keys.bucket('m', m.start) },
+    expireAt: { dayExpireAt: d.expireAt, hourExpireAt: h.expireAt, minuteExpireAt: m.expireAt },
+  };
 }
 
 export interface StanceCounts {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { HuggingFaceScorer, type HuggingFaceOptions } from '../workers/score/huggingface.ts';
+import { HuggingFaceScorer, type HuggingFaceOptions } from '../workers/score/huggingface/scorer.ts';
 import { FakeHuggingFace, HF_429, HF_503 } from './fakes/fake-huggingface.ts';
 import { freePort } from './helpers/redis-server.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backoffDelay, parseRetryAfter } from '../../shared/backoff.ts';
-import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin.ts';
+import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin/scorer.ts';
 import { hasScorableText } from '../../workers/score/scorer.ts';
 import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, parseLabelMap } from '../../workers/score/stance-map.ts';
 

@@ -3,13 +3,13 @@ import type { Config } from '../../shared/config.ts';
 import type { Keys } from '../../shared/keys.ts';
 import { RedisRequestBudget } from '../../shared/request-budget.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { BlueskySource } from './sources/bluesky.ts';
-import { HackerNewsSource } from './sources/hackernews.ts';
-import { MastodonSource } from './sources/mastodon.ts';
-import { REDDIT_REQUESTS_PER_MINUTE, RedditSource } from './sources/reddit.ts';
-import { RssSource } from './sources/rss.ts';
+import { BlueskySource } from './sources/bluesky/source.ts';
+import { HackerNewsSource } from './sources/hackernews/source.ts';
+import { MastodonSource } from './sources/mastodon/source.ts';
+import { REDDIT_REQUESTS_PER_MINUTE, RedditSource } from './sources/reddit/source.ts';
+import { RssSource } from './sources/rss/source.ts';
 import type { Source } from './sources/source.ts';
-import { TelegramSource } from './sources/telegram.ts';
+import { TelegramSource } from './sources/telegram/source.ts';
 
 /** The sources SOURCES enables, each configured from its own variables. */
 export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys): Source[] {

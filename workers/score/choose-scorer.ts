@@ -4,12 +4,12 @@ import type { Keys } from '../../shared/keys.ts';
 import { RedisRequestBudget, UNLIMITED, type RequestBudget } from '../../shared/request-budget.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import { BuiltinScorer } from './builtin.ts';
-import { HuggingFaceScorer } from './huggingface.ts';
+import { BuiltinScorer } from './builtin/scorer.ts';
+import { HuggingFaceScorer } from './huggingface/scorer.ts';
 import { GuardedScorer } from './model-guard.ts';
 import type { Scorer } from './scorer.ts';
 import { parseLabelMap } from './stance-map.ts';
-import { TeiScorer } from './tei.ts';
+import { TeiScorer } from './tei/scorer.ts';
 
 export interface ChosenScorer {
   scorer: Scorer;

@@ -22,18 +22,18 @@ export interface ScoreDeps {
  * crash) are not sent to the model again. If the model fails, this throws and BullMQ retries the job
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
  */
-export async function scoreBatch(jobId: string, posts: Post[], d: ScoreDeps): Promise<{ scored: number; skipped: number }> {
-  const counted = await Promise.all(posts.map((p) => d.redis.exists(d.keys.counted(postKey(p)))));
+export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps): Promise<{ scored: number; skipped: number }> {
+  const counted = await Promise.all(posts.map((p) => deps.redis.exists(deps.keys.counted(postKey(p)))));
   const todo = posts.filter((_, i) => counted[i] === 0);
-  for (const p of posts.filter((_, i) => counted[i] !== 0)) d.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
+  for (const p of posts.filter((_, i) => counted[i] !== 0)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await scoreWithCache(todo.map((p) => p.text), d);
+  const results = await scoreWithCache(todo.map((p) => p.text), deps);
   const scoredAt = new Date().toISOString();
   const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
-  for (const p of scored) d.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
+  for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
   // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
-  await d.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
+  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
@@ -41,24 +41,24 @@ export async function scoreBatch(jobId: string, posts: Post[], d: ScoreDeps): Pr
  * Scores texts, reusing the score of an identical text (by fingerprint) under the same model: a repost or a
  * cross-post costs no model call, yet each occurrence is still counted as volume for its own source.
  */
-async function scoreWithCache(texts: string[], d: ScoreDeps): Promise<StanceResult[]> {
+async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
   const fps = texts.map(textFingerprint);
-  const modelKey = `${d.scorer.model.id}@${d.scorer.model.setup ?? '-'}`;
-  const cacheKeys = fps.map((fp) => d.keys.scoreCache(modelKey, fp));
-  const cached = await d.redis.mget(cacheKeys);
+  const modelKey = `${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`;
+  const cacheKeys = fps.map((fp) => deps.keys.scoreCache(modelKey, fp));
+  const cached = await deps.redis.mget(cacheKeys);
   const results: Array<StanceResult | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
   // Identical texts within one batch are scored once too.
   const missing = [...new Set(fps.filter((_, i) => !results[i]))];
-  d.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
-  d.metrics.scoreCache.inc({ result: 'miss' }, missing.length);
+  deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
+  deps.metrics.scoreCache.inc({ result: 'miss' }, missing.length);
   if (missing.length) {
     const firstText = new Map<string, string>();
     fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
-    const fresh = await d.scorer.score(missing.map((fp) => firstText.get(fp)!));
+    const fresh = await deps.scorer.score(missing.map((fp) => firstText.get(fp)!));
     const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
     fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
-    const pipeline = d.redis.pipeline();
-    for (const [fp, r] of byFp) pipeline.set(d.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', d.cacheTtlSeconds);
+    const pipeline = deps.redis.pipeline();
+    for (const [fp, r] of byFp) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
     await pipeline.exec();
   }
   return results as StanceResult[];

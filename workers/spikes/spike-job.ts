@@ -49,25 +49,25 @@ export function detectorFromConfig(cfg: Config): DetectorConfig {
  * and the latest windows, steps each (stance, kind, window) series, stores alerts that fire or resolve,
  * and queues their delivery. Only whole minutes are judged: the minute still filling is left out.
  */
-export async function detectSpikes(nowMs: number, d: SpikeDeps): Promise<{ fired: string[]; resolved: string[] }> {
+export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fired: string[]; resolved: string[] }> {
   const end = alignDown(Math.floor(nowMs / 1000), 60);
-  const span = d.baselineMin + Math.max(...d.windowsMin);
-  const minutes = await readMinutes(d, end - span * 60, end);
-  const states = await d.redis.hgetall(d.keys.spikeState);
+  const span = deps.baselineMin + Math.max(...deps.windowsMin);
+  const minutes = await readMinutes(deps, end - span * 60, end);
+  const states = await deps.redis.hgetall(deps.keys.spikeState);
   const fired: string[] = [];
   const resolved: string[] = [];
   const stateUpdates: Record<string, string> = {};
   const lastUpdates: Record<string, string> = {};
 
-  for (const w of d.windowsMin) {
+  for (const w of deps.windowsMin) {
     for (const stance of SPIKE_STANCES) {
-      const { current, baseline } = cutWindows(minutes, minutes.length, w, d.baselineMin, stance);
+      const { current, baseline } = cutWindows(minutes, minutes.length, w, deps.baselineMin, stance);
       if (baseline.filter((b) => b.total > 0).length < MIN_BASELINE_WINDOWS) continue;
       for (const kind of SPIKE_KINDS) {
         const series = `${stance}/${kind}/${w}`;
-        const a = kind === 'volume' ? assessVolume(current, baseline, d.detector) : assessShare(current, baseline, d.detector);
+        const a = kind === 'volume' ? assessVolume(current, baseline, deps.detector) : assessShare(current, baseline, deps.detector);
         const before: SeriesState = states[series] ? (JSON.parse(states[series]) as SeriesState) : INITIAL_STATE;
-        const { state, transition } = step(before, a, nowMs, d.detector);
+        const { state, transition } = step(before, a, nowMs, deps.detector);
         stateUpdates[series] = JSON.stringify(state);
         lastUpdates[series] = JSON.stringify({ z: a.z, pValue: a.pValue, at: nowMs });
         if (transition.type === 'fire') {
@@ -77,57 +77,57 @@ export async function detectSpikes(nowMs: number, d: SpikeDeps): Promise<{ fired
             observed: a.observed, expected: a.expected, pValue: a.pValue, z: a.z,
             startedAt: new Date(transition.startedAt).toISOString(), resolvedAt: null,
             summary: describe(stance, kind, w, a),
-            examples: await examples(d, stance, (end - w * 60) * 1000, end * 1000),
+            examples: await examples(deps, stance, (end - w * 60) * 1000, end * 1000),
           };
-          await storeAndDeliver(d, alert, transition.startedAt);
-          d.metrics.alertsFired.inc({ stance, kind });
+          await storeAndDeliver(deps, alert, transition.startedAt);
+          deps.metrics.alertsFired.inc({ stance, kind });
           fired.push(alert.id);
         } else if (transition.type === 'resolve') {
           const id = alertId(stance, kind, w, transition.startedAt);
-          const stored = await d.redis.get(d.keys.alert(id));
+          const stored = await deps.redis.get(deps.keys.alert(id));
           if (stored) {
             const alert: Alert = { ...(JSON.parse(stored) as Alert), state: 'resolved', resolvedAt: new Date(transition.resolvedAt).toISOString() };
-            await storeAndDeliver(d, alert, transition.startedAt);
+            await storeAndDeliver(deps, alert, transition.startedAt);
           }
-          d.metrics.alertsResolved.inc({ stance, kind });
+          deps.metrics.alertsResolved.inc({ stance, kind });
           resolved.push(id);
         }
       }
     }
   }
   if (Object.keys(stateUpdates).length) {
-    await d.redis.hset(d.keys.spikeState, stateUpdates);
-    await d.redis.hset(d.keys.spikeLast, lastUpdates);
+    await deps.redis.hset(deps.keys.spikeState, stateUpdates);
+    await deps.redis.hset(deps.keys.spikeLast, lastUpdates);
   }
-  for (const id of fired) d.log.warn({ alert: id }, 'spike alert fired');
-  for (const id of resolved) d.log.info({ alert: id }, 'spike alert resolved');
+  for (const id of fired) deps.log.warn({ alert: id }, 'spike alert fired');
+  for (const id of resolved) deps.log.info({ alert: id }, 'spike alert resolved');
   return { fired, resolved };
 }
 
 /** Per-minute counts of [from, to), read through the same bucket reader as the trends API. */
-async function readMinutes(d: SpikeDeps, from: number, to: number): Promise<MinuteCounts[]> {
+async function readMinutes(deps: SpikeDeps, from: number, to: number): Promise<MinuteCounts[]> {
   const ranges: Array<[number, number]> = [];
   for (let t = from; t < to; t += 60) ranges.push([t, t + 60]);
-  const totals = await new TrendReader(d.redis, d.keys).totals(ranges, {});
+  const totals = await new TrendReader(deps.redis, deps.keys).totals(ranges, {});
   return totals.map(({ counts }) => ({ support: counts.support, criticism: counts.criticism, neutral: counts.neutral }));
 }
 
-async function examples(d: SpikeDeps, stance: Stance, fromMs: number, toMs: number): Promise<AlertExample[]> {
-  const ids = await d.redis.zrange(d.keys.recent(`stance=${stance}`), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, EXAMPLES);
+async function examples(deps: SpikeDeps, stance: Stance, fromMs: number, toMs: number): Promise<AlertExample[]> {
+  const ids = await deps.redis.zrange(deps.keys.recent(`stance=${stance}`), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, EXAMPLES);
   if (ids.length === 0) return [];
-  const docs = await d.redis.mget(ids.map((k) => d.keys.post(k)));
+  const docs = await deps.redis.mget(ids.map((k) => deps.keys.post(k)));
   return docs.filter((x): x is string => x !== null).map((doc) => {
     const p = JSON.parse(doc) as ScoredPost;
     return { excerpt: p.text.length > EXCERPT_CHARS ? `${p.text.slice(0, EXCERPT_CHARS - 1)}…` : p.text, url: p.url, source: p.source, createdAt: p.createdAt };
   });
 }
 
-async function storeAndDeliver(d: SpikeDeps, alert: Alert, startedAtMs: number): Promise<void> {
-  await d.redis.set(d.keys.alert(alert.id), JSON.stringify(alert));
-  await d.redis.zadd(d.keys.alerts, startedAtMs, alert.id);
-  await d.redis.incr(d.keys.alertsVersion);
-  if (d.webhooks.length === 0) return;
-  await d.deliveryQueue.addBulk(d.webhooks.map((webhook, i) => ({
+async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: number): Promise<void> {
+  await deps.redis.set(deps.keys.alert(alert.id), JSON.stringify(alert));
+  await deps.redis.zadd(deps.keys.alerts, startedAtMs, alert.id);
+  await deps.redis.incr(deps.keys.alertsVersion);
+  if (deps.webhooks.length === 0) return;
+  await deps.deliveryQueue.addBulk(deps.webhooks.map((webhook, i) => ({
     name: 'deliver',
     data: { webhook, alert },
     // One delivery per webhook and state change, even if this run is retried.

@@ -1,7 +1,7 @@
-import { fetchPage } from './fetch-page.ts';
-import { hitToPost, parseHnPage } from './hackernews-parse.ts';
-import { parsePage } from './page-parsing.ts';
-import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { fetchPage } from '../fetch-page.ts';
+import { hitToPost, parseHnPage } from './parse.ts';
+import { parsePage } from '../page-parsing.ts';
+import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 export interface HackerNewsOptions {
   baseUrl: string;
@@ -35,14 +35,14 @@ export class HackerNewsSource implements Source {
   readonly name = 'hackernews' as const;
   readonly feeds: HnFeed[];
 
-  constructor(private readonly o: HackerNewsOptions) {
-    this.feeds = o.queries.map((query) => ({ id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'hackernews' as const, pollEveryMs: o.pollEveryMs, query }));
+  constructor(private readonly opts: HackerNewsOptions) {
+    this.feeds = opts.queries.map((query) => ({ id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'hackernews' as const, pollEveryMs: opts.pollEveryMs, query }));
   }
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
-    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.o.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.o.maxPagesPerPoll);
+    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
   }
 
   async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
@@ -60,7 +60,7 @@ export class HackerNewsSource implements Source {
       const first = await this.fetch(f, lo, hi, 0, ctx);
       budget--;
       // A window must fit Algolia's cap and what is left of this poll's budget, or the cursor would never move.
-      const capacity = Math.min(ALGOLIA_CAP, (budget + 1) * this.o.hitsPerPage);
+      const capacity = Math.min(ALGOLIA_CAP, (budget + 1) * this.opts.hitsPerPage);
       if (first.nbHits > capacity && hi - lo > 1) {
         windowS = Math.max(1, Math.floor((hi - lo) * Math.min(0.5, (0.8 * capacity) / first.nbHits)));
         continue;
@@ -81,13 +81,13 @@ export class HackerNewsSource implements Source {
   }
 
   private async fetch(f: HnFeed, lo: number, hi: number, page: number, ctx: PollContext) {
-    const u = new URL('api/v1/search_by_date', this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`);
+    const u = new URL('api/v1/search_by_date', this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
     u.searchParams.set('query', f.query);
     u.searchParams.set('tags', '(story,comment)');
     u.searchParams.set('numericFilters', `created_at_i>${lo},created_at_i<=${hi}`);
-    u.searchParams.set('hitsPerPage', String(this.o.hitsPerPage));
+    u.searchParams.set('hitsPerPage', String(this.opts.hitsPerPage));
     u.searchParams.set('page', String(page));
-    const res = await fetchPage(u.toString(), this.o.http, ctx.now());
+    const res = await fetchPage(u.toString(), this.opts.http, ctx.now());
     const parsed = parsePage(`hackernews "${f.query}"`, () => parseHnPage(res.body));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `hackernews "${f.query}" hit ${id}`);
     return parsed;

@@ -1,14 +1,14 @@
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import pLimit from 'p-limit';
-import { parseRetryAfter } from '../../shared/backoff.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { RequestBudget } from '../../shared/request-budget.ts';
-import type { Metrics } from '../../shared/metrics.ts';
-import type { ModelRef, Stance, StanceResult } from '../../shared/post.ts';
-import { withRetries, type RetryDecision } from '../../shared/retry.ts';
-import { hasScorableText } from './scorer.ts';
-import type { Scorer } from './scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from './stance-map.ts';
+import { parseRetryAfter } from '../../../shared/backoff.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { RequestBudget } from '../../../shared/request-budget.ts';
+import type { Metrics } from '../../../shared/metrics.ts';
+import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
+import { withRetries, type RetryDecision } from '../../../shared/retry.ts';
+import { hasScorableText } from '../scorer.ts';
+import type { Scorer } from '../scorer.ts';
+import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
 
 export interface HuggingFaceOptions {
   token?: string;
@@ -59,12 +59,12 @@ export class HuggingFaceScorer implements Scorer {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly hyps: Hypotheses;
 
-  constructor(private readonly o: HuggingFaceOptions) {
-    this.client = new InferenceClient(o.token ?? '');
-    this.limit = pLimit(o.concurrency);
-    this.hyps = o.hypotheses ?? DEFAULT_HYPOTHESES;
-    const setup = o.classifier ? `labels-${[...o.classifier.labelMap].map(([l, s]) => `${l}=${s}`).sort().join(',')}` : setupVersion(this.hyps, o.multiLabel ?? false);
-    this.model = { id: o.endpointUrl ? `hf-endpoint:${o.model}` : `hf:${o.model}`, kind: 'huggingface', setup };
+  constructor(private readonly opts: HuggingFaceOptions) {
+    this.client = new InferenceClient(opts.token ?? '');
+    this.limit = pLimit(opts.concurrency);
+    this.hyps = opts.hypotheses ?? DEFAULT_HYPOTHESES;
+    const setup = opts.classifier ? `labels-${[...opts.classifier.labelMap].map(([l, s]) => `${l}=${s}`).sort().join(',')}` : setupVersion(this.hyps, opts.multiLabel ?? false);
+    this.model = { id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`, kind: 'huggingface', setup };
   }
 
   score(texts: string[]): Promise<StanceResult[]> {
@@ -74,34 +74,34 @@ export class HuggingFaceScorer implements Scorer {
   private async scoreOne(text: string): Promise<StanceResult> {
     if (!hasScorableText(text)) return { stance: 'neutral', score: 0, confidence: 1, model: this.model };
     const scores = await withRetries(() => this.call(text.slice(0, MAX_INPUT_CHARS)), {
-      attempts: this.o.maxAttempts,
-      baseMs: this.o.backoffBaseMs,
-      maxMs: this.o.backoffMaxMs,
+      attempts: this.opts.maxAttempts,
+      baseMs: this.opts.backoffBaseMs,
+      maxMs: this.opts.backoffMaxMs,
       decide: retryDecision,
       onRetry: (err, attempt, waitMs) =>
-        this.o.log.warn({ status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
+        this.opts.log.warn({ status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
     });
     return { ...scores, model: this.model };
   }
 
   /** One request; the answer is interpreted here so that an unusable one counts as a failed request. */
   private async call(inputs: string): Promise<StanceScores> {
-    await this.o.budget?.take();
+    await this.opts.budget?.take();
     let retryAfter: string | null = null;
     const fetchThrough: typeof fetch = async (input, init) => {
       const res = await fetch(this.rewrite(String(input instanceof Request ? input.url : input)), init);
       retryAfter = res.headers.get('retry-after');
       return res;
     };
-    const stop = this.o.metrics.modelRequestDuration.startTimer({ scorer: 'huggingface' });
-    this.o.metrics.modelItemsPerRequest.observe({ scorer: 'huggingface' }, 1);
-    const target = this.o.endpointUrl ? { endpointUrl: this.o.endpointUrl } : { model: this.o.model, provider: 'hf-inference' as const };
-    const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.o.timeoutMs) };
+    const stop = this.opts.metrics.modelRequestDuration.startTimer({ scorer: 'huggingface' });
+    this.opts.metrics.modelItemsPerRequest.observe({ scorer: 'huggingface' }, 1);
+    const target = this.opts.endpointUrl ? { endpointUrl: this.opts.endpointUrl } : { model: this.opts.model, provider: 'hf-inference' as const };
+    const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.opts.timeoutMs) };
     try {
-      const answer = this.o.classifier
+      const answer = this.opts.classifier
         ? await this.client.textClassification({ ...target, inputs, parameters: { top_k: 20 } }, options)
         : await this.client.zeroShotClassification({
-          ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.o.multiLabel ?? false },
+          ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.opts.multiLabel ?? false },
         }, options);
       const scores = this.interpret(answer);
       stop({ outcome: 'ok' });
@@ -109,18 +109,18 @@ export class HuggingFaceScorer implements Scorer {
     } catch (err) {
       const failure = describeFailure(err, retryAfter);
       stop({ outcome: 'error' });
-      this.o.metrics.modelErrors.inc({ scorer: 'huggingface', status: failure.status });
+      this.opts.metrics.modelErrors.inc({ scorer: 'huggingface', status: failure.status });
       throw failure;
     }
   }
 
   private interpret(answer: ReadonlyArray<{ label: string; score: number }>) {
-    return this.o.classifier ? mapClassifierAnswer(answer, this.o.classifier.labelMap) : mapZeroShotAnswer(answer, this.hyps);
+    return this.opts.classifier ? mapClassifierAnswer(answer, this.opts.classifier.labelMap) : mapZeroShotAnswer(answer, this.hyps);
   }
 
   private rewrite(url: string): string {
-    if (url.startsWith(CLIENT_ROUTER)) return this.o.routerUrl.replace(/\/$/, '') + url.slice(CLIENT_ROUTER.length);
-    if (url.startsWith(CLIENT_HUB)) return this.o.hubUrl.replace(/\/$/, '') + url.slice(CLIENT_HUB.length);
+    if (url.startsWith(CLIENT_ROUTER)) return this.opts.routerUrl.replace(/\/$/, '') + url.slice(CLIENT_ROUTER.length);
+    if (url.startsWith(CLIENT_HUB)) return this.opts.hubUrl.replace(/\/$/, '') + url.slice(CLIENT_HUB.length);
     return url;
   }
 }

@@ -1,5 +1,5 @@
-import type { StanceResult } from '../../shared/post.ts';
-import { mapZeroShotAnswer, ModelOutputError, type Hypotheses, type StanceScores } from './stance-map.ts';
+import type { StanceResult } from '../../../shared/post.ts';
+import { mapZeroShotAnswer, ModelOutputError, type Hypotheses, type StanceScores } from '../stance-map.ts';
 
 /**
  * Zero-shot post-processing for servers that only run the NLI model (TEI): the model gives, for each

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createKeys, type Keys } from '../../shared/keys.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { createMetrics, type Metrics } from '../../shared/metrics.ts';
-import type { ScoreJob } from '../../shared/queues.ts';
-import { Collector } from '../../workers/collect/collector.ts';
-import type { Source } from '../../workers/collect/sources/source.ts';
+import { createKeys, type Keys } from '../shared/keys.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createMetrics, type Metrics } from '../shared/metrics.ts';
+import type { ScoreJob } from '../shared/queues.ts';
+import { Collector } from '../workers/collect/collector.ts';
+import type { Source } from '../workers/collect/sources/source.ts';
 
 /** A collector over one source with its own Redis prefix and score queue, and a clock the test moves. */
 export class CollectorHarness {

@@ -1,9 +1,9 @@
 import { parse, type HTMLElement } from 'node-html-parser';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { htmlToText } from '../../../shared/text/html.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { MalformedPage } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { htmlToText } from '../../../../shared/text/html.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { MalformedPage } from '../page-parsing.ts';
 
 /** One message of a public channel's web preview (t.me/s/<channel>). */
 export interface ChannelMessage {

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpResponse } from '../../../shared/http.ts';
-import type { RequestBudget } from '../../../shared/request-budget.ts';
-import { fetchPage, jsonErrorText } from './fetch-page.ts';
-import { parsePage } from './page-parsing.ts';
-import { parseListing, thingToPost } from './reddit-parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import type { HttpResponse } from '../../../../shared/http.ts';
+import type { RequestBudget } from '../../../../shared/request-budget.ts';
+import { fetchPage, jsonErrorText } from '../fetch-page.ts';
+import { parsePage } from '../page-parsing.ts';
+import { parseListing, thingToPost } from './parse.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 export interface RedditOptions {
   /** Unauthenticated `.json` endpoints (www.reddit.com). */
@@ -51,15 +51,15 @@ export class RedditSource implements Source {
   private token?: { value: string; expiresAt: number };
   private nextRequestAt = 0;
 
-  constructor(private readonly o: RedditOptions) {
+  constructor(private readonly opts: RedditOptions) {
     this.feeds = [
-      ...o.queries.map((q) => ({ id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'reddit' as const, pollEveryMs: o.pollEveryMs, path: '/search', params: { q, sort: 'new', type: 'link', t: 'week' } })),
-      ...o.subreddits.map((sub) => ({ id: `reddit-comments-${sub}`, source: 'reddit' as const, pollEveryMs: o.pollEveryMs, path: `/r/${encodeURIComponent(sub)}/comments`, params: {} })),
+      ...opts.queries.map((q) => ({ id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'reddit' as const, pollEveryMs: opts.pollEveryMs, path: '/search', params: { q, sort: 'new', type: 'link', t: 'week' } })),
+      ...opts.subreddits.map((sub) => ({ id: `reddit-comments-${sub}`, source: 'reddit' as const, pollEveryMs: opts.pollEveryMs, path: `/r/${encodeURIComponent(sub)}/comments`, params: {} })),
     ];
   }
 
   get usesOAuth(): boolean {
-    return Boolean(this.o.clientId && this.o.clientSecret);
+    return Boolean(this.opts.clientId && this.opts.clientSecret);
   }
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
@@ -68,13 +68,13 @@ export class RedditSource implements Source {
     const since = cursor ? Number(cursor) : 0;
     let newest = since;
     let after: string | null = null;
-    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
+    for (let page = 0; page < this.opts.maxPagesPerPoll; page++) {
       const { listing, pause } = await this.fetchListing(f, after, ctx);
       const fresh = listing.things.filter((t) => t.data.created_utc > since);
       for (const t of fresh) newest = Math.max(newest, t.data.created_utc);
       // A first poll reads one page; later polls go back until they meet what they read before.
       const reachedOld = fresh.length < listing.things.length || since === 0;
-      const last = reachedOld || !listing.after || page + 1 >= this.o.maxPagesPerPoll || pause !== undefined;
+      const last = reachedOld || !listing.after || page + 1 >= this.opts.maxPagesPerPoll || pause !== undefined;
       yield { posts: fresh.map((t) => thingToPost(t, ctx.authorKey)), ...(last && newest > 0 ? { cursor: String(newest) } : {}), ...(pause ? { pauseUntilMs: pause } : {}) };
       if (last) return;
       after = listing.after;
@@ -98,13 +98,13 @@ export class RedditSource implements Source {
 
   private async fetchListing(f: RedditFeed, after: string | null, ctx: PollContext) {
     const oauth = this.usesOAuth;
-    const base = oauth ? this.o.oauthUrl : this.o.publicUrl;
+    const base = oauth ? this.opts.oauthUrl : this.opts.publicUrl;
     const u = new URL(`${f.path.replace(/^\//, '')}${oauth ? '' : '.json'}`, base.endsWith('/') ? base : `${base}/`);
     for (const [k, v] of Object.entries({ ...f.params, limit: '100', raw_json: '1', ...(after ? { after } : {}) })) u.searchParams.set(k, v);
     const get = async () => {
       await this.space(oauth);
       const headers = oauth ? { authorization: `Bearer ${await this.accessToken(ctx)}` } : undefined;
-      return fetchPage(u.toString(), { ...this.o.http, userAgent: this.o.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
+      return fetchPage(u.toString(), { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
         resetWaitMs: (r) => resetWait(r),
         describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
       });
@@ -128,18 +128,18 @@ export class RedditSource implements Source {
   /** Application-only OAuth: one token per process, reused until a minute before it expires. */
   private async accessToken(ctx: PollContext): Promise<string> {
     if (this.token && this.token.expiresAt > ctx.now() + 60_000) return this.token.value;
-    const url = new URL('api/v1/access_token', this.o.authUrl.endsWith('/') ? this.o.authUrl : `${this.o.authUrl}/`);
+    const url = new URL('api/v1/access_token', this.opts.authUrl.endsWith('/') ? this.opts.authUrl : `${this.opts.authUrl}/`);
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${this.o.clientId}:${this.o.clientSecret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${this.opts.clientId}:${this.opts.clientSecret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
-          'user-agent': this.o.userAgent,
+          'user-agent': this.opts.userAgent,
         },
         body: 'grant_type=client_credentials',
-        signal: AbortSignal.timeout(this.o.http.timeoutMs),
+        signal: AbortSignal.timeout(this.opts.http.timeoutMs),
       });
     } catch {
       throw new SourceError('network', 'reddit token endpoint unreachable');
@@ -154,10 +154,10 @@ export class RedditSource implements Source {
   }
 
   private async space(oauth: boolean): Promise<void> {
-    if (this.o.budget) return this.o.budget.take();
+    if (this.opts.budget) return this.opts.budget.take();
     const now = Date.now();
     const wait = this.nextRequestAt - now;
-    this.nextRequestAt = Math.max(now, this.nextRequestAt) + (this.o.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
+    this.nextRequestAt = Math.max(now, this.nextRequestAt) + (this.opts.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
     if (wait > 0) await sleep(wait);
   }
 }

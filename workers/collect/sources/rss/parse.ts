@@ -1,10 +1,10 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { normaliseForFingerprint } from '../../../shared/text/fingerprint.ts';
-import { htmlToText } from '../../../shared/text/html.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { MalformedPage } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { normaliseForFingerprint } from '../../../../shared/text/fingerprint.ts';
+import { htmlToText } from '../../../../shared/text/html.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { MalformedPage } from '../page-parsing.ts';
 
 /** One item of an RSS 2.0 or Atom feed, in the shape both share. */
 export interface FeedItem {

@@ -1,8 +1,8 @@
-import type { HttpResponse } from '../../../shared/http.ts';
-import { fetchPage, jsonErrorText } from './fetch-page.ts';
-import { parseSearchPage, postViewToPost } from './bluesky-parse.ts';
-import { parsePage } from './page-parsing.ts';
-import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import type { HttpResponse } from '../../../../shared/http.ts';
+import { fetchPage, jsonErrorText } from '../fetch-page.ts';
+import { parseSearchPage, postViewToPost } from './parse.ts';
+import { parsePage } from '../page-parsing.ts';
+import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 export interface BlueskyOptions {
   /** The PDS that signs in the account and serves search (https://bsky.social). */
@@ -47,14 +47,14 @@ export class BlueskySource implements Source {
   private session?: Session;
   sessionsCreated = 0;
 
-  constructor(private readonly o: BlueskyOptions) {
-    this.feeds = o.queries.map((query) => ({ id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'bluesky' as const, pollEveryMs: o.pollEveryMs, query }));
+  constructor(private readonly opts: BlueskyOptions) {
+    this.feeds = opts.queries.map((query) => ({ id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'bluesky' as const, pollEveryMs: opts.pollEveryMs, query }));
   }
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feed(feed.id);
-    const lo = cursor ? Date.parse(cursor) : ctx.now() - this.o.initialLookbackMs;
-    yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.o.maxPagesPerPoll);
+    const lo = cursor ? Date.parse(cursor) : ctx.now() - this.opts.initialLookbackMs;
+    yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.opts.maxPagesPerPoll);
   }
 
   async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
@@ -74,7 +74,7 @@ export class BlueskySource implements Source {
    */
   private async *walk(f: BlueskyFeed, lo: number, end: number, ctx: PollContext, budget: number): AsyncGenerator<FeedPage> {
     let windowMs = FIRST_WINDOW_MS;
-    const limit = this.o.cursorLimit ?? DEFAULT_CURSOR_LIMIT;
+    const limit = this.opts.cursorLimit ?? DEFAULT_CURSOR_LIMIT;
     window: while (lo < end && budget > 0) {
       const hi = Math.min(lo + windowMs, end);
       let pageCursor: string | null = null;
@@ -111,7 +111,7 @@ export class BlueskySource implements Source {
     if (until) u.searchParams.set('until', until);
     u.searchParams.set('limit', String(PAGE_SIZE));
     if (cursor) u.searchParams.set('cursor', cursor);
-    const get = async () => fetchPage(u.toString(), { ...this.o.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } }, ctx.now(), {
+    const get = async () => fetchPage(u.toString(), { ...this.opts.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } }, ctx.now(), {
       resetWaitMs: (r) => resetWait(r, ctx.now()),
       describe4xx: (r) => `${expiredToken(r) ? 'ExpiredToken: ' : ''}${jsonErrorText(r.body)}`,
     });
@@ -132,7 +132,7 @@ export class BlueskySource implements Source {
 
   private async signIn(ctx: PollContext): Promise<Session> {
     if (this.session) return this.session;
-    const res = await this.post('com.atproto.server.createSession', { identifier: this.o.handle, password: this.o.appPassword }, undefined, ctx);
+    const res = await this.post('com.atproto.server.createSession', { identifier: this.opts.handle, password: this.opts.appPassword }, undefined, ctx);
     this.sessionsCreated++;
     this.session = res;
     return res;
@@ -154,9 +154,9 @@ export class BlueskySource implements Source {
     try {
       res = await fetch(this.xrpc(method), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': this.o.http.userAgent, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        headers: { 'content-type': 'application/json', 'user-agent': this.opts.http.userAgent, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.o.http.timeoutMs),
+        signal: AbortSignal.timeout(this.opts.http.timeoutMs),
       });
     } catch {
       throw new SourceError('network', `bluesky ${method} unreachable`);
@@ -171,7 +171,7 @@ export class BlueskySource implements Source {
   }
 
   private xrpc(method: string): URL {
-    return new URL(`xrpc/${method}`, this.o.serviceUrl.endsWith('/') ? this.o.serviceUrl : `${this.o.serviceUrl}/`);
+    return new URL(`xrpc/${method}`, this.opts.serviceUrl.endsWith('/') ? this.opts.serviceUrl : `${this.opts.serviceUrl}/`);
   }
 }
 

@@ -1,7 +1,7 @@
-import { fetchPage } from './fetch-page.ts';
-import { parsePage } from './page-parsing.ts';
-import { messageToPost, parseChannelPage } from './telegram-parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { fetchPage } from '../fetch-page.ts';
+import { parsePage } from '../page-parsing.ts';
+import { messageToPost, parseChannelPage } from './parse.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 const MAX_BACKFILL_PAGES = 5_000;
 
@@ -26,15 +26,15 @@ export class TelegramSource implements Source {
   readonly name = 'telegram' as const;
   readonly feeds: TelegramFeed[];
 
-  constructor(private readonly o: TelegramOptions) {
-    this.feeds = o.channels.map((channel) => ({ id: `telegram-${channel}`, source: 'telegram' as const, pollEveryMs: o.pollEveryMs, channel }));
+  constructor(private readonly opts: TelegramOptions) {
+    this.feeds = opts.channels.map((channel) => ({ id: `telegram-${channel}`, source: 'telegram' as const, pollEveryMs: opts.pollEveryMs, channel }));
   }
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown Telegram feed ${feed.id}`);
     let after = cursor ? Number(cursor) : null;
-    for (let page = 0; page < this.o.maxPagesPerPoll; page++) {
+    for (let page = 0; page < this.opts.maxPagesPerPoll; page++) {
       const res = await this.fetch(f, after === null ? {} : { after: String(after) }, ctx);
       // t.me answers `after=` beyond the newest message with the newest page again: keep only what is new.
       const fresh = res.messages.filter((m) => after === null || m.id > after);
@@ -75,9 +75,9 @@ export class TelegramSource implements Source {
   }
 
   private async fetch(f: TelegramFeed, params: Record<string, string>, ctx: PollContext) {
-    const u = new URL(`s/${encodeURIComponent(f.channel)}`, this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`);
+    const u = new URL(`s/${encodeURIComponent(f.channel)}`, this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-    const res = await fetchPage(u.toString(), { ...this.o.http, accept: 'text/html' }, ctx.now());
+    const res = await fetchPage(u.toString(), { ...this.opts.http, accept: 'text/html' }, ctx.now());
     if (!new URL(res.url).pathname.startsWith('/s/')) {
       throw new SourceError('http_4xx', `telegram channel ${f.channel} has no public preview (redirected away from /s/)`);
     }

@@ -1,9 +1,9 @@
-import type { HttpResponse } from '../../../shared/http.ts';
-import { fetchPage, jsonErrorText } from './fetch-page.ts';
-import { parseLinkHeader } from './link-header.ts';
-import { parseSearchResults, parseTimelinePage, statusToPost } from './mastodon-parse.ts';
-import { parsePage } from './page-parsing.ts';
-import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import type { HttpResponse } from '../../../../shared/http.ts';
+import { fetchPage, jsonErrorText } from '../fetch-page.ts';
+import { parseLinkHeader } from '../link-header.ts';
+import { parseSearchResults, parseTimelinePage, statusToPost } from './parse.ts';
+import { parsePage } from '../page-parsing.ts';
+import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 export interface MastodonOptions {
   instances: string[];

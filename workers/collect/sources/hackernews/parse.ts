@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { htmlToText } from '../../../shared/text/html.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { htmlToText } from '../../../../shared/text/html.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from '../page-parsing.ts';
 
 /** Algolia's Hacker News search hit: a story or a comment (fields we use; the rest ignored). */
 const hitSchema = z.object({

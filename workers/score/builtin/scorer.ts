@@ -1,6 +1,6 @@
-import type { ModelRef, Stance, StanceResult } from '../../shared/post.ts';
-import { CRITICISM_CUES, NEGATOR_PHRASES, NEGATOR_WORDS, SUPPORT_CUES, type Cue } from './builtin-lexicon.ts';
-import type { Scorer } from './scorer.ts';
+import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
+import { CRITICISM_CUES, NEGATOR_PHRASES, NEGATOR_WORDS, SUPPORT_CUES, type Cue } from './lexicon.ts';
+import type { Scorer } from '../scorer.ts';
 
 export const BUILTIN_MODEL: ModelRef = { id: 'builtin-lexicon-v1', kind: 'builtin' };
 

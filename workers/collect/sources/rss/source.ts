@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { fetchPage } from './fetch-page.ts';
-import { parsePage } from './page-parsing.ts';
-import { itemToPost, parseFeed } from './rss-parse.ts';
-import { type Feed, type FeedPage, type PollContext, type Source } from './source.ts';
+import { fetchPage } from '../fetch-page.ts';
+import { parsePage } from '../page-parsing.ts';
+import { itemToPost, parseFeed } from './parse.ts';
+import { type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
 
 export interface RssOptions {
   feeds: string[];
@@ -23,11 +23,11 @@ export class RssSource implements Source {
   readonly name = 'rss' as const;
   readonly feeds: RssFeed[];
 
-  constructor(private readonly o: RssOptions) {
-    this.feeds = o.feeds.map((url) => ({
+  constructor(private readonly opts: RssOptions) {
+    this.feeds = opts.feeds.map((url) => ({
       id: `rss-${new URL(url).host}-${createHash('sha256').update(url).digest('hex').slice(0, 8)}`,
       source: 'rss' as const,
-      pollEveryMs: o.pollEveryMs,
+      pollEveryMs: opts.pollEveryMs,
       url,
     }));
   }
@@ -35,7 +35,7 @@ export class RssSource implements Source {
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown RSS feed ${feed.id}`);
-    const res = await fetchPage(f.url, { ...this.o.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' }, ctx.now());
+    const res = await fetchPage(f.url, { ...this.opts.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' }, ctx.now());
     const parsed = parsePage(new URL(f.url).host, () => parseFeed(res.body));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
     const newest = parsed.items.reduce((max, i) => (i.published > max ? i.published : max), cursor ?? '');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from '../page-parsing.ts';
 
 /** app.bsky.feed.defs#postView, the fields we read. */
 const postViewSchema = z.object({

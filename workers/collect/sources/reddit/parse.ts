@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { parseEach, parseEnvelope, parseJsonBody } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { parseEach, parseEnvelope, parseJsonBody } from '../page-parsing.ts';
 
 /** A Reddit listing child: a link (t3) or a comment (t1). `raw_json=1` keeps text free of HTML entities. */
 const linkSchema = z.object({

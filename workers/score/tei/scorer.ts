@@ -1,13 +1,13 @@
-import { parseRetryAfter } from '../../shared/backoff.ts';
-import { hostOf } from '../../shared/http.ts';
-import type { Logger } from '../../shared/logger.ts';
-import type { RequestBudget } from '../../shared/request-budget.ts';
-import type { Metrics } from '../../shared/metrics.ts';
-import type { ModelRef, StanceResult } from '../../shared/post.ts';
-import { withRetries } from '../../shared/retry.ts';
+import { parseRetryAfter } from '../../../shared/backoff.ts';
+import { hostOf } from '../../../shared/http.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { RequestBudget } from '../../../shared/request-budget.ts';
+import type { Metrics } from '../../../shared/metrics.ts';
+import type { ModelRef, StanceResult } from '../../../shared/post.ts';
+import { withRetries } from '../../../shared/retry.ts';
 import { zeroShotFromNli, type PairLogits } from './nli.ts';
-import { hasScorableText, type Scorer } from './scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, setupVersion, type Hypotheses } from './stance-map.ts';
+import { hasScorableText, type Scorer } from '../scorer.ts';
+import { DEFAULT_HYPOTHESES, ModelOutputError, setupVersion, type Hypotheses } from '../stance-map.ts';
 
 export interface TeiOptions {
   /** Base URL of a Text Embeddings Inference server running an NLI (sequence-classification) model. */
@@ -48,10 +48,10 @@ export class TeiScorer implements Scorer {
   private batch: number;
   private readonly hyps: Hypotheses;
 
-  constructor(private readonly o: TeiOptions) {
-    this.hyps = o.hypotheses ?? DEFAULT_HYPOTHESES;
-    this.model = { id: `tei:${o.modelLabel}`, kind: 'tei', setup: setupVersion(this.hyps, o.multiLabel) };
-    this.batch = Math.max(3, o.maxBatch - (o.maxBatch % 3));
+  constructor(private readonly opts: TeiOptions) {
+    this.hyps = opts.hypotheses ?? DEFAULT_HYPOTHESES;
+    this.model = { id: `tei:${opts.modelLabel}`, kind: 'tei', setup: setupVersion(this.hyps, opts.multiLabel) };
+    this.batch = Math.max(3, opts.maxBatch - (opts.maxBatch % 3));
   }
 
   async score(texts: string[]): Promise<StanceResult[]> {
@@ -62,7 +62,7 @@ export class TeiScorer implements Scorer {
     const logits = await this.predictAll(pairs);
     todo.forEach((x, k) => {
       const three = logits.slice(k * 3, k * 3 + 3) as [PairLogits, PairLogits, PairLogits];
-      results[x.i] = { ...zeroShotFromNli(three, this.hyps, this.o.multiLabel), model: this.model };
+      results[x.i] = { ...zeroShotFromNli(three, this.hyps, this.opts.multiLabel), model: this.model };
     });
     return results as StanceResult[];
   }
@@ -77,7 +77,7 @@ export class TeiScorer implements Scorer {
       } catch (err) {
         if (!(err instanceof TeiError && err.status === '413') || this.batch <= 3) throw err;
         this.batch = Math.max(3, Math.floor(this.batch / 6) * 3); // halve, keeping a post's three pairs together
-        this.o.log.warn({ batch: this.batch }, 'TEI refused the batch size (413); using smaller batches');
+        this.opts.log.warn({ batch: this.batch }, 'TEI refused the batch size (413); using smaller batches');
       }
     }
     return out;
@@ -85,34 +85,34 @@ export class TeiScorer implements Scorer {
 
   private predictWithRetries(pairs: Array<[string, string]>): Promise<PairLogits[]> {
     return withRetries(() => this.predict(pairs), {
-      attempts: this.o.maxAttempts,
-      baseMs: this.o.backoffBaseMs,
-      maxMs: this.o.backoffMaxMs,
+      attempts: this.opts.maxAttempts,
+      baseMs: this.opts.backoffBaseMs,
+      maxMs: this.opts.backoffMaxMs,
       decide: (err) => {
         if (!(err instanceof TeiError)) return { retry: false };
         if (err.status === '429') return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
         return { retry: ['timeout', 'network', '503', '500', '502', '504'].includes(err.status) };
       },
-      onRetry: (err, attempt, waitMs) => this.o.log.warn({ status: (err as TeiError).status, attempt, waitMs }, 'TEI request failed; retrying'),
+      onRetry: (err, attempt, waitMs) => this.opts.log.warn({ status: (err as TeiError).status, attempt, waitMs }, 'TEI request failed; retrying'),
     });
   }
 
   private async predict(pairs: Array<[string, string]>): Promise<PairLogits[]> {
-    await this.o.budget?.take();
-    const stop = this.o.metrics.modelRequestDuration.startTimer({ scorer: 'tei' });
-    this.o.metrics.modelItemsPerRequest.observe({ scorer: 'tei' }, pairs.length / 3);
+    await this.opts.budget?.take();
+    const stop = this.opts.metrics.modelRequestDuration.startTimer({ scorer: 'tei' });
+    this.opts.metrics.modelItemsPerRequest.observe({ scorer: 'tei' }, pairs.length / 3);
     try {
       let res: Response;
       try {
-        res = await fetch(new URL('predict', this.o.url.endsWith('/') ? this.o.url : `${this.o.url}/`), {
+        res = await fetch(new URL('predict', this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
+          headers: { 'content-type': 'application/json', ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}) },
           body: JSON.stringify({ inputs: pairs, raw_scores: true, truncate: true, truncation_direction: 'right' }),
-          signal: AbortSignal.timeout(this.o.timeoutMs),
+          signal: AbortSignal.timeout(this.opts.timeoutMs),
         });
       } catch (err) {
         const name = (err as { name?: string }).name;
-        throw name === 'TimeoutError' || name === 'AbortError' ? new TeiError('timeout', 'TEI request timed out') : new TeiError('network', `TEI at ${hostOf(this.o.url)} unreachable`);
+        throw name === 'TimeoutError' || name === 'AbortError' ? new TeiError('timeout', 'TEI request timed out') : new TeiError('network', `TEI at ${hostOf(this.opts.url)} unreachable`);
       }
       const text = await res.text();
       if (!res.ok) {
@@ -139,7 +139,7 @@ export class TeiScorer implements Scorer {
       return rows as PairLogits[];
     } catch (err) {
       stop({ outcome: 'error' });
-      this.o.metrics.modelErrors.inc({ scorer: 'tei', status: err instanceof TeiError ? err.status : 'malformed' });
+      this.opts.metrics.modelErrors.inc({ scorer: 'tei', status: err instanceof TeiError ? err.status : 'malformed' });
       if (err instanceof ModelOutputError) throw new TeiError('malformed', err.message);
       throw err;
     }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Post } from '../../../shared/post.ts';
-import { pseudonymise } from '../../../shared/pseudonym.ts';
-import { htmlToText } from '../../../shared/text/html.ts';
-import { resolveLanguage } from '../../../shared/text/language.ts';
-import { MalformedPage, parseJsonBody } from './page-parsing.ts';
+import type { Post } from '../../../../shared/post.ts';
+import { pseudonymise } from '../../../../shared/pseudonym.ts';
+import { htmlToText } from '../../../../shared/text/html.ts';
+import { resolveLanguage } from '../../../../shared/text/language.ts';
+import { MalformedPage, parseJsonBody } from '../page-parsing.ts';
 
 /** The fields of a Mastodon Status we use; everything else is ignored, missing optional fields tolerated. */
 const baseStatus = z.object({
