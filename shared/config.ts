@@ -6,7 +6,14 @@ import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
  * The README's configuration table is the user-facing twin of this schema: keep them together.
  */
 
-const DEFAULT_HF_MODEL = 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7';
+/**
+ * The serverless default must be a model the provider serves for zero-shot classification: since July 2025
+ * hf-inference serves a limited set, and its documented zero-shot model is facebook/bart-large-mnli (English).
+ * The multilingual NLI model is the recommended choice where we run it ourselves (an Inference Endpoint or TEI).
+ */
+const DEFAULT_HF_MODEL = 'facebook/bart-large-mnli';
+const DEFAULT_HF_PROVIDER = 'hf-inference';
+const DEFAULT_SELF_HOSTED_MODEL = 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7';
 const DEFAULT_MASTODON_TAGS = ['durov', 'FreeDurov', 'СвободуДурову', 'PavelDurov'];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -29,13 +36,21 @@ const optionalUrl = z
   .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
   .pipe(httpUrl.optional());
 
-/** A webhook as `format=url` (format: generic, slack or alertmanager) or a bare URL (generic). */
+/**
+ * Alert webhook formats. `alertmanager` is Alertmanager's ingest API (`POST /api/v2/alerts`, an array of
+ * postable alerts); `alertmanager-webhook` is the notification object Alertmanager itself *sends* to webhook
+ * receivers (version 4), for tools written to receive that.
+ */
+export const WEBHOOK_FORMATS = ['generic', 'slack', 'alertmanager', 'alertmanager-webhook'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** A webhook as `format=url` or a bare URL (generic). */
 const webhook = z.string().transform((entry, ctx) => {
-  const m = /^(generic|slack|alertmanager)=(.+)$/.exec(entry);
-  const format = (m?.[1] ?? 'generic') as 'generic' | 'slack' | 'alertmanager';
+  const m = /^([a-z-]+)=(https?:\/\/.+)$/.exec(entry);
+  const format = (m?.[1] ?? 'generic') as WebhookFormat;
   const url = m?.[2] ?? entry;
-  if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be format=URL (format: generic, slack, alertmanager) or a URL' });
+  if (!WEBHOOK_FORMATS.includes(format) || !/^https?:\/\/[^\s]+$/.test(url)) {
+    ctx.addIssue({ code: 'custom', message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL` });
     return z.NEVER;
   }
   return { format, url };
@@ -105,6 +120,7 @@ export const envSchema = z.object({
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
+  HF_PROVIDER: z.string().regex(/^[a-z0-9-]+$/, 'a provider name such as hf-inference').default(DEFAULT_HF_PROVIDER),
   HF_ROUTER_URL: httpUrl.default('https://router.huggingface.co'),
   HF_HUB_URL: httpUrl.default('https://huggingface.co'),
   HF_TIMEOUT_MS: int(100, 300_000).default(20_000),
@@ -120,7 +136,7 @@ export const envSchema = z.object({
   HYPOTHESIS_NEUTRAL: z.string().min(5).default(DEFAULT_HYPOTHESES.neutral),
   TEI_URL: optionalUrl,
   TEI_API_KEY: optionalSecret,
-  TEI_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
+  TEI_MODEL: z.string().min(1).default(DEFAULT_SELF_HOSTED_MODEL),
   TEI_MAX_BATCH: int(3, 1_024).default(32),
   MODEL_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(0),
   MODEL_BREAKER_FAILURES: int(1, 1_000).default(3),

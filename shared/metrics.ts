@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { WEBHOOK_FORMATS } from './config.ts';
 import type { ScorerKind } from './post.ts';
+
+/**
+ * Why a poll or an item failed: the `reason` label of collect_errors_total and `lastError.reason` on /readyz.
+ * `blocked`: the service refuses this address outright (Reddit's 403 "blocked by network security" page).
+ */
+export const COLLECT_ERROR_REASONS = ['http_4xx', 'http_5xx', 'rate_limited', 'blocked', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'] as const;
+export type CollectErrorReason = (typeof COLLECT_ERROR_REASONS)[number];
 
 /**
  * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
@@ -85,7 +93,7 @@ export function createMetrics() {
     }),
     collectErrors: new Counter({
       name: 'stancewatch_collect_errors_total',
-      help: 'Collection problems, by source and reason (http_4xx, http_5xx, rate_limited, timeout, malformed_page, malformed_item, too_large, network).',
+      help: `Collection problems, by source and reason (${COLLECT_ERROR_REASONS.join(', ')}).`,
       labelNames: ['source', 'reason'] as const,
       registers: r,
     }),
@@ -171,13 +179,12 @@ export function metricLang(lang: string): string {
  */
 export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: ScorerKind): void {
   const stances = ['support', 'criticism', 'neutral'];
-  const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'];
   for (const source of sources) {
     m.postsCollected.inc({ source }, 0);
     m.postsFiltered.inc({ source }, 0);
     for (const stage of ['collect', 'score']) m.postsDuplicate.inc({ source, stage }, 0);
     for (const stance of stances) m.postsScored.inc({ source, stance, scorer: scorerKind }, 0);
-    for (const reason of reasons) m.collectErrors.inc({ source, reason }, 0);
+    for (const reason of COLLECT_ERROR_REASONS) m.collectErrors.inc({ source, reason }, 0);
   }
   for (const stance of ['support', 'criticism']) {
     for (const kind of ['volume', 'share']) {
@@ -186,7 +193,7 @@ export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], s
     }
   }
   for (const result of ['hit', 'miss']) m.scoreCache.inc({ result }, 0);
-  for (const format of ['generic', 'slack', 'alertmanager']) {
+  for (const format of WEBHOOK_FORMATS) {
     for (const outcome of ['delivered', 'retrying', 'failed']) m.alertDeliveries.inc({ format, outcome }, 0);
   }
 }

@@ -16,7 +16,7 @@ let logged = '';
 function scorer(o: Partial<HuggingFaceOptions> = {}) {
   const sink = new Writable({ write(chunk, _enc, cb) { logged += String(chunk); cb(); } });
   return new HuggingFaceScorer({
-    token: TOKEN, model: MODEL, routerUrl: hf.url, hubUrl: hf.url, timeoutMs: 2_000, concurrency: 2, maxAttempts: 3,
+    token: TOKEN, model: MODEL, provider: 'hf-inference', routerUrl: hf.url, hubUrl: hf.url, timeoutMs: 2_000, concurrency: 2, maxAttempts: 3,
     backoffBaseMs: 10, backoffMaxMs: 5_000, metrics: createMetrics(), log: createLogger('debug', 'test', sink), ...o,
   });
 }
@@ -131,4 +131,39 @@ test('a fine-tuned text-classification model, with its labels mapped to stances'
   assert.equal(body.parameters?.candidate_labels, undefined, 'a classifier is not asked zero-shot questions');
   const unmapped = scorer({ endpointUrl: `${hf.url}/classifier`, classifier: { labelMap: new Map([['favor', 'support']] as const) } });
   await assert.rejects(unmapped.score(['Free Durov']), /does not map to a stance|unusable/);
+});
+
+test('start-up mapping check: a served model passes; one the provider does not serve is a configuration error naming both', async () => {
+  await scorer({ model: 'facebook/bart-large-mnli' }).start();
+  const { ModelConfigError } = await import('../workers/score/scorer.ts');
+  hf.notMapped.add('acme/not-on-hf-inference');
+  await assert.rejects(scorer({ model: 'acme/not-on-hf-inference' }).start(), (err: Error) => {
+    assert.ok(err instanceof ModelConfigError);
+    assert.match(err.message, /acme\/not-on-hf-inference/);
+    assert.match(err.message, /hf-inference/);
+    return true;
+  });
+  await assert.rejects(scorer({ model: 'x', provider: 'no-such-provider' }).start(), /HF_PROVIDER no-such-provider/);
+});
+
+test('a typo in HF_MODEL (Hub 404) is a configuration error at start-up, and a call is not retried as a network fault', async () => {
+  hf.unknownModels.add('MoritzLaurer/mDeBERTa-typo');
+  const s = scorer({ model: 'MoritzLaurer/mDeBERTa-typo', maxAttempts: 4 });
+  await assert.rejects(s.start(), /404.*HF_MODEL/);
+  hf.requests.length = 0;
+  const metrics = createMetrics();
+  await assert.rejects(scorer({ model: 'MoritzLaurer/mDeBERTa-typo', maxAttempts: 4, metrics }).score(['Free Durov']), /not usable as configured/);
+  assert.equal(hf.requests.filter((r) => r.method === 'POST').length, 0, 'no inference call for an unknown model');
+  assert.equal(hf.requests.length, 1, 'one Hub look-up, no retries');
+  const errors = (await metrics.modelErrors.get()).values.map((v) => v.labels.status);
+  assert.deepEqual(errors, ['config']);
+});
+
+test('a model the provider does not serve fails once per call with status config, never network', async () => {
+  hf.notMapped.add('acme/unserved-2');
+  hf.requests.length = 0;
+  const metrics = createMetrics();
+  await assert.rejects(scorer({ model: 'acme/unserved-2', maxAttempts: 4, metrics }).score(['Free Durov']), /not usable as configured.*inference provider information/);
+  assert.equal(hf.requests.length, 1);
+  assert.deepEqual((await metrics.modelErrors.get()).values.map((v) => v.labels.status), ['config']);
 });

@@ -37,7 +37,7 @@ before(async () => {
   stack = await startStack({
     REDIS_URL: redis.url,
     MASTODON_INSTANCES: 'http://127.0.0.1:9',
-    ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager=${hooks.url}/am`,
+    ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager-webhook=${hooks.url}/am,alertmanager=${hooks.url}/am2`,
     ALERT_WEBHOOK_SECRET: SECRET,
   }, { schedule: false }); // this test runs the detector itself, at a fixed time; the scheduled run would race it
   const keys = createKeys(stack.cfg.REDIS_PREFIX);
@@ -85,7 +85,7 @@ test('a support surge fires a volume alert with examples; criticism stays quiet'
 });
 
 test('each webhook gets its format, signed with the HMAC of timestamp and body', async () => {
-  for (let i = 0; hooks.requests.length < 3 * 2 && i < 100; i++) await sleep(50); // 5m and 15m volume alerts at least
+  for (let i = 0; hooks.requests.length < 4 * 2 && i < 100; i++) await sleep(50); // 5m and 15m volume alerts at least
   const byPath = (p: string) => hooks.requests.filter((r) => r.url === p);
   for (const r of hooks.requests) {
     const ts = String(r.headers['x-stancewatch-timestamp']);
@@ -101,6 +101,10 @@ test('each webhook gets its format, signed with the HMAC of timestamp and body',
   assert.equal(am.status, 'firing');
   assert.equal(am.alerts[0]!.labels.stance, 'support');
   assert.ok(am.alerts[0]!.fingerprint.length > 0);
+  const ingest = JSON.parse(byPath('/am2')[0]!.body) as Array<{ labels: Record<string, string>; startsAt: string; endsAt: string; generatorURL: string }>;
+  assert.ok(Array.isArray(ingest), 'Alertmanager ingest takes an array of postable alerts');
+  assert.equal(ingest[0]!.labels.alertname, 'StancewatchSpike');
+  assert.ok(Date.parse(ingest[0]!.endsAt) > Date.parse(ingest[0]!.startsAt));
 });
 
 test('the spike gauges show the active alert at scrape time', async () => {
@@ -132,6 +136,6 @@ test('a failing webhook is retried, then counted as failed, never silently dropp
   const dead = await deps.deliveryQueue.add('deliver', { webhook: { format: 'generic', url: 'http://127.0.0.1:9/nobody' }, alert: { id: 'x' } as Alert }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
   for (let i = 0; !(await dead.isFailed()) && i < 100; i++) await sleep(50);
   assert.ok(await dead.isFailed(), 'kept in the failed set');
-  const failed = (await stack.metrics.alertDeliveries.get()).values.find((v) => v.labels.outcome === 'failed');
+  const failed = (await stack.metrics.alertDeliveries.get()).values.find((v) => v.labels.outcome === 'failed' && v.labels.format === 'generic');
   assert.equal(failed?.value, 1);
 });

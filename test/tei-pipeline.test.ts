@@ -16,8 +16,8 @@ before(async () => {
   await mastodon.start();
   await tei.start();
   tei.judge = (t) => (t.includes('Free') ? 'support' : t.includes('accountable') ? 'criticism' : 'neutral');
-  tei.failNext({ status: 200, delayMs: 5_000, body: '[]' }); // times out
-  tei.failNext({ status: 503, body: '{"error":"unhealthy","error_type":"Unhealthy"}' });
+  tei.failNext({ status: 200, delayMs: 5_000, body: '[]', path: '/predict' }); // times out
+  tei.failNext({ status: 503, body: '{"error":"unhealthy","error_type":"Unhealthy"}', path: '/predict' });
   mastodon.post('durov', { content: '<p>Free Durov!</p>' }, new Date(Date.now() - 300_000));
   mastodon.post('durov', { content: '<p>Telegram must be held accountable, says Durov critic</p>' }, new Date(Date.now() - 200_000));
   mastodon.post('durov', { content: '<p>Durov hearing postponed</p>' }, new Date(Date.now() - 100_000));
@@ -42,4 +42,6 @@ test('posts are scored by TEI in one batch after a timeout and a 503, and counte
   assert.ok(tei.batchSizes.includes(9), 'three posts, three hypotheses each, in one request');
   const errors = Object.fromEntries((await stack.metrics.modelErrors.get()).values.map((v) => [v.labels.status, v.value]));
   assert.deepEqual(errors, { timeout: 1, '503': 1 });
+  assert.equal(tei.requests[0]!.url, '/info', 'the workers read the server limits once at start-up');
+  assert.equal(tei.requests.filter((r) => r.url === '/info').length, 1);
 });

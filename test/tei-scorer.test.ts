@@ -45,23 +45,67 @@ test('posts go in batches of (post, hypothesis) pairs with raw scores; stances c
   assert.deepEqual(body.inputs[0], ['Free Durov', H.support]);
 });
 
-test('413 halves the batch and keeps the smaller size', async () => {
+for (const [version, status] of [['1.8', 413], ['1.9', 422]] as const) {
+  test(`an oversized batch (TEI ${version}: ${status}) halves the batch and keeps the smaller size`, async () => {
+    tei.requests.length = 0;
+    tei.batchSizes = [];
+    tei.maxClientBatchSize = 12;
+    tei.oversizedStatus = status;
+    try {
+      const texts = Array.from({ length: 10 }, (_, i) => `Free Durov ${i}`);
+      const s = scorer({ maxBatch: 30 }); // start() not called: the limit is found on the first refusal
+      const r = await s.score(texts);
+      assert.equal(r.length, 10);
+      assert.ok(r.every((x) => x.stance === 'support'));
+      assert.equal(tei.requests[0]!.body.length > 0 && JSON.parse(tei.requests[0]!.body).inputs.length, 30);
+      assert.ok(tei.batchSizes.every((n) => n <= 12 && n % 3 === 0), tei.batchSizes.join());
+      await s.score(['Free Durov again']);
+      assert.ok(tei.batchSizes.at(-1)! <= 12);
+    } finally {
+      tei.maxClientBatchSize = 32;
+      tei.oversizedStatus = 422;
+    }
+  });
+}
+
+test('a 422 that is not about the batch size is an error, not a reason to shrink', async () => {
+  tei.failNext({ status: 422, body: '{"error":"Input validation error: inputs must have less than 512 tokens","error_type":"Validation"}' });
+  const s = scorer({ maxBatch: 30 });
+  await assert.rejects(s.score(['Free Durov']), /TEI answered 422/);
+  assert.equal(s.batchPairs, 30);
+});
+
+test('start-up reads max_client_batch_size and max_input_length from GET /info; requests stay under them', async () => {
+  tei.maxClientBatchSize = 8;
+  tei.maxInputLength = 256;
   tei.requests.length = 0;
   tei.batchSizes = [];
-  tei.maxClientBatchSize = 12;
   try {
-    const texts = Array.from({ length: 10 }, (_, i) => `Free Durov ${i}`);
-    const s = scorer({ maxBatch: 30 });
-    const r = await s.score(texts);
-    assert.equal(r.length, 10);
-    assert.ok(r.every((x) => x.stance === 'support'));
-    assert.equal(tei.requests[0]!.body.length > 0 && JSON.parse(tei.requests[0]!.body).inputs.length, 30);
-    assert.ok(tei.batchSizes.every((n) => n <= 12 && n % 3 === 0), tei.batchSizes.join());
-    await s.score(['Free Durov again']);
-    assert.ok(tei.batchSizes.at(-1)! <= 12);
+    const s = scorer({ maxBatch: 32 });
+    await s.start();
+    assert.equal(s.batchPairs, 6, 'whole posts (three pairs each) under the server limit of 8');
+    assert.equal(s.maxInputLength, 256);
+    await s.score(Array.from({ length: 5 }, (_, i) => `Free Durov ${i}`));
+    assert.ok(!tei.requests.some((r) => r.method === 'POST' && JSON.parse(r.body).inputs.length > 8), 'never refused: no request over the limit');
+    assert.deepEqual(tei.batchSizes, [6, 6, 3]);
   } finally {
     tei.maxClientBatchSize = 32;
+    tei.maxInputLength = 512;
   }
+});
+
+test('the request body is accepted by TEI 1.8 (which refuses lowercase truncation_direction) and by 1.9', async () => {
+  const raw = await fetch(`${tei.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [['a b c', 'h']], truncation_direction: 'right' }) });
+  assert.equal(raw.status, 422, 'the fake refuses "right" as TEI <= 1.8 does');
+  for (const lower of [false, true]) {
+    tei.lowercaseTruncation = lower;
+    tei.requests.length = 0;
+    const [r] = await scorer().score(['Free Durov']);
+    assert.equal(r!.stance, 'support');
+    const body = JSON.parse(tei.requests.at(-1)!.body) as Record<string, unknown>;
+    assert.ok(body.truncation_direction === undefined || body.truncation_direction === 'Right');
+  }
+  tei.lowercaseTruncation = false;
 });
 
 test('the API key is sent; 429 and 503 are retried; a missing key is an error naming the status', async () => {

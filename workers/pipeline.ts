@@ -44,6 +44,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   const authorKey = cfg.AUTHOR_HASH_KEY ?? (await sharedAuthorKey(redis, keys, log));
   const chosen = overrides.scorer ? { scorer: overrides.scorer } : chooseScorer(cfg, metrics, log, redis, keys);
   const scorer = chosen.scorer;
+  await scorer.start?.();
   const collector = new Collector({
     redis, keys, metrics, log, authorKey,
     scoreQueue: queues.score,

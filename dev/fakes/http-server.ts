@@ -8,6 +8,8 @@ export interface ScriptedReply {
   body?: string;
   /** Hold the answer this long (to provoke client timeouts). */
   delayMs?: number;
+  /** Only for requests to this path (e.g. the data endpoint, not a start-up probe). */
+  path?: string;
 }
 
 export interface RecordedRequest {
@@ -43,7 +45,9 @@ export abstract class FakeHttpServer {
       req.on('end', () => {
         const rec = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         this.requests.push(rec);
-        const scripted = this.scripted.shift();
+        const pathname = new URL(rec.url, 'http://x').pathname;
+        const at = this.scripted.findIndex((s) => s.path === undefined || s.path === pathname);
+        const scripted = at >= 0 ? this.scripted.splice(at, 1)[0] : undefined;
         if (scripted) {
           const send = () => {
             res.writeHead(scripted.status, { 'content-type': 'application/json; charset=utf-8', ...scripted.headers });

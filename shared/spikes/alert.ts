@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Webhook } from '../config.ts';
+import type { WebhookFormat } from '../config.ts';
 import type { Stance } from '../post.ts';
 import type { Assessment, SpikeKind } from './detector.ts';
 
@@ -39,22 +39,39 @@ export function describe(stance: Stance, kind: SpikeKind, windowMinutes: number,
     : `${stance} share shift: ${(a.observed * 100).toFixed(0)}% of posts in ${windowMinutes} min against ${(a.expected * 100).toFixed(0)}% usual (p ${p})`;
 }
 
+/** Slack Block Kit refuses a section whose text is over 3,000 characters (400 invalid_blocks). */
+export const SLACK_SECTION_MAX = 3_000;
+/**
+ * A firing alert posted to Alertmanager's ingest API ends by itself after this long unless resolved
+ * earlier: we post on state changes only, and a lost resolution must not leave it firing for ever.
+ */
+export const ALERTMANAGER_FIRING_HOLD_MS = 24 * 3_600_000;
+
 /** The body each webhook format expects. Pure. */
-export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: string): unknown {
+export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string): unknown {
   const link = `${baseUrl.replace(/\/$/, '')}/api/v1/alerts/${alert.id}`;
   if (format === 'slack') {
     const icon = alert.state === 'firing' ? ':rotating_light:' : ':white_check_mark:';
-    const examples = alert.examples.map((e) => `• ${escapeSlack(e.excerpt)} (<${e.url}|${e.source}>)`).join('\n');
+    const lines = alert.examples.map((e) => slackExampleLine(e));
     return {
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>` } },
-        ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
+        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>`.slice(0, SLACK_SECTION_MAX) } },
+        ...packSections(lines).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
       ],
     };
   }
+  if (format === 'generic') return { type: 'stancewatch.spike', alert: { ...alert, url: link } };
+  const labels = { alertname: 'StancewatchSpike', alert_id: alert.id, stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
+  const annotations = { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) };
   if (format === 'alertmanager') {
-    const labels = { alertname: 'StancewatchSpike', stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
+    // Alertmanager's ingest API (api/v2/openapi.yaml, postAlerts): an array of postable alerts. It resolves
+    // an alert when endsAt has passed, so a resolution is the same labels with endsAt = when it ended.
+    const endsAt = alert.resolvedAt ?? new Date(Date.parse(alert.startedAt) + ALERTMANAGER_FIRING_HOLD_MS).toISOString();
+    return [{ labels, annotations, startsAt: alert.startedAt, endsAt, generatorURL: link }];
+  }
+  {
+    // alertmanager-webhook: the notification Alertmanager sends to its webhook receivers (notify/webhook/webhook.go, version 4).
     return {
       version: '4',
       groupKey: `{}:{alertname="StancewatchSpike", stance="${alert.stance}"}`,
@@ -68,7 +85,7 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       alerts: [{
         status: alert.state,
         labels,
-        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
+        annotations,
         startsAt: alert.startedAt,
         endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
         generatorURL: link,
@@ -76,7 +93,28 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       }],
     };
   }
-  return { type: 'stancewatch.spike', alert: { ...alert, url: link } };
+}
+
+/** One example as a Slack line, never longer than a section allows (post text and URLs are untrusted). */
+function slackExampleLine(e: AlertExample): string {
+  const link = `(<${e.url}|${escapeSlack(e.source)}>)`;
+  const suffix = link.length <= 1_000 ? link : `(${escapeSlack(e.source)})`;
+  const room = SLACK_SECTION_MAX - suffix.length - 4;
+  let excerpt = escapeSlack(e.excerpt);
+  // Cut on the escaped text, then drop a half-cut entity such as "&am".
+  if (excerpt.length > room) excerpt = `${excerpt.slice(0, room - 1).replace(/&[a-z]*$/, '')}…`;
+  return `• ${excerpt} ${suffix}`;
+}
+
+/** Lines packed into as few sections as fit under Slack's limit. */
+function packSections(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const last = out.at(-1);
+    if (last !== undefined && last.length + 1 + line.length <= SLACK_SECTION_MAX) out[out.length - 1] = `${last}\n${line}`;
+    else out.push(line);
+  }
+  return out;
 }
 
 /** `X-Stancewatch-Signature: sha256=<hex>` over "<timestamp>.<body>", so a receiver can reject replays. */

@@ -3,12 +3,22 @@ import type { Stance } from '../../shared/post.ts';
 import { FakeHttpServer, type RecordedRequest } from '../../dev/fakes/http-server.ts';
 
 /**
- * Hugging Face inference as the client sees it: the router's `POST /hf-inference/models/<id>`, a dedicated
- * endpoint's `POST /`, and the Hub's `GET /api/models/<id>?expand[]=inferenceProviderMapping`. Zero-shot
- * answers are `[{label, score}]` sorted by score (or the legacy `{sequence, labels, scores}` shape), and
- * errors carry the bodies the real service sends (`{"error": …}`, 503 with `estimated_time`).
+ * Hugging Face inference as the client sees it. Imitates (reference: /work/shared/reference/real-services-2026.md,
+ * "Hugging Face Inference"; @huggingface/inference 4.13 lib/getInferenceProviderMapping.ts; hub-docs
+ * inference-providers/providers/hf-inference.md):
+ * - the Hub's `GET /api/models/<id>?expand[]=inferenceProviderMapping`, which the client asks before any call:
+ *   a mapping per provider and task; a model the provider does not serve has no entry for it (`notMapped`),
+ *   which the client turns into InferenceClientInputError; an unknown id is 404 `{"error":"Repository not
+ *   found"}` (`unknownModels`), which it turns into InferenceClientHubApiError;
+ * - the router's `POST /hf-inference/models/<id>` and a dedicated endpoint's `POST /`: zero-shot answers
+ *   `[{label, score}]` sorted by score (or the legacy `{sequence, labels, scores}` shape);
+ * - errors with the bodies the real service sends (`{"error": …}`, 503 with `estimated_time`).
  */
 export class FakeHuggingFace extends FakeHttpServer {
+  /** Models the Hub knows but that no provider serves (only a mapping for another provider). */
+  readonly notMapped = new Set<string>();
+  /** Model ids the Hub does not know (404). */
+  readonly unknownModels = new Set<string>();
   /** The stance the "model" sees in a text; the test decides, the fake only answers in the model's shape. */
   judge: (text: string) => Stance = () => 'neutral';
   legacyShape = false;
@@ -18,10 +28,11 @@ export class FakeHuggingFace extends FakeHttpServer {
     const u = new URL(req.url, this.url);
     if (req.method === 'GET' && u.pathname.startsWith('/api/models/')) {
       const id = decodeURIComponent(u.pathname.slice('/api/models/'.length));
-      return this.json(res, 200, {
-        _id: '64f0c0ffee', id,
-        inferenceProviderMapping: [{ provider: 'hf-inference', providerId: id, status: 'live', task: 'zero-shot-classification' }],
-      });
+      if (this.unknownModels.has(id)) return this.json(res, 404, { error: 'Repository not found' }, { 'x-request-id': 'hub-404' });
+      const mapping = this.notMapped.has(id)
+        ? [{ provider: 'featherless-ai', providerId: id, status: 'live', task: 'text-generation' }]
+        : [{ provider: 'hf-inference', providerId: id, status: 'live', task: 'zero-shot-classification' }];
+      return this.json(res, 200, { _id: '64f0c0ffee', id, inferenceProviderMapping: mapping });
     }
     if (req.method !== 'POST') return this.json(res, 404, { error: 'Not Found' });
     if (this.requiredToken && req.headers.authorization !== `Bearer ${this.requiredToken}`) {

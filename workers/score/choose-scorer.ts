@@ -49,6 +49,7 @@ export function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: 
     ...(cfg.HF_TOKEN ? { token: cfg.HF_TOKEN } : {}),
     ...(cfg.HF_ENDPOINT_URL ? { endpointUrl: cfg.HF_ENDPOINT_URL } : {}),
     model: cfg.HF_MODEL,
+    provider: cfg.HF_PROVIDER,
     routerUrl: cfg.HF_ROUTER_URL,
     hubUrl: cfg.HF_HUB_URL,
     concurrency: cfg.HF_CONCURRENCY,
@@ -60,6 +61,6 @@ export function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: 
     log,
     ...retries,
   });
-  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.HF_ENDPOINT_URL ? 'endpoint' : 'hf-inference provider' }, 'scoring with a Hugging Face model');
+  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.HF_ENDPOINT_URL ? 'endpoint' : `${cfg.HF_PROVIDER} provider` }, 'scoring with a Hugging Face model');
   return scorer;
 }

@@ -3,7 +3,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { StanceResult } from '../../shared/post.ts';
-import type { Scorer } from './scorer.ts';
+import { ModelConfigError, type Scorer } from './scorer.ts';
 
 /** Thrown while the breaker is open: the model is known to be down, so it is not called. */
 export class ModelUnavailableError extends Error {
@@ -42,6 +42,17 @@ export class GuardedScorer implements Scorer {
 
   get model() {
     return this.inner.model;
+  }
+
+  /** The inner scorer's start-up check; a configuration that cannot work is logged and shown on /readyz. */
+  async start(): Promise<void> {
+    try {
+      await this.inner.start?.();
+    } catch (err) {
+      if (!(err instanceof ModelConfigError)) throw err;
+      this.opts.log.error({ model: this.model.id, err: err.message }, 'the stance model is misconfigured; posts wait until the configuration is fixed');
+      await this.publish(false, `configuration: ${err.message}`);
+    }
   }
 
   async score(texts: string[]): Promise<StanceResult[]> {

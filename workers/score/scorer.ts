@@ -4,6 +4,19 @@ import type { ModelRef, StanceResult } from '../../shared/post.ts';
 export interface Scorer {
   readonly model: ModelRef;
   score(texts: string[]): Promise<StanceResult[]>;
+  /**
+   * Asks the service, once at start-up, what can be known before the first post (a TEI server's limits,
+   * whether the Hub maps the model to the provider). Throws ModelConfigError for a setup that cannot work.
+   */
+  start?(): Promise<void>;
+}
+
+/** The model cannot work as configured (e.g. the provider does not serve it): an operator must act; retrying is useless. */
+export class ModelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelConfigError';
+  }
 }
 
 /** Text with nothing to judge (empty, or only links/mentions/hashtags of a URL) gets neutral without a model call. */

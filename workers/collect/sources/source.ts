@@ -1,3 +1,4 @@
+import type { CollectErrorReason } from '../../../shared/metrics.ts';
 import type { Post, SourceName } from '../../../shared/post.ts';
 
 /**
@@ -23,15 +24,7 @@ export interface FeedPage {
   pauseUntilMs?: number;
 }
 
-export type CollectErrorReason =
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'rate_limited'
-  | 'timeout'
-  | 'network'
-  | 'too_large'
-  | 'malformed_page'
-  | 'malformed_item';
+export type { CollectErrorReason };
 
 /** A poll that cannot go on. The collector counts it, logs it once, and keeps the cursor where it was. */
 export class SourceError extends Error {

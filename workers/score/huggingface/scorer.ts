@@ -1,4 +1,7 @@
-import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
+import {
+  InferenceClient, InferenceClientHubApiError, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError,
+  PROVIDERS_OR_POLICIES, getProviderHelper, makeRequestOptions, type InferenceProviderOrPolicy,
+} from '@huggingface/inference';
 import pLimit from 'p-limit';
 import { parseRetryAfter } from '../../../shared/backoff.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -6,7 +9,7 @@ import type { RequestBudget } from '../../../shared/request-budget.ts';
 import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../../shared/retry.ts';
-import { hasScorableText } from '../scorer.ts';
+import { hasScorableText, ModelConfigError } from '../scorer.ts';
 import type { Scorer } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
 
@@ -15,6 +18,8 @@ export interface HuggingFaceOptions {
   /** A dedicated Inference Endpoint (or any compatible server); when set, requests go there as given. */
   endpointUrl?: string;
   model: string;
+  /** The inference provider (HF_PROVIDER); the Hub must map the model to it for the task. */
+  provider: string;
   /** Overrides of the client's fixed hosts, so a self-hosted or fake router/hub can stand in. */
   routerUrl: string;
   hubUrl: string;
@@ -67,6 +72,40 @@ export class HuggingFaceScorer implements Scorer {
     this.model = { id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`, kind: 'huggingface', setup };
   }
 
+  /**
+   * Asks the Hub once, through the client's own resolution (`makeRequestOptions` → `GET /api/models/<id>
+   * ?expand[]=inferenceProviderMapping`), whether the provider serves the model for our task. Not served,
+   * not found, or a provider that cannot do the task: ModelConfigError naming model and provider. A Hub that
+   * cannot be reached is not a configuration error: the first real call will find out.
+   */
+  async start(): Promise<void> {
+    if (this.opts.endpointUrl) return; // a dedicated endpoint is not looked up on the Hub
+    const task = this.opts.classifier ? 'text-classification' : 'zero-shot-classification';
+    const provider = this.opts.provider as InferenceProviderOrPolicy;
+    const where = `model ${this.opts.model} with provider ${this.opts.provider} for ${task}`;
+    if (!(PROVIDERS_OR_POLICIES as readonly string[]).includes(provider)) {
+      throw new ModelConfigError(`HF_PROVIDER ${this.opts.provider} is not a provider the client knows (${PROVIDERS_OR_POLICIES.join(', ')})`);
+    }
+    try {
+      const helper = getProviderHelper(provider, task as 'zero-shot-classification');
+      await makeRequestOptions({ model: this.opts.model, inputs: '', ...(this.opts.token ? { accessToken: this.opts.token } : {}) }, helper, { task, fetch: this.fetchVia() });
+      this.opts.log.info({ model: this.opts.model, provider: this.opts.provider, task }, 'the Hub maps the model to the provider');
+    } catch (err) {
+      const failure = configFailure(err);
+      if (failure) throw new ModelConfigError(`${where}: ${failure}`);
+      this.opts.log.warn({ err: (err as Error).message?.slice(0, 200) }, `could not check ${where} on the Hub; going on`);
+    }
+  }
+
+  /** fetch through our host overrides (fake or self-hosted router/Hub). */
+  private fetchVia(onResponse?: (res: Response) => void): typeof fetch {
+    return async (input, init) => {
+      const res = await fetch(this.rewrite(String(input instanceof Request ? input.url : input)), init);
+      onResponse?.(res);
+      return res;
+    };
+  }
+
   score(texts: string[]): Promise<StanceResult[]> {
     return Promise.all(texts.map((t) => this.limit(() => this.scoreOne(t))));
   }
@@ -88,14 +127,12 @@ export class HuggingFaceScorer implements Scorer {
   private async call(inputs: string): Promise<StanceScores> {
     await this.opts.budget?.take();
     let retryAfter: string | null = null;
-    const fetchThrough: typeof fetch = async (input, init) => {
-      const res = await fetch(this.rewrite(String(input instanceof Request ? input.url : input)), init);
+    const fetchThrough = this.fetchVia((res) => {
       retryAfter = res.headers.get('retry-after');
-      return res;
-    };
+    });
     const stop = this.opts.metrics.modelRequestDuration.startTimer({ scorer: 'huggingface' });
     this.opts.metrics.modelItemsPerRequest.observe({ scorer: 'huggingface' }, 1);
-    const target = this.opts.endpointUrl ? { endpointUrl: this.opts.endpointUrl } : { model: this.opts.model, provider: 'hf-inference' as const };
+    const target = this.opts.endpointUrl ? { endpointUrl: this.opts.endpointUrl } : { model: this.opts.model, provider: this.opts.provider as InferenceProviderOrPolicy };
     const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.opts.timeoutMs) };
     try {
       const answer = this.opts.classifier
@@ -125,8 +162,23 @@ export class HuggingFaceScorer implements Scorer {
   }
 }
 
+/**
+ * A failure that is the configuration's fault: the provider does not serve the model (InferenceClientInputError,
+ * "We have not been able to find inference provider information …") or the Hub refuses the model id (4xx).
+ */
+function configFailure(err: unknown): string | undefined {
+  if (err instanceof InferenceClientInputError) return err.message.slice(0, 300);
+  if (err instanceof InferenceClientHubApiError && err.httpResponse.status < 500) {
+    // The client also raises HubApiError (with the 200 status) when the Hub knows no provider for the model.
+    return err.httpResponse.status === 404 ? 'the Hub does not know this model (404); check HF_MODEL' : `the Hub refused it (${err.httpResponse.status}): ${err.message.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
 /** Turns whatever the client threw into a ModelCallError whose message carries no request headers or token. */
 function describeFailure(err: unknown, retryAfter: string | null): ModelCallError {
+  const config = configFailure(err);
+  if (config) return new ModelCallError('config', `model not usable as configured: ${config}`);
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
     return new ModelCallError(String(status), `model answered HTTP ${status}: ${err.message.slice(0, 300)}`, parseRetryAfter(retryAfter, Date.now()));
@@ -140,6 +192,7 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
 }
 
 function retryDecision(err: unknown): RetryDecision {
+  // 'config' (not served by the provider, unknown to the Hub) is never retried: it is not a network fault.
   if (!(err instanceof ModelCallError)) return { retry: false };
   if (err.status === '429') return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
   if (['timeout', 'network', 'malformed'].includes(err.status) || Number(err.status) >= 500) return { retry: true };

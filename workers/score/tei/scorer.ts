@@ -15,7 +15,10 @@ export interface TeiOptions {
   apiKey?: string;
   /** What to call the model in results (TEI does not say which model it serves). */
   modelLabel: string;
-  /** Pairs per request; TEI refuses more than its --max-client-batch-size (default 32) with 413. */
+  /**
+   * Pairs per request, at most; lowered to the server's `max_client_batch_size` from `GET /info` at start-up.
+   * TEI refuses a larger batch with 413 (up to v1.8) or 422 (from v1.9).
+   */
   maxBatch: number;
   timeoutMs: number;
   maxAttempts: number;
@@ -37,11 +40,16 @@ class TeiError extends Error {
   }
 }
 
+/** TEI's Validation error for a batch over --max-client-batch-size (router/src/http/server.rs). */
+const BATCH_TOO_LARGE = /batch size \d+ > maximum allowed batch size/i;
+
 /**
  * Stance from a self-hosted TEI server (`POST /predict`). Unlike the serverless client, TEI batches: each
  * post becomes three (post, hypothesis) pairs, many posts go in one request with `raw_scores: true`, and
- * the zero-shot step runs here (workers/score/nli.ts). A 413 (batch larger than the server allows) halves
- * the batch, and the smaller size is kept for later requests.
+ * the zero-shot step runs here (workers/score/nli.ts). The server's batch limit is read from `GET /info` at
+ * start-up; a batch it still refuses (413 up to v1.8, 422 "batch size … >" from v1.9) halves the batch,
+ * and the smaller size is kept for later requests. The body sends no `truncation_direction`: Right is the
+ * default, and TEI up to 1.8 refuses the lowercase spelling with 422.
  */
 export class TeiScorer implements Scorer {
   readonly model: ModelRef;
@@ -52,6 +60,40 @@ export class TeiScorer implements Scorer {
     this.hyps = opts.hypotheses ?? DEFAULT_HYPOTHESES;
     this.model = { id: `tei:${opts.modelLabel}`, kind: 'tei', setup: setupVersion(this.hyps, opts.multiLabel) };
     this.batch = Math.max(3, opts.maxBatch - (opts.maxBatch % 3));
+  }
+
+  /** Reads the server's limits once; a server not up yet is not fatal (the 413/422 handling still applies). */
+  async start(): Promise<void> {
+    try {
+      const res = await fetch(new URL('info', this.base()), { headers: this.authHeader(), signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      if (!res.ok) throw new Error(`answered ${res.status}`);
+      const info = (await res.json()) as { model_id?: unknown; max_client_batch_size?: unknown; max_input_length?: unknown };
+      const serverMax = Number(info.max_client_batch_size);
+      if (Number.isInteger(serverMax) && serverMax >= 3 && serverMax < this.batch) this.batch = serverMax - (serverMax % 3);
+      this.maxInputLength = Number.isInteger(info.max_input_length) ? (info.max_input_length as number) : undefined;
+      if (typeof info.model_id === 'string' && info.model_id !== this.opts.modelLabel) {
+        this.opts.log.warn({ served: info.model_id, configured: this.opts.modelLabel }, 'TEI serves another model than TEI_MODEL names; results are labelled with TEI_MODEL');
+      }
+      this.opts.log.info({ batchPairs: this.batch, maxInputTokens: this.maxInputLength, model: info.model_id }, 'TEI limits read from /info');
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message.slice(0, 200) }, `TEI /info at ${hostOf(this.opts.url)} not readable; batch size found on the first refusal instead`);
+    }
+  }
+
+  /** Pairs per request now (after /info and any refusals). */
+  get batchPairs(): number {
+    return this.batch;
+  }
+
+  /** The server's max_input_length in tokens, when /info said. Longer inputs are truncated by the server (`truncate: true`). */
+  maxInputLength?: number;
+
+  private base(): string {
+    return this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`;
+  }
+
+  private authHeader(): Record<string, string> {
+    return this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {};
   }
 
   async score(texts: string[]): Promise<StanceResult[]> {
@@ -75,9 +117,10 @@ export class TeiScorer implements Scorer {
         out.push(...(await this.predictWithRetries(chunk)));
         i += chunk.length;
       } catch (err) {
-        if (!(err instanceof TeiError && err.status === '413') || this.batch <= 3) throw err;
+        const tooLarge = err instanceof TeiError && (err.status === '413' || (err.status === '422' && BATCH_TOO_LARGE.test(err.message)));
+        if (!tooLarge || this.batch <= 3) throw err;
         this.batch = Math.max(3, Math.floor(this.batch / 6) * 3); // halve, keeping a post's three pairs together
-        this.opts.log.warn({ batch: this.batch }, 'TEI refused the batch size (413); using smaller batches');
+        this.opts.log.warn({ batch: this.batch, status: (err as TeiError).status }, 'TEI refused the batch size; using smaller batches');
       }
     }
     return out;
@@ -104,10 +147,11 @@ export class TeiScorer implements Scorer {
     try {
       let res: Response;
       try {
-        res = await fetch(new URL('predict', this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`), {
+        res = await fetch(new URL('predict', this.base()), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}) },
-          body: JSON.stringify({ inputs: pairs, raw_scores: true, truncate: true, truncation_direction: 'right' }),
+          headers: { 'content-type': 'application/json', ...this.authHeader() },
+          // No truncation_direction: Right is TEI's default, and "right" is refused by TEI <= 1.8.
+          body: JSON.stringify({ inputs: pairs, raw_scores: true, truncate: true }),
           signal: AbortSignal.timeout(this.opts.timeoutMs),
         });
       } catch (err) {
