@@ -72,6 +72,7 @@ export const envSchema = z.object({
   MASTODON_MAX_PAGES_PER_POLL: int(1, 100).default(5),
   MASTODON_INITIAL_PAGES: int(1, 500).default(1),
   MASTODON_ACCESS_TOKEN: optionalSecret,
+  MASTODON_LATE_WINDOW_MINUTES: int(0, 24 * 60).default(15),
   MASTODON_SEARCH_TERMS: list.default(['Durov', 'Дуров']),
 
   BLUESKY_SERVICE_URL: httpUrl.default('https://bsky.social'),

@@ -69,10 +69,13 @@ test('first poll takes the newest page; later polls walk forward with min_id acr
 
   for (let i = 0; i < 12; i++) fake.post('durov', { content: `<p>Durov new ${String(i).padStart(2, '0')}</p>` });
   fake.post('durov', { content: '<p>Unrelated: the weather</p>' });
+  const requestsBefore = fake.requests.length;
   const second = await c.collect(feedId());
-  assert.equal(second.pages, 3, '13 statuses at 5 per page');
-  assert.equal(second.read, 13);
-  assert.equal(second.relevant, 12);
+  const asked = fake.requests.slice(requestsBefore).map((r) => new URL(r.url, fake.url).searchParams);
+  assert.equal(asked.filter((p) => p.has('min_id')).length, 3, '13 new statuses at 5 per page, forward with min_id');
+  assert.ok(asked.filter((p) => !p.has('min_id')).every((p) => p.has('max_id')), 'then the overlap walks back below the cursor with max_id');
+  assert.equal(second.relevant, 12 + 2, 'the overlap re-reads the two below the cursor');
+  assert.equal(second.duplicates, 2, 'and drops them as seen');
   assert.equal(second.enqueued, 12);
   const posts = await queuedPosts();
   assert.equal(posts.length, 15);
@@ -80,7 +83,7 @@ test('first poll takes the newest page; later polls walk forward with min_id acr
   const jobs = await queue.getJobs(['waiting']);
   assert.ok(jobs.every((j) => j.data.posts.length <= 3), 'posts travel in batches of SCORE_BATCH_SIZE');
   const forward = fake.requests.slice(1).map((r) => new URL(r.url, fake.url).searchParams);
-  assert.ok(forward.every((p) => p.has('min_id')), 'incremental polls ask with min_id');
+  assert.ok(forward.every((p) => p.has('min_id') || p.has('max_id')), 'incremental polls ask with min_id (and max_id for the overlap)');
   assert.equal((await c.collect(feedId())).enqueued, 0, 'nothing new, nothing enqueued');
 });
 

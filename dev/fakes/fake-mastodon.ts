@@ -20,24 +20,60 @@ export interface FakeStatus {
   [extra: string]: unknown;
 }
 
+/** Mastodon's snowflake id for a time (lib/mastodon/snowflake.rb): milliseconds shifted 16 bits, plus a sequence. */
+export function snowflakeAt(ms: number, seq = 0): bigint {
+  return (BigInt(Math.floor(ms)) << 16n) + BigInt(seq & 0xffff);
+}
+const snowflakeTime = (id: string) => Number(BigInt(id) >> 16n);
+
 /**
- * A Mastodon instance's hashtag timelines, speaking the real wire format: `min_id` / `max_id` / `since_id`
- * paging (snowflake ids compared numerically), `limit` default 20 and max 40, `Link` headers with
- * rel="next" (older, max_id) and rel="prev" (newer, min_id), X-RateLimit-* headers, and the documented errors.
+ * A Mastodon instance, speaking the real wire format. Imitates (reference:
+ * /work/shared/reference/real-services-2026.md, "Mastodon"; mastodon/mastodon lib/mastodon/snowflake.rb,
+ * app/services/statuses_search_service.rb, app/models/concerns/paginable.rb; mastodon/documentation
+ * methods/timelines.md, methods/search.md, entities/Instance.md):
+ * - hashtag timelines with `min_id` / `max_id` / `since_id` paging (snowflake ids compared numerically),
+ *   `limit` default 20 and max 40, `Link` rel="next" (older, max_id) and rel="prev" (newer, min_id);
+ * - ids are snowflakes: a local status gets its id from its arrival time, a remote one (`remote: true`) from its
+ *   `created_at`, so a post federated in late (`deliverAt`) has an id below ids already served;
+ * - `/api/v2/search` (statuses need a user token): `min_id`/`max_id` are time filters on created_at, and the
+ *   answer is the newest `limit` (≤ 40) matches, newest first — not the next ones after the cursor;
+ * - 4.5 `timelines_access` for hashtag feeds: `authenticated` answers 401 without a token;
+ * - X-RateLimit-* headers (Reset in ISO 8601) and the documented errors.
  */
 export class FakeMastodon extends FakeHttpServer {
   private readonly timelines = new Map<string, FakeStatus[]>();
-  private nextId = 113_000_000_000_000_000n;
+  private lastLocalId = 0n;
+  private readonly usedIds = new Set<string>();
   private remaining = 300;
+  /** 300 requests per 5 minutes per IP, in windows of the instance clock. */
+  private windowEndsAt = 0;
+  /** The instance's clock: local ids and late delivery follow it (a test may tie it to its collector's clock). */
+  clock: () => number = Date.now;
+  /** Mastodon 4.5 hashtag feed access: `authenticated` needs a user token (401 without). */
+  tagTimelinesAccess: 'public' | 'authenticated' = 'public';
+  /** When a status becomes visible (federated in); absent = at once. */
+  private readonly deliverAt = new Map<string, number>();
   /** Tags this instance answers 404 for. */
   readonly missingTags = new Set<string>();
   /** Raw bodies served instead of the timeline (malformed pages). */
   readonly rawBodies: string[] = [];
 
-  /** Adds a status to a tag's timeline and returns it. Ids grow with each call, like snowflakes. */
-  post(tag: string, s: Partial<FakeStatus> & { content: string }, createdAt = new Date()): FakeStatus {
-    this.nextId += 1_000n + BigInt(Math.floor(Math.random() * 1000));
-    const id = String(this.nextId);
+  /**
+   * Adds a status to a tag's timeline and returns it. A local status's id comes from the instance clock (its
+   * arrival); a remote one's (`remote`) from `createdAt`, as Mastodon mints them. `deliverAt` hides it until then.
+   */
+  post(tag: string, s: Partial<FakeStatus> & { content: string }, createdAt = new Date(this.clock()), opts: { remote?: boolean; deliverAt?: number } = {}): FakeStatus {
+    let n: bigint;
+    if (opts.remote) {
+      do n = snowflakeAt(createdAt.getTime(), Math.floor(Math.random() * 0xffff)); while (this.usedIds.has(String(n)));
+    } else {
+      n = snowflakeAt(this.clock(), Math.floor(Math.random() * 0xffff));
+      if (n <= this.lastLocalId) n = this.lastLocalId + 1n;
+      this.lastLocalId = n;
+    }
+    const id = String(n);
+    this.usedIds.add(id);
+    if (opts.deliverAt !== undefined) this.deliverAt.set(id, opts.deliverAt);
     const host = new URL(this.url || 'http://fake.invalid').host;
     const status: FakeStatus = {
       id,
@@ -57,6 +93,7 @@ export class FakeMastodon extends FakeHttpServer {
     };
     const list = this.timelines.get(tag.toLowerCase()) ?? [];
     list.push(status);
+    if (opts.remote && !s.account) status.account = { ...status.account, acct: 'someone@remote.example' };
     this.timelines.set(tag.toLowerCase(), list);
     return status;
   }
@@ -64,29 +101,39 @@ export class FakeMastodon extends FakeHttpServer {
   /** Tokens the instance accepts for full-text search. */
   readonly tokens = new Set<string>();
 
+  private visible = (s: FakeStatus) => (this.deliverAt.get(s.id) ?? 0) <= this.clock();
+
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const authed = token !== undefined && this.tokens.has(token);
     if (req.method === 'GET' && u.pathname === '/api/v2/search') {
       // Anonymous full-text search finds accounts and hashtags but never statuses.
-      const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const minId = u.searchParams.get('min_id');
+      const maxId = u.searchParams.get('max_id');
       const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
-      let statuses = token && this.tokens.has(token) ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q)) : [];
-      statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => cmp(b.id, a.id));
-      if (minId) statuses = statuses.filter((s) => cmp(s.id, minId) > 0).reverse().slice(0, limit).reverse();
-      else statuses = statuses.slice(0, limit);
+      let statuses = authed ? [...this.timelines.values()].flat().filter((s) => this.visible(s) && s.content.toLowerCase().includes(q)) : [];
+      // statuses_search_service.rb: min_id/max_id become created_at ranges; the newest matches come first, up to limit.
+      if (minId) statuses = statuses.filter((s) => Date.parse(s.created_at) > snowflakeTime(minId));
+      if (maxId) statuses = statuses.filter((s) => Date.parse(s.created_at) < snowflakeTime(maxId));
+      statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => b.created_at.localeCompare(a.created_at) || cmp(b.id, a.id)).slice(0, limit);
       return this.json(res, 200, { accounts: [], statuses, hashtags: [] });
     }
     const m = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(u.pathname);
     if (req.method !== 'GET' || !m) return this.json(res, 404, { error: 'Record not found' });
     const tag = decodeURIComponent(m[1]!).toLowerCase();
     if (this.missingTags.has(tag)) return this.json(res, 404, { error: 'Record not found' });
+    if (this.tagTimelinesAccess === 'authenticated' && !authed) return this.json(res, 401, { error: 'This API requires an authenticated user' });
+    if (this.clock() >= this.windowEndsAt) {
+      this.windowEndsAt = this.clock() + 5 * 60_000;
+      this.remaining = 300;
+    }
     this.remaining = Math.max(0, this.remaining - 1);
     const rate = {
       'x-ratelimit-limit': '300',
       'x-ratelimit-remaining': String(this.remaining),
-      'x-ratelimit-reset': new Date(Date.now() + 5 * 60_000).toISOString(),
+      'x-ratelimit-reset': new Date(this.windowEndsAt).toISOString(),
     };
     const raw = this.rawBodies.shift();
     if (raw !== undefined) {
@@ -98,7 +145,7 @@ export class FakeMastodon extends FakeHttpServer {
     const maxId = u.searchParams.get('max_id');
     const minId = u.searchParams.get('min_id');
     const sinceId = u.searchParams.get('since_id');
-    let list = [...(this.timelines.get(tag) ?? [])].sort((a, b) => cmp(b.id, a.id)); // newest first
+    let list = (this.timelines.get(tag) ?? []).filter(this.visible).sort((a, b) => cmp(b.id, a.id)); // newest first
     if (maxId) list = list.filter((s) => cmp(s.id, maxId) < 0);
     if (sinceId) list = list.filter((s) => cmp(s.id, sinceId) > 0);
     let page: FakeStatus[];

@@ -19,7 +19,7 @@ export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys
   if (on('mastodon')) {
     sources.push(new MastodonSource({
       instances: cfg.MASTODON_INSTANCES, tags: cfg.MASTODON_TAGS, pollEveryMs: cfg.MASTODON_POLL_SECONDS * 1000, pageLimit: cfg.MASTODON_PAGE_LIMIT,
-      maxPagesPerPoll: cfg.MASTODON_MAX_PAGES_PER_POLL, initialPages: cfg.MASTODON_INITIAL_PAGES, http,
+      maxPagesPerPoll: cfg.MASTODON_MAX_PAGES_PER_POLL, initialPages: cfg.MASTODON_INITIAL_PAGES, http, lateWindowMs: cfg.MASTODON_LATE_WINDOW_MINUTES * 60_000,
       ...(cfg.MASTODON_ACCESS_TOKEN ? { accessToken: cfg.MASTODON_ACCESS_TOKEN, searchTerms: cfg.MASTODON_SEARCH_TERMS } : {}),
     }));
   }
