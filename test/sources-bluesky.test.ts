@@ -50,6 +50,7 @@ test('an expired access token is refreshed with refreshSession, not a new sessio
 
 test('paging by cursor; a window that would pass the offset limit is split, so nothing is skipped; a restart resumes', async () => {
   const { fake, h, source, feed } = await setup({ cursorLimit: 200 });
+  fake.searchV2 = false; // v1: numeric offsets, so the requests can be checked for how deep they went
   fake.cursorBreaksAt = 300;
   for (let i = 0; i < 450; i++) fake.add(`Durov post ${i}`, ago(3_000_000 - i * 1000));
   // A poll has a page budget; a dense burst may take a few polls, but every post arrives and the cursor only moves forward.
@@ -57,7 +58,7 @@ test('paging by cursor; a window that would pass the offset limit is split, so n
   let polls = 0;
   for (; polls < 5 && enqueued < 450; polls++) enqueued += (await h.collector(source).collect(feed)).enqueued;
   assert.equal(enqueued, 450);
-  assert.ok(polls <= 3, `${polls} polls`);
+  assert.ok(polls <= 4, `${polls} polls`); // each poll also re-reads the overlap window
   assert.ok(fake.requests.filter((r) => r.url.includes('searchPosts')).every((r) => r.url.includes('until=')));
   assert.ok(!fake.requests.some((r) => /cursor=(3\d\d|[4-9]\d\d)/.test(r.url)), 'never asked past the limit');
   h.now += 120_000;
@@ -84,4 +85,50 @@ test('wrong credentials are reported without the password; 5xx and malformed pag
   fake.failNext({ status: 429, headers: { 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) }, body: '{"error":"RateLimitExceeded"}' });
   assert.equal((await c.collect(feed)).error, 'rate_limited');
   assert.equal(await h.cursor(feed), cursor);
+});
+
+const offsetOf = (url: string) => {
+  const c = new URL(url, 'http://x').searchParams.get('cursor');
+  return c === null ? 0 : (JSON.parse(Buffer.from(c, 'base64').toString('utf8')) as { o: number }).o;
+};
+
+test('search v2: opaque cursors, no hitsTotal, an empty page with a cursor: paging goes on, windows still split, nothing skipped', async () => {
+  const { fake, h, source, feed } = await setup({ cursorLimit: 200 });
+  fake.searchV2 = true;
+  fake.omitHitsTotal = true;
+  fake.cursorBreaksAt = 300;
+  fake.clock = () => h.now;
+  const visible = new Set<string>();
+  for (let i = 0; i < 450; i++) {
+    // Posts 100-199 (newest first: the second page of the window) are dropped by hydration: that page is empty.
+    const hidden = i >= 250 && i < 350;
+    const p = fake.add(`Durov post ${i}`, ago(3_000_000 - i * 1000), ['en'], { hidden });
+    if (!hidden) visible.add(p.uri);
+  }
+  let enqueued = 0;
+  for (let polls = 0; polls < 6 && enqueued < visible.size; polls++) enqueued += (await h.collector(source).collect(feed)).enqueued;
+  assert.equal(enqueued, visible.size);
+  const searches = fake.requests.filter((r) => r.url.includes('searchPosts'));
+  assert.ok(searches.some((r) => /cursor=[A-Za-z0-9%]+/.test(r.url) && !/cursor=\d+(&|$)/.test(r.url)), 'opaque cursors were followed');
+  assert.ok(searches.every((r) => offsetOf(r.url) < 300), 'never asked past the paging limit, without reading the cursor');
+  assert.equal(new Set((await h.queuedPosts()).map((p) => p.id)).size, visible.size, 'none twice');
+});
+
+test('late indexing: a post indexed after its window was read is picked up by the next poll, once', async () => {
+  const { fake, h, c, feed } = await setup();
+  fake.clock = () => h.now;
+  fake.add('Durov early', ago(8 * 60_000));
+  assert.equal((await c.collect(feed)).enqueued, 1);
+  // Created 4 minutes before this poll, indexed only after it: its sortAt is inside the window just read.
+  const createdAt = new Date(h.now - 4 * 60_000);
+  h.now += 120_000;
+  fake.add('Durov indexed late', createdAt, ['en'], { indexedAt: new Date(h.now - 1_000) });
+  fake.add('Durov on time', new Date(h.now - 90_000));
+  const out = await c.collect(feed);
+  assert.equal(out.enqueued, 2, 'the late-indexed post and the new one');
+  assert.ok(out.duplicates >= 1, 'the overlap re-read the early one and dropped it');
+  h.now += 120_000;
+  assert.equal((await c.collect(feed)).enqueued, 0);
+  const texts = (await h.queuedPosts()).map((p) => p.text).sort();
+  assert.deepEqual(texts, ['Durov early', 'Durov indexed late', 'Durov on time']);
 });

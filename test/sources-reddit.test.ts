@@ -8,8 +8,11 @@ import { sourceSuite } from './helpers/source-suite.ts';
 const suite = sourceSuite('rd');
 const redis = () => suite.redis;
 
-async function setup(o: Partial<RedditOptions> = {}) {
-  const s = await suite.setup(new FakeReddit(), (fake) => new RedditSource({
+/** `residential`: the fake stands for an address Reddit does not block (anonymous .json works there). */
+async function setup(o: Partial<RedditOptions> = {}, residential = true) {
+  const fake = new FakeReddit();
+  fake.blockAnonymous = !residential;
+  const s = await suite.setup(fake, (fake) => new RedditSource({
     publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
     queries: ['durov'], subreddits: ['Telegram'], pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, spacingMs: 1, ...o,
   }));
@@ -17,7 +20,42 @@ async function setup(o: Partial<RedditOptions> = {}) {
 }
 const t0 = Math.floor(Date.now() / 1000) - 3_600;
 
-test('without OAuth: the public .json endpoints, the User-Agent Reddit asks for, search and comments', async () => {
+test('anonymous from a server address: the 403 HTML block page is reported as blocked, pauses the feed, keeps the cursor', async () => {
+  const { h, c, search } = await setup({}, false);
+  const out = await c.collect(search);
+  assert.equal(out.error, 'blocked');
+  assert.equal(await h.errors('blocked'), 1, 'its own reason in collect_errors_total');
+  assert.equal(await h.errors('http_4xx'), 0, 'not an unexplained 4xx');
+  const last = JSON.parse((await redis().hget(h.keys.sourceLastError, search))!) as { reason: string };
+  assert.equal(last.reason, 'blocked', '/readyz shows the reason');
+  assert.equal((await c.collect(search)).skipped, 'paused', 'not asked again at once');
+  assert.equal(await h.cursor(search), null);
+});
+
+test('a plain JSON 403 (e.g. a private subreddit) stays http_4xx', async () => {
+  const { fake, c, search } = await setup();
+  fake.failNext({ status: 403, body: '{"message":"Forbidden","error":403,"reason":"private"}' });
+  assert.equal((await c.collect(search)).error, 'http_4xx');
+});
+
+test('workers: Reddit is off without credentials, and says so once', async () => {
+  const { chooseSources } = await import('../workers/collect/choose-sources.ts');
+  const { loadConfig } = await import('../shared/config.ts');
+  const { createKeys } = await import('../shared/keys.ts');
+  const { createLogger } = await import('../shared/logger.ts');
+  const { Writable } = await import('node:stream');
+  let logged = '';
+  const log = createLogger('info', 'test', new Writable({ write(chunk, _e, cb) { logged += String(chunk); cb(); } }));
+  const none = chooseSources(loadConfig({ SOURCES: 'reddit' }), log, redis(), createKeys('rdc'));
+  assert.deepEqual(none, []);
+  assert.equal(logged.match(/reddit not configured/g)?.length, 1);
+  assert.match(logged, /approval/);
+  const on = chooseSources(loadConfig({ SOURCES: 'reddit', REDDIT_CLIENT_ID: 'id', REDDIT_CLIENT_SECRET: 'secret' }), log, redis(), createKeys('rdc'));
+  assert.equal(on[0]?.name, 'reddit');
+  assert.ok(!logged.includes('secret'));
+});
+
+test('anonymous from a residential address: the public .json endpoints, the User-Agent Reddit asks for, search and comments', async () => {
   const { fake, h, c, search, comments } = await setup();
   fake.addLink('worldnews', 'Telegram CEO Pavel Durov arrested in France', 'Thoughts?', t0);
   fake.addComment('Telegram', 'Durov should have cooperated, honestly', t0 + 10);
@@ -81,6 +119,7 @@ test('X-Ratelimit-Remaining near zero pauses the feed until the reset; 5xx and m
 test('two workers processes share one Reddit request budget', async () => {
   const { RedisRequestBudget } = await import('../shared/request-budget.ts');
   const fake = new FakeReddit();
+  fake.blockAnonymous = false;
   const budget = () => new RedisRequestBudget(redis(), 'rd-shared-budget', 600); // 10 a second, as two processes would see it
   const one = await suite.setup(fake, (f) => new RedditSource({
     publicUrl: f.url, oauthUrl: f.url, authUrl: f.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [],
@@ -99,4 +138,16 @@ test('two workers processes share one Reddit request budget', async () => {
   }
   assert.equal(fake.requests.length - requestsBefore, 30);
   assert.ok(Date.now() - t0 >= 1_800, `${Date.now() - t0} ms`);
+});
+
+test('search lag: a link that shows up after a poll with an older created_utc is read by the overlap, once', async () => {
+  const { fake, h, c, search } = await setup({ clientId: 'cid', clientSecret: 'csecret' });
+  fake.addLink('worldnews', 'Durov first', '', t0 + 600);
+  assert.equal((await c.collect(search)).enqueued, 1);
+  fake.addLink('worldnews', 'Durov indexed late', '', t0 + 300); // created before the cursor, searchable only now
+  const out = await c.collect(search);
+  assert.equal(out.enqueued, 1);
+  assert.equal(out.duplicates, 1, 'the first one re-read and dropped');
+  assert.equal((await c.collect(search)).enqueued, 0);
+  assert.equal((await h.queuedPosts()).length, 2);
 });

@@ -15,12 +15,25 @@ interface FakePostView {
 }
 
 /**
- * A Bluesky PDS as the collector sees it: createSession / refreshSession, searchPosts that refuses
- * anonymous callers (403 AuthMissing) and expired tokens (400 ExpiredToken), `sort=latest`, `since`,
- * `until`, offset cursors that break past a limit (as the real one does near 10,000), ratelimit-* headers.
+ * A Bluesky PDS as the collector sees it. Imitates (reference: /work/shared/reference/real-services-2026.md,
+ * "Bluesky"; bluesky-social/atproto packages/bsky/src/api/app/bsky/feed/searchPosts.ts, atproto#3423, #3891):
+ * - createSession / refreshSession; searchPosts refuses anonymous callers (403 AuthMissing) and expired
+ *   tokens (400 ExpiredToken); `sort=latest`, `since`, `until`, ratelimit-* headers (reset in epoch seconds);
+ * - `since`/`until` filter on sortAt, the earlier of indexedAt and createdAt; a post is searchable only once
+ *   indexed (`add(..., { indexedAt })` later than createdAt: it appears inside a window already read);
+ * - cursors: v1 numeric offsets with no hitsTotal, or v2 (`searchV2`) opaque base64-JSON cursors with
+ *   hitsTotal, which `omitHitsTotal` leaves out; `fillPage` can return an empty page that still has a cursor
+ *   (posts added `hidden` count for paging but are dropped from the page);
+ * - paging breaks past a depth (as the real one does near 10,000).
  */
 export class FakeBluesky extends FakeHttpServer {
   readonly posts: FakePostView[] = [];
+  /** v2 search: opaque cursors and hitsTotal. */
+  searchV2 = true;
+  omitHitsTotal = false;
+  /** The index's clock: a post is searchable once it is indexed. */
+  clock: () => number = Date.now;
+  private readonly hidden = new Set<string>();
   handle = 'stancewatch.bsky.social';
   password = 'app-pass-1234';
   cursorBreaksAt = 10_000;
@@ -29,16 +42,19 @@ export class FakeBluesky extends FakeHttpServer {
   private readonly refresh = new Set<string>();
   private n = 0;
 
-  add(text: string, indexedAt: Date, langs: string[] = ['en']): FakePostView {
+  /** A post created at `createdAt`, indexed then (or at `opts.indexedAt`, later); `hidden` is dropped from pages by hydration. */
+  add(text: string, createdAt: Date, langs: string[] = ['en'], opts: { indexedAt?: Date; hidden?: boolean } = {}): FakePostView {
+    const indexedAt = opts.indexedAt ?? createdAt;
     const rkey = `3l${(this.n++).toString(36).padStart(11, 'a')}`;
     const did = `did:plc:user${this.n % 7}`;
     const p: FakePostView = {
       uri: `at://${did}/app.bsky.feed.post/${rkey}`, cid: `bafyrei${rkey}`,
       author: { did, handle: `user${this.n % 7}.bsky.social`, displayName: 'User' },
-      record: { $type: 'app.bsky.feed.post', text, createdAt: indexedAt.toISOString(), langs },
+      record: { $type: 'app.bsky.feed.post', text, createdAt: createdAt.toISOString(), langs },
       replyCount: 1, repostCount: 2, likeCount: 3, quoteCount: 0, indexedAt: indexedAt.toISOString(), labels: [],
     };
     this.posts.push(p);
+    if (opts.hidden) this.hidden.add(p.uri);
     return p;
   }
 
@@ -75,13 +91,20 @@ export class FakeBluesky extends FakeHttpServer {
       const since = u.searchParams.get('since');
       const until = u.searchParams.get('until');
       const limit = Math.min(100, Number(u.searchParams.get('limit') ?? 25));
-      const offset = Number(u.searchParams.get('cursor') ?? 0);
+      const raw = u.searchParams.get('cursor');
+      const offset = raw === null ? 0 : this.searchV2 ? Number((JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as { o?: number }).o ?? NaN) : Number(raw);
+      if (!Number.isInteger(offset)) return this.json(res, 400, { error: 'InvalidRequest', message: 'malformed cursor' });
       if (offset >= this.cursorBreaksAt) return this.json(res, 502, { error: 'InternalServerError', message: 'Internal Server Error' });
+      const now = new Date(this.clock()).toISOString();
+      const sortAt = (p: FakePostView) => (p.indexedAt < p.record.createdAt ? p.indexedAt : p.record.createdAt);
       const hits = this.posts
-        .filter((p) => p.record.text.toLowerCase().includes(q) && (!since || p.indexedAt >= since) && (!until || p.indexedAt < until))
-        .sort((a, b) => b.indexedAt.localeCompare(a.indexedAt));
-      const page = hits.slice(offset, offset + limit);
-      return this.json(res, 200, { ...(offset + limit < hits.length ? { cursor: String(offset + limit) } : {}), hitsTotal: hits.length, posts: page }, rate);
+        .filter((p) => p.indexedAt <= now && p.record.text.toLowerCase().includes(q) && (!since || sortAt(p) >= since) && (!until || sortAt(p) < until))
+        .sort((a, b) => sortAt(b).localeCompare(sortAt(a)));
+      const page = hits.slice(offset, offset + limit).filter((p) => !this.hidden.has(p.uri));
+      const more = offset + limit < hits.length;
+      const cursor = more ? (this.searchV2 ? Buffer.from(JSON.stringify({ o: offset + limit, v: 2 })).toString('base64') : String(offset + limit)) : undefined;
+      const total = this.searchV2 && !this.omitHitsTotal ? { hitsTotal: hits.length } : {};
+      return this.json(res, 200, { ...(cursor ? { cursor } : {}), ...total, posts: page }, rate);
     }
     this.json(res, 404, { error: 'MethodNotImplemented', message: 'Method Not Implemented' });
   }

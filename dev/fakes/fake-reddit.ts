@@ -7,11 +7,29 @@ interface Thing {
 }
 
 /**
- * Reddit as a client sees it: `/search` and `/r/<sub>/comments` listings (newest first, `limit`, `after`),
- * `.json` variants without auth, the OAuth API with bearer tokens, the client-credentials token endpoint,
- * X-Ratelimit-* headers, and the throttling of generic User-Agents.
+ * The page Reddit serves anonymous callers from server/datacenter addresses, 403 text/html (as reported in
+ * D4Vinci/Scrapling#402, jina-ai/reader#1226, TauricResearch/TradingAgents#935, karanb192/reddit-mcp-buddy#34).
+ */
+export const REDDIT_BLOCK_PAGE = `<!DOCTYPE html>
+<html><head><title>Blocked</title></head>
+<body><h1>whoa there, pardner!</h1>
+<p>You've been blocked by network security.</p>
+<p>To continue, log in to your Reddit account or use your developer token.</p>
+<p>If you think you've been blocked by mistake, file a ticket below and we'll look into it.</p>
+</body></html>`;
+
+/**
+ * Reddit as a client sees it. Imitates (reference: /work/shared/reference/real-services-2026.md, "Reddit";
+ * prawcore rate_limit.py; Reddit OAuth2 wiki):
+ * - `/search` and `/r/<sub>/comments` listings (newest first, `limit`, `after`), the OAuth API
+ *   (oauth.reddit.com) with bearer tokens, the client-credentials token endpoint (Basic id:secret);
+ * - anonymous `.json` requests from a server address get **403 with the HTML block page** (`blockAnonymous`,
+ *   on by default, as from any datacenter); `blockAnonymous = false` stands for a residential address;
+ * - X-Ratelimit-Remaining/-Used/-Reset (seconds), and the throttling of generic User-Agents.
  */
 export class FakeReddit extends FakeHttpServer {
+  /** Anonymous .json callers get the block page (every server address in 2025-2026). */
+  blockAnonymous = true;
   readonly things: Thing[] = [];
   clientId = 'cid';
   clientSecret = 'csecret';
@@ -51,6 +69,11 @@ export class FakeReddit extends FakeHttpServer {
     }
     const json = u.pathname.endsWith('.json');
     const path = u.pathname.replace(/\.json$/, '');
+    if (json && this.blockAnonymous) {
+      res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(REDDIT_BLOCK_PAGE);
+      return;
+    }
     if (!json) {
       const token = /^[Bb]earer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
       if (!token || !this.validTokens.has(token)) return this.json(res, 401, { message: 'Unauthorized', error: 401 });

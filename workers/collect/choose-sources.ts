@@ -41,8 +41,13 @@ export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys
       maxPagesPerPoll: cfg.HN_MAX_PAGES_PER_POLL, initialLookbackMs: cfg.HN_INITIAL_LOOKBACK_HOURS * 3_600_000, http,
     }));
   }
-  if (on('reddit') && (cfg.REDDIT_QUERIES.length || cfg.REDDIT_SUBREDDITS.length)) {
-    const oauth = Boolean(cfg.REDDIT_CLIENT_ID && cfg.REDDIT_CLIENT_SECRET);
+  const redditCredentials = Boolean(cfg.REDDIT_CLIENT_ID && cfg.REDDIT_CLIENT_SECRET);
+  if (on('reddit') && !redditCredentials) {
+    // Anonymous .json requests from servers get a 403 block page, so without credentials Reddit is off: said once.
+    log.info({ source: 'reddit' }, 'reddit not configured: anonymous requests from servers are blocked (403); set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET of an OAuth app (new apps need Reddit\'s approval since November 2025) to collect from it');
+  }
+  if (on('reddit') && redditCredentials && (cfg.REDDIT_QUERIES.length || cfg.REDDIT_SUBREDDITS.length)) {
+    const oauth = redditCredentials;
     const reddit = new RedditSource({
       // Reddit limits per client and per IP: every workers replica draws on one budget in Redis.
       budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), oauth ? REDDIT_REQUESTS_PER_MINUTE.oauth : REDDIT_REQUESTS_PER_MINUTE.public),
@@ -52,7 +57,6 @@ export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys
       pollEveryMs: cfg.REDDIT_POLL_SECONDS * 1000, maxPagesPerPoll: cfg.REDDIT_MAX_PAGES_PER_POLL,
       http: { timeoutMs: cfg.HTTP_TIMEOUT_MS, maxBytes: cfg.HTTP_MAX_RESPONSE_BYTES },
     });
-    if (!reddit.usesOAuth) log.info({ source: 'reddit' }, 'reddit without OAuth: public endpoints at 10 requests a minute (set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET for 100)');
     sources.push(reddit);
   }
   if (on('telegram') && cfg.TELEGRAM_CHANNELS.length) {

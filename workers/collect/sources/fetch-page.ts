@@ -13,7 +13,12 @@ export async function fetchPage(
   url: string,
   http: GetOptions,
   now: number,
-  opts: { resetWaitMs?: (res: HttpResponse) => number | undefined; describe4xx?: (res: HttpResponse) => string } = {},
+  opts: {
+    resetWaitMs?: (res: HttpResponse) => number | undefined;
+    describe4xx?: (res: HttpResponse) => string;
+    /** A service-specific reading of a 4xx (e.g. Reddit's HTML block page): a SourceError to throw instead. */
+    classify4xx?: (res: HttpResponse, now: number) => SourceError | undefined;
+  } = {},
 ): Promise<HttpResponse> {
   let res: HttpResponse;
   try {
@@ -28,6 +33,10 @@ export async function fetchPage(
     throw new SourceError('rate_limited', `${host} answered 429`, now + wait);
   }
   if (res.status >= 500) throw new SourceError('http_5xx', `${host} answered ${res.status}`);
+  if (res.status >= 400) {
+    const special = opts.classify4xx?.(res, now);
+    if (special) throw special;
+  }
   if (res.status >= 400) throw new SourceError('http_4xx', `${host} answered ${res.status}${opts.describe4xx ? `: ${opts.describe4xx(res)}` : ''}`);
   return res;
 }

@@ -15,8 +15,13 @@ export interface BlueskyOptions {
   /** How far back the first poll looks. */
   initialLookbackMs: number;
   http: { timeoutMs: number; maxBytes: number; userAgent: string };
-  /** Split a time window before its cursor offset reaches this (the service fails near 10,000). */
+  /** Split a time window before this many results have been paged through in it (the service fails near 10,000). */
   cursorLimit?: number;
+  /**
+   * Each poll starts this far before the cursor: search indexing lags, and `since` filters on sortAt (the
+   * earlier of indexedAt and createdAt), so a late-indexed post appears inside a window already read.
+   */
+  overlapMs?: number;
 }
 
 interface BlueskyFeed extends Feed {
@@ -28,8 +33,9 @@ interface Session {
   refreshJwt: string;
 }
 
-/** searchPosts cursors are offsets and fail near 10,000 results: a window that would reach this is split. */
+/** Paging fails near 10,000 results in one query: a window that would reach this is split. */
 const DEFAULT_CURSOR_LIMIT = 9_000;
+export const DEFAULT_SEARCH_OVERLAP_MS = 10 * 60_000;
 const PAGE_SIZE = 100;
 const FIRST_WINDOW_MS = 6 * 3_600_000;
 /** Posts appear in search a little after they are indexed: the live edge stays this far behind now. */
@@ -53,7 +59,8 @@ export class BlueskySource implements Source {
 
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feed(feed.id);
-    const lo = cursor ? Date.parse(cursor) : ctx.now() - this.opts.initialLookbackMs;
+    // Re-read an overlap below the cursor every poll (late-indexed posts); the seen markers drop the repeats.
+    const lo = cursor ? Date.parse(cursor) - (this.opts.overlapMs ?? DEFAULT_SEARCH_OVERLAP_MS) : ctx.now() - this.opts.initialLookbackMs;
     yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.opts.maxPagesPerPoll);
   }
 
@@ -69,8 +76,10 @@ export class BlueskySource implements Source {
 
   /**
    * Reads [lo, end) forward in time windows (`since`/`until`), each completely (newest first, by cursor),
-   * and yields the window's end as the cursor after its last page. A window whose results would run past
-   * the service's cursor limit is halved and read again, so nothing in it is skipped.
+   * and yields the window's end as the cursor after its last page. Cursors are opaque (search v2 sends base64
+   * JSON, v1 numbers), so the depth of a window is counted in pages, never read from the cursor; `hitsTotal`
+   * is used when present. A page may be empty and still carry a cursor: paging goes on. A window whose
+   * results would run past the service's paging limit is shrunk and read again, so nothing in it is skipped.
    */
   private async *walk(f: BlueskyFeed, lo: number, end: number, ctx: PollContext, budget: number): AsyncGenerator<FeedPage> {
     let windowMs = FIRST_WINDOW_MS;
@@ -78,14 +87,15 @@ export class BlueskySource implements Source {
     window: while (lo < end && budget > 0) {
       const hi = Math.min(lo + windowMs, end);
       let pageCursor: string | null = null;
-      for (;;) {
+      for (let pageInWindow = 1; ; pageInWindow++) {
         if (budget-- <= 0) return; // out of budget mid-window: the next poll reads this window again
         const res = await this.search(f, new Date(lo).toISOString(), new Date(hi).toISOString(), pageCursor, ctx);
-        const next = res.cursor && res.posts.length > 0 ? res.cursor : null;
-        // A window must fit both the service's cursor limit and what is left of this poll's budget,
+        // An empty page with a cursor is not the end (v2's fillPage); a cursor that does not move is.
+        const next: string | null = res.cursor && res.cursor !== pageCursor ? res.cursor : null;
+        // A window must fit both the service's paging limit and what is left of this poll's budget,
         // or it would be read again and again without the cursor ever moving.
         const capacity = Math.min(limit, (budget + 1) * PAGE_SIZE);
-        const tooMany = (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && Number(next) >= limit);
+        const tooMany = (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && pageInWindow * PAGE_SIZE >= limit);
         if (tooMany && hi - lo > 1_000) {
           // Shrink in proportion when the service says how many match (one step), else halve.
           const factor = res.hitsTotal ? (0.8 * capacity) / res.hitsTotal : 0.5;

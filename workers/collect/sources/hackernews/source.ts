@@ -23,6 +23,8 @@ const ALGOLIA_CAP = 1_000;
 /** Items reach the index a little after they are created: the live edge stays this far behind now. */
 const INDEX_LAG_S = 120;
 const FIRST_WINDOW_S = 6 * 3_600;
+/** Each poll re-reads this far below the cursor: items become searchable with a lag; the seen markers drop repeats. */
+const OVERLAP_S = 10 * 60;
 
 /**
  * Hacker News through Algolia's `search_by_date` (stories and comments, no key). Results come newest first
@@ -42,7 +44,7 @@ export class HackerNewsSource implements Source {
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
-    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
+    yield* this.walk(f, cursor ? Number(cursor) - OVERLAP_S : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
   }
 
   async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {

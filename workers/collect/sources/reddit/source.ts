@@ -31,12 +31,31 @@ interface RedditFeed extends Feed {
   params: Record<string, string>;
 }
 
+/** After a block page, do not ask again for this long: the block is by address and does not lift in minutes. */
+export const REDDIT_BLOCKED_PAUSE_MS = 60 * 60_000;
+
+/**
+ * Reddit's answer to anonymous (and some unapproved) requests from server/datacenter addresses: 403 with an
+ * HTML page ("whoa there, pardner!" / "You've been blocked by network security"), not the JSON error.
+ */
+export function isRedditBlockPage(res: { status: number; headers: Headers; body: string }): boolean {
+  if (res.status !== 403) return false;
+  const html = /text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*</.test(res.body);
+  return html && /blocked|whoa there/i.test(res.body);
+}
+
+function blockedError(now: number, what: string): SourceError {
+  return new SourceError('blocked', `reddit blocked ${what} from this address (403 block page); anonymous access from servers is refused, use OAuth credentials (REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET)`, now + REDDIT_BLOCKED_PAUSE_MS);
+}
+
 /** Reddit's limits: about 10 requests a minute without OAuth, 100 with application-only OAuth. */
 export const REDDIT_REQUESTS_PER_MINUTE = { public: 10, oauth: 100 } as const;
 const SPACING_PUBLIC_MS = 6_000;
 const SPACING_OAUTH_MS = 600;
 /** Listings end near 1,000 items: 10 pages of 100. */
 const LISTING_PAGES = 10;
+/** Each poll re-reads this far below the cursor: search results appear with a lag; the seen markers drop repeats. */
+const OVERLAP_S = 10 * 60;
 
 /**
  * Reddit search (`sort=new`) and subreddit comment streams. With a client id and secret it uses
@@ -65,8 +84,9 @@ export class RedditSource implements Source {
   async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const f = this.feeds.find((x) => x.id === feed.id);
     if (!f) throw new Error(`unknown Reddit feed ${feed.id}`);
-    const since = cursor ? Number(cursor) : 0;
-    let newest = since;
+    const cursorAt = cursor ? Number(cursor) : 0;
+    const since = cursor ? cursorAt - OVERLAP_S : 0;
+    let newest = cursorAt;
     let after: string | null = null;
     for (let page = 0; page < this.opts.maxPagesPerPoll; page++) {
       const { listing, pause } = await this.fetchListing(f, after, ctx);
@@ -107,6 +127,7 @@ export class RedditSource implements Source {
       return fetchPage(u.toString(), { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
         resetWaitMs: (r) => resetWait(r),
         describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
+        classify4xx: (r, now) => (isRedditBlockPage(r) ? blockedError(now, oauth ? 'the API request' : 'the anonymous .json request') : undefined),
       });
     };
     let res: HttpResponse;
@@ -144,7 +165,14 @@ export class RedditSource implements Source {
     } catch {
       throw new SourceError('network', 'reddit token endpoint unreachable');
     }
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
+    const text = await res.text().catch(() => '');
+    if (isRedditBlockPage({ status: res.status, headers: res.headers, body: text })) throw blockedError(ctx.now(), 'the token request');
+    let body: { access_token?: string; expires_in?: number; error?: string } = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: the status says enough
+    }
     if (!res.ok || !body.access_token) {
       // The client secret must never reach a log: only the status and Reddit's error word.
       throw new SourceError(res.status >= 500 ? 'http_5xx' : 'http_4xx', `reddit refused the client credentials (${res.status}${body.error ? ` ${body.error}` : ''})`);
