@@ -1,5 +1,6 @@
 # Build the TypeScript once, then run plain JavaScript as a non-root user.
-FROM node:20-bookworm-slim AS build
+# Node 22 LTS (20 reached end of life in April 2026); the code also runs on 20 and 24.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +13,7 @@ RUN npx tsc -p tsconfig.build.json \
   && find shared workers -name "*.lua" -exec cp --parents {} dist/ \; \
   && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
