@@ -106,11 +106,13 @@ export const envSchema = z.object({
   TELEGRAM_MAX_PAGES_PER_POLL: int(1, 100).default(5),
   TELEGRAM_USER_AGENT: z.string().min(1).default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
 
+  // Google News search feeds are ordered by relevance and weeks deep: `when:1d` keeps them to the last day.
   RSS_FEEDS: list.default([
-    'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
-    'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
-    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
+    'https://news.google.com/rss/search?q=Durov+when:1d&hl=en-US&gl=US&ceid=US:en',
+    'https://news.google.com/rss/search?q=Durov+when:1d&hl=fr&gl=FR&ceid=FR:fr',
+    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2+when:1d&hl=ru&gl=RU&ceid=RU:ru',
   ]).pipe(z.array(httpUrl)),
+  RSS_MAX_AGE_HOURS: int(1, 24 * 365).default(48),
   RSS_POLL_SECONDS: int(60, 86_400).default(300),
 
   HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
@@ -207,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   const auto = cfg.TEI_URL ? 'tei' : cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin';
   const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
+  if (cfg.RSS_MAX_AGE_HOURS >= cfg.SEEN_TTL_DAYS * 24) {
+    // An item older than its seen marker could come back in a relevance-ordered feed and be counted again.
+    throw new ConfigError([`RSS_MAX_AGE_HOURS: must be under SEEN_TTL_DAYS (${cfg.SEEN_TTL_DAYS} days), or an old article could be counted twice`]);
+  }
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
   if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
   return { ...cfg, scorer };

@@ -66,7 +66,7 @@ export function chooseSources(cfg: Config, log: Logger, redis: Redis, keys: Keys
     }));
   }
   if (on('rss') && cfg.RSS_FEEDS.length) {
-    sources.push(new RssSource({ feeds: cfg.RSS_FEEDS, pollEveryMs: cfg.RSS_POLL_SECONDS * 1000, http }));
+    sources.push(new RssSource({ feeds: cfg.RSS_FEEDS, pollEveryMs: cfg.RSS_POLL_SECONDS * 1000, maxAgeMs: cfg.RSS_MAX_AGE_HOURS * 3_600_000, http }));
   }
   return sources;
 }

@@ -7,6 +7,11 @@ import { type Feed, type FeedPage, type PollContext, type Source } from '../sour
 export interface RssOptions {
   feeds: string[];
   pollEveryMs: number;
+  /**
+   * Items published longer ago than this are skipped. Search feeds are ordered by relevance and reach weeks
+   * back; an item is counted once, at its pubDate, and must not outlive its seen marker and come back.
+   */
+  maxAgeMs?: number;
   http: { timeoutMs: number; maxBytes: number; userAgent: string };
 }
 
@@ -39,6 +44,8 @@ export class RssSource implements Source {
     const parsed = parsePage(new URL(f.url).host, () => parseFeed(res.body));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
     const newest = parsed.items.reduce((max, i) => (i.published > max ? i.published : max), cursor ?? '');
-    yield { posts: parsed.items.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };
+    const oldest = this.opts.maxAgeMs === undefined ? -Infinity : ctx.now() - this.opts.maxAgeMs;
+    const recent = parsed.items.filter((i) => Date.parse(i.published) >= oldest);
+    yield { posts: recent.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };
   }
 }
