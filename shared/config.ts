@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
+import { SCORER_KINDS, SOURCE_NAMES, STANCES, WEBHOOK_FORMATS, type ScorerKind, type WebhookFormat } from './lists.ts';
 
 /**
  * Every setting stancewatch reads from the environment, validated once at start-up.
@@ -29,13 +30,14 @@ const optionalUrl = z
   .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
   .pipe(httpUrl.optional());
 
-/** A webhook as `format=url` (format: generic, slack or alertmanager) or a bare URL (generic). */
+/** A webhook as `format=url` or a bare URL (generic). */
+const WEBHOOK_ENTRY = new RegExp(`^(${WEBHOOK_FORMATS.join('|')})=(.+)$`);
 const webhook = z.string().transform((entry, ctx) => {
-  const m = /^(generic|slack|alertmanager)=(.+)$/.exec(entry);
-  const format = (m?.[1] ?? 'generic') as 'generic' | 'slack' | 'alertmanager';
+  const m = WEBHOOK_ENTRY.exec(entry);
+  const format = (m?.[1] ?? 'generic') as WebhookFormat;
   const url = m?.[2] ?? entry;
   if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be format=URL (format: generic, slack, alertmanager) or a URL' });
+    ctx.addIssue({ code: 'custom', message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL` });
     return z.NEVER;
   }
   return { format, url };
@@ -49,7 +51,7 @@ export const envSchema = z.object({
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  SOURCES: list.default(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss']).pipe(z.array(z.enum(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'])).min(0)),
+  SOURCES: list.default([...SOURCE_NAMES]).pipe(z.array(z.enum(SOURCE_NAMES)).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
   MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
   MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
@@ -101,7 +103,7 @@ export const envSchema = z.object({
   HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
   HTTP_USER_AGENT: z.string().min(1).default('stancewatch/0.1 (+https://github.com/stancewatch/stancewatch)'),
 
-  SCORER: z.enum(['auto', 'builtin', 'huggingface', 'tei']).default('auto'),
+  SCORER: z.enum(['auto', ...SCORER_KINDS]).default('auto'),
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
@@ -113,7 +115,7 @@ export const envSchema = z.object({
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
   HF_TASK: z.enum(['zero-shot-classification', 'text-classification']).default('zero-shot-classification'),
-  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(/^[^=]+=(support|criticism|neutral)$/, 'each entry is LABEL=support|criticism|neutral'))),
+  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(new RegExp(`^[^=]+=(${STANCES.join('|')})$`), `each entry is LABEL=${STANCES.join('|')}`))),
   HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
   HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),
@@ -158,7 +160,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
   /** Which scorer the workers use; derived so that code never re-derives it from tokens. */
-  scorer: 'huggingface' | 'builtin' | 'tei';
+  scorer: ScorerKind;
 }
 
 export class ConfigError extends Error {
