@@ -7,7 +7,7 @@ import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { hasScorableText } from '../scorer.ts';
-import type { Scorer } from '../scorer.ts';
+import type { Scorer, ScorerFactory } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
 
 export interface HuggingFaceOptions extends ModelRetryOptions {
@@ -108,3 +108,9 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
   }
   return transportFailure(err, 'model request');
 }
+
+export const huggingface: ScorerFactory = (cfg, { metrics, log, budget }) => {
+  const scorer = new HuggingFaceScorer({ ...cfg.huggingface, ...cfg.retries, hypotheses: cfg.hypotheses, multiLabel: cfg.multiLabel, budget, metrics, log });
+  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.huggingface.endpointUrl ? 'endpoint' : 'hf-inference provider' }, 'scoring with a Hugging Face model');
+  return scorer;
+};
