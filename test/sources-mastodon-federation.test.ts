@@ -14,16 +14,27 @@ const MIN = 60_000;
 
 function setup(o: Partial<MastodonOptions> = {}) {
   const fake = new FakeMastodon();
-  return suite.setup(fake, (f) => new MastodonSource({
-    instances: [f.url], tags: ['durov'], pollEveryMs: MIN, pageLimit: 40, maxPagesPerPoll: 5, initialPages: 1,
-    http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 't' }, lateWindowMs: 15 * MIN, ...o,
-  }));
+  return suite.setup(
+    fake,
+    (f) =>
+      new MastodonSource({
+        instances: [f.url],
+        tags: ['durov'],
+        pollEveryMs: MIN,
+        pageLimit: 40,
+        maxPagesPerPoll: 5,
+        initialPages: 1,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 't' },
+        lateWindowMs: 15 * MIN,
+        ...o,
+      }),
+  );
 }
 
 /** A small seeded generator, so the delays are the same on every run. */
 function lcg(seed: number) {
   let x = seed;
-  return () => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 async function federate(o: Partial<MastodonOptions>, seed: number) {
@@ -40,7 +51,12 @@ async function federate(o: Partial<MastodonOptions>, seed: number) {
     for (let k = 0; k < 3; k++) {
       const createdAt = t0 + m * MIN + k * 7_000;
       const delay = Math.floor(rand() * 15 * MIN);
-      const st = fake.post('durov', { content: `<p>Remote Durov post ${m}-${k} (late ${Math.round(delay / 1000)} s)</p>` }, new Date(createdAt), { remote: true, deliverAt: createdAt + delay });
+      const st = fake.post(
+        'durov',
+        { content: `<p>Remote Durov post ${m}-${k} (late ${Math.round(delay / 1000)} s)</p>` },
+        new Date(createdAt),
+        { remote: true, deliverAt: createdAt + delay },
+      );
       expected.add(st.uri);
     }
   }
@@ -48,7 +64,9 @@ async function federate(o: Partial<MastodonOptions>, seed: number) {
   outcomes.push(await c.collect(feed)); // the first poll (newest page)
   for (let m = 0; m < 30 + 17; m++) {
     h.now += MIN;
-    if (m < 30) for (let k = 0; k < 2; k++) expected.add(fake.post('durov', { content: `<p>Local Durov post ${m}-${k}</p>` }).uri);
+    if (m < 30)
+      for (let k = 0; k < 2; k++)
+        expected.add(fake.post('durov', { content: `<p>Local Durov post ${m}-${k}</p>` }).uri);
     outcomes.push(await c.collect(feed));
   }
   const posts = await h.queuedPosts();
@@ -63,8 +81,14 @@ test('statuses federated in up to the late window late are all counted, exactly 
   const got = new Set(ids);
   const lost = [...expected].filter((uri) => !got.has(uri));
   assert.deepEqual(lost, [], 'none lost');
-  assert.ok(outcomes.some((o) => o.duplicates > 0), 'the overlap did re-read, and the seen markers dropped the repeats');
-  assert.ok(outcomes.every((o) => !o.error), JSON.stringify(outcomes.find((o) => o.error)));
+  assert.ok(
+    outcomes.some((o) => o.duplicates > 0),
+    'the overlap did re-read, and the seen markers dropped the repeats',
+  );
+  assert.ok(
+    outcomes.every((o) => !o.error),
+    JSON.stringify(outcomes.find((o) => o.error)),
+  );
 });
 
 test('the fake reproduces the problem: without an overlap (late window 0), late posts are lost', async () => {
@@ -93,8 +117,14 @@ test('search: a burst of more than 40 between polls is read whole by paging back
   h.now += 1_000;
   const out = await c.collect(search);
   assert.equal(out.enqueued, 131);
-  const asked = fake.requests.filter((r) => r.url.includes('/api/v2/search')).slice(1).map((r) => new URL(r.url, fake.url).searchParams);
-  assert.ok(asked.length >= 4 && asked.slice(1).every((p) => p.has('max_id') && p.has('min_id')), 'paged back with max_id above the floor');
+  const asked = fake.requests
+    .filter((r) => r.url.includes('/api/v2/search'))
+    .slice(1)
+    .map((r) => new URL(r.url, fake.url).searchParams);
+  assert.ok(
+    asked.length >= 4 && asked.slice(1).every((p) => p.has('max_id') && p.has('min_id')),
+    'paged back with max_id above the floor',
+  );
   h.now += MIN;
   assert.equal((await c.collect(search)).enqueued, 0, 'nothing twice');
   assert.equal(new Set((await h.queuedPosts()).map((p) => p.id)).size, 132);

@@ -39,18 +39,18 @@ test('a plain JSON 403 (e.g. a private subreddit) stays http_4xx', async () => {
 });
 
 test('workers: Reddit is off without credentials, and says so once', async () => {
-  const { chooseSources } = await import('../workers/collect/choose-sources.ts');
+  const { createSources } = await import('../workers/collect/sources/registry.ts');
   const { loadConfig } = await import('../shared/config.ts');
   const { createKeys } = await import('../shared/keys.ts');
   const { createLogger } = await import('../shared/logger.ts');
   const { Writable } = await import('node:stream');
   let logged = '';
   const log = createLogger('info', 'test', new Writable({ write(chunk, _e, cb) { logged += String(chunk); cb(); } }));
-  const none = chooseSources(loadConfig({ SOURCES: 'reddit' }), log, redis(), createKeys('rdc'));
+  const none = createSources(loadConfig({ SOURCES: 'reddit' }).sources, { log, redis: redis(), keys: createKeys('rdc') });
   assert.deepEqual(none, []);
   assert.equal(logged.match(/reddit not configured/g)?.length, 1);
   assert.match(logged, /approval/);
-  const on = chooseSources(loadConfig({ SOURCES: 'reddit', REDDIT_CLIENT_ID: 'id', REDDIT_CLIENT_SECRET: 'secret' }), log, redis(), createKeys('rdc'));
+  const on = createSources(loadConfig({ SOURCES: 'reddit', REDDIT_CLIENT_ID: 'id', REDDIT_CLIENT_SECRET: 'secret' }).sources, { log, redis: redis(), keys: createKeys('rdc') });
   assert.equal(on[0]?.name, 'reddit');
   assert.ok(!logged.includes('secret'));
 });

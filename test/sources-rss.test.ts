@@ -59,7 +59,7 @@ test('an oversized feed is refused', async () => {
 
 test('Google News search: relevance order and weeks-old items; default feeds ask when:1d; each article counted once at its pubDate', async () => {
   const { loadConfig } = await import('../shared/config.ts');
-  assert.ok(loadConfig({}).RSS_FEEDS.every((u) => u.startsWith('https://news.google.com/rss/search?') && /q=[^&]*when:1d/.test(u)), 'the default queries ask for the last day');
+  assert.ok(loadConfig({}).sources.rss.feeds.every((u) => u.startsWith('https://news.google.com/rss/search?') && /q=[^&]*when:1d/.test(u)), 'the default queries ask for the last day');
   const fake = new FakeRss();
   const { h, c, feed } = await suite.setup(fake, (f) => new RssSource({ feeds: [`${f.url}/rss/search?q=Durov+when:1d`], pollEveryMs: 60_000, maxAgeMs: 48 * 3_600_000, http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 't' } }));
   fake.clock = () => h.now;

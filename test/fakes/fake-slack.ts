@@ -8,7 +8,8 @@ import { FakeHttpServer, type RecordedRequest } from '../../dev/fakes/http-serve
  * with 400 `invalid_blocks`; a valid message gets 200 `ok`.
  */
 export class FakeSlack extends FakeHttpServer {
-  readonly accepted: Array<{ text: string; blocks: Array<{ type: string; text?: { type: string; text: string } }> }> = [];
+  readonly accepted: Array<{ text: string; blocks: Array<{ type: string; text?: { type: string; text: string } }> }> =
+    [];
 
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     let msg: (typeof this.accepted)[number];
@@ -18,7 +19,8 @@ export class FakeSlack extends FakeHttpServer {
       return this.text(res, 400, 'invalid_payload');
     }
     const blocks = msg.blocks ?? [];
-    if (blocks.length > 50 || blocks.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3_000)) return this.text(res, 400, 'invalid_blocks');
+    if (blocks.length > 50 || blocks.some((b) => b.type === 'section' && (b.text?.text.length ?? 0) > 3_000))
+      return this.text(res, 400, 'invalid_blocks');
     this.accepted.push(msg);
     this.text(res, 200, 'ok');
   }

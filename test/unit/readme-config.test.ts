@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { envSchema, loadConfig } from '../../shared/config.ts';
+import { envSchema, parseEnv } from '../../shared/config.ts';
 
 /** The README's configuration table and the config schema describe the same variables, with the same defaults. */
 test('every configuration variable is documented in the README, and nothing else is', () => {
@@ -10,7 +10,7 @@ test('every configuration variable is documented in the README, and nothing else
   const rows = [...section.matchAll(/^\| `([A-Z0-9_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
   const documented = rows.map(([name]) => name).sort();
   assert.deepEqual(documented, Object.keys(envSchema.shape).sort());
-  const defaults = loadConfig({}) as unknown as Record<string, unknown>;
+  const defaults = parseEnv({}) as Record<string, unknown>;
   for (const [name, shown] of rows) {
     const value = defaults[name];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue; // "(none)" or a description
@@ -20,7 +20,8 @@ test('every configuration variable is documented in the README, and nothing else
 });
 
 test('"What each source needs in 2026" matches the code: which sources are off without credentials, and the defaults it quotes', async () => {
-  const { chooseSources } = await import('../../workers/collect/choose-sources.ts');
+  const { createSources } = await import('../../workers/collect/sources/registry.ts');
+  const { loadConfig } = await import('../../shared/config.ts');
   const { createKeys } = await import('../../shared/keys.ts');
   const { createLogger } = await import('../../shared/logger.ts');
   const readme = readFileSync('README.md', 'utf8');
@@ -28,9 +29,9 @@ test('"What each source needs in 2026" matches the code: which sources are off w
   const rows = [...section.matchAll(/^\| (Mastodon|Bluesky|Hacker News|Reddit|Telegram|RSS \/ Atom) \|([^\n]*)$/gm)].map((m) => ({ name: m[1]!, cells: m[2]!.split(' | ') }));
   assert.equal(rows.length, 6);
   const names: Record<string, string> = { Mastodon: 'mastodon', Bluesky: 'bluesky', 'Hacker News': 'hackernews', Reddit: 'reddit', Telegram: 'telegram', 'RSS / Atom': 'rss' };
-  const cfg = loadConfig({});
+  const cfg = parseEnv({});
   // No Redis traffic happens while building sources; a stand-in client object is enough.
-  const built = new Set(chooseSources(cfg, createLogger('silent'), {} as never, createKeys('x')).map((s) => s.name));
+  const built = new Set(createSources(loadConfig({}).sources, { log: createLogger('silent'), redis: {} as never, keys: createKeys('x') }).map((s) => s.name));
   for (const r of rows) {
     const off = r.cells[2]!.includes('**off**');
     assert.equal(off, !built.has(names[r.name] as never), `${r.name}: README says ${off ? 'off' : 'on'} without credentials`);

@@ -3,7 +3,7 @@ import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseLinkHeader } from '../link-header.ts';
 import { parseSearchResults, parseTimelinePage, statusToPost } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface MastodonOptions {
   instances: string[];
@@ -55,7 +55,7 @@ const RATE_LIMIT_RESERVE = 5;
  * filter and the answer is the newest 40, so a search poll pages back from the newest with `max_id` until it
  * reaches the cursor (minus the late window), and only then moves the cursor.
  */
-export class MastodonSource implements Source {
+export class MastodonSource implements Source<MastodonFeed> {
   readonly name = 'mastodon' as const;
   readonly feeds: MastodonFeed[];
 
@@ -70,9 +70,7 @@ export class MastodonSource implements Source {
     });
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+  async *poll(f: MastodonFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     if (f.search) yield* this.searchBack(f, cursor, ctx);
     else if (cursor === null) yield* this.firstPoll(f, ctx);
     else {
@@ -129,9 +127,7 @@ export class MastodonSource implements Source {
   }
 
   /** Older statuses, newest first, following `Link: rel="next"` (max_id) until the range's start. */
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+  async *backfill(f: MastodonFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
     let url: string | undefined = this.timelineUrl(f, {});
     for (let page = 0; url && page < MAX_BACKFILL_PAGES; page++) {
@@ -221,3 +217,6 @@ function resetWait(res: HttpResponse, now: number): number | undefined {
   const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '');
   return Number.isNaN(reset) ? undefined : Math.max(0, reset - now);
 }
+
+/** Hashtag timelines on every configured instance, and keyword search when a token is set. */
+export const mastodon: SourceFactory = (cfg) => new MastodonSource(cfg.mastodon);
