@@ -14,8 +14,8 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
   r.get('/readyz', async (_req, res) => {
     let redisOk = false;
     let workers = 0;
-    let sources: Record<string, { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: unknown }> = {};
-    let model: { model: string; up: boolean; at: number; lastError?: string } | null = null;
+    let sources: Record<string, { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: PublicError | null }> = {};
+    let model: { model: string; up: boolean; at: number; reason?: unknown } | null = null;
     try {
       redisOk = (await redis.ping()) === 'PONG';
       workers = (await scanAll(redis, keys.heartbeatPattern)).length;
@@ -27,7 +27,7 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
           return [feed, {
             lastSuccess: at ? new Date(at).toISOString() : null,
             lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
-            lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
+            lastError: errs[feed] ? publicError(errs[feed]) : null,
           }];
         }),
       );
@@ -39,11 +39,31 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
     const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
     res.status(ready ? 200 : 503).json({
       status, redis: redisOk ? 'ok' : 'unreachable', workers,
-      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(model.lastError ? { lastError: model.lastError } : {}) } : null,
+      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(isReason(model.reason) ? { reason: model.reason } : {}) } : null,
       sources,
     });
   });
   return r;
+}
+
+/**
+ * What /readyz may show of a stored error: its reason code and time, never text. /readyz is public, and
+ * upstream error text can echo what we sent (tokens, user:password URLs).
+ */
+interface PublicError {
+  reason: string;
+  at: string | null;
+}
+
+const isReason = (x: unknown): x is string => typeof x === 'string' && /^[a-z0-9_]{1,40}$/.test(x);
+
+function publicError(stored: string): PublicError {
+  try {
+    const e = JSON.parse(stored) as { reason?: unknown; at?: unknown };
+    return { reason: isReason(e.reason) ? e.reason : 'error', at: typeof e.at === 'string' && !Number.isNaN(Date.parse(e.at)) ? new Date(e.at).toISOString() : null };
+  } catch {
+    return { reason: 'error', at: null };
+  }
 }
 
 async function scanAll(redis: Redis, pattern: string): Promise<string[]> {

@@ -110,12 +110,19 @@ export const openapi = {
     '/readyz': { get: { summary: 'Redis reachable, workers heartbeating, per-feed last success', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format', content: { 'text/plain': {} } } } } },
   },
+  security: [{}, { bearer: [] }, { apiKey: [] }],
   components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'Needed on /api/v1/* when API_KEYS_SHA256 is set.' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    },
     responses: {
       Problem: {
         description: 'RFC 9457 problem details; `param` names the bad query parameter.',
         content: { 'application/problem+json': { schema: { type: 'object', required: ['title', 'status', 'detail'], properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, param: { type: 'string' } } } } },
       },
+      Unauthorized: { description: 'API keys are configured and none, or a wrong one, was sent (problem details).' },
+      TooManyRequests: { description: 'This key\'s requests-per-minute budget is used up; see Retry-After (problem details).' },
     },
     schemas: {
       Alert: {
@@ -132,7 +139,9 @@ export const openapi = {
       ScoredPost: {
         type: 'object',
         properties: {
-          source: { type: 'string', enum: [...SOURCE_NAMES] }, id: { type: 'string' }, url: { type: 'string' }, text: { type: 'string' },
+          source: { type: 'string', enum: [...SOURCE_NAMES] }, id: { type: 'string' },
+          url: { type: 'string', description: 'An http(s) link on the platform\'s host, or "" when the platform gave none we could trust.' },
+          text: { type: 'string', description: 'Untrusted plain text, at most POST_MAX_CHARS characters.' },
           lang: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, author: { type: 'string', description: 'Keyed-hash pseudonym.' },
           engagement: { type: 'object', properties: { likes: { type: 'integer' }, reposts: { type: 'integer' }, replies: { type: 'integer' } } },
           result: {

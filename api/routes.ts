@@ -13,6 +13,10 @@ import { TrendReader, mergeModels } from '../shared/trend-reader.ts';
 
 export interface ApiLimits {
   maxBuckets: number;
+  /** Post text longer than this is cut when served (posts stored before the collection cap). */
+  maxPostChars?: number;
+  /** A posts page stops before its JSON would pass this size; `nextCursor` continues after the last post sent. */
+  maxResponseBytes?: number;
 }
 
 const DAY = 86_400;
@@ -20,7 +24,7 @@ export const SUMMARY_WINDOWS = { '1h': 3_600, '24h': DAY, '7d': 7 * DAY } as con
 
 export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () => number = Date.now): Router {
   const trends = new TrendReader(redis, keys);
-  const postsReader = new PostsReader(redis, keys);
+  const postsReader = new PostsReader(redis, keys, { maxPostChars: limits.maxPostChars ?? 5_000, maxBytes: limits.maxResponseBytes ?? 1_000_000 });
   const version = () => redis.get(keys.dataVersion);
   const alerts = new AlertsReader(redis, keys);
   const alertsVersion = () => redis.get(keys.alertsVersion);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
+import { urlCredentials } from './redact.ts';
+import { DEFAULT_POST_MAX_CHARS } from './text/bounds.ts';
+import { redactUrlCredentials } from './text/safe-url.ts';
 
 /**
  * Every setting stancewatch reads from the environment, validated once at start-up.
@@ -152,6 +155,13 @@ export const envSchema = z.object({
   ALERT_WEBHOOKS: list.default([]).pipe(z.array(webhook)),
   ALERT_WEBHOOK_SECRET: optionalSecret,
   PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:8080'),
+
+  POST_MAX_CHARS: int(280, 100_000).default(DEFAULT_POST_MAX_CHARS),
+  API_MAX_RESPONSE_BYTES: int(100_000, 100_000_000).default(1_000_000),
+  API_KEYS_SHA256: list.default([]).pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/i, 'each entry is the hex SHA-256 of a key (`printf %s KEY | sha256sum`)').transform((h) => h.toLowerCase()))),
+  API_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
+  API_CORS_ORIGINS: list.default([]).pipe(z.array(z.union([z.literal('*'), httpUrl.transform((u) => new URL(u).origin)]))),
+  API_METRICS_PORT: int(0, 65535).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -182,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(relevant[name])})`;
+      const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${redactUrlCredentials(JSON.stringify(relevant[name]) ?? 'nothing')})`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -193,4 +203,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
   if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
   return { ...cfg, scorer };
+}
+
+/**
+ * Every secret value in the configuration, and the credentials inside its URLs: what the log redactor
+ * and the health page must never let through, whatever echoes them back.
+ */
+export function secretValues(cfg: Config): string[] {
+  const values = [...SECRET_VARIABLES].map((name) => (cfg as unknown as Record<string, unknown>)[name]).filter((v): v is string => typeof v === 'string');
+  const urls = [cfg.REDIS_URL, cfg.HF_ENDPOINT_URL, cfg.TEI_URL, cfg.HF_ROUTER_URL, cfg.HF_HUB_URL, cfg.BLUESKY_SERVICE_URL, cfg.HN_BASE_URL, cfg.REDDIT_PUBLIC_URL, cfg.REDDIT_OAUTH_URL, cfg.REDDIT_AUTH_URL, cfg.TELEGRAM_BASE_URL, cfg.PUBLIC_BASE_URL, ...cfg.MASTODON_INSTANCES, ...cfg.RSS_FEEDS, ...cfg.ALERT_WEBHOOKS.map((w) => w.url)];
+  // A webhook URL is itself a credential (a Slack hook's path is its secret).
+  return [...values, ...cfg.ALERT_WEBHOOKS.map((w) => w.url), ...urls.flatMap(urlCredentials)];
 }

@@ -1,3 +1,5 @@
+import { redactUrlCredentials } from './text/safe-url.ts';
+
 /**
  * Polite, bounded HTTP GET for collectors: a timeout, a cap on the body size (a hostile or broken server
  * cannot make us buffer gigabytes), a User-Agent that names us, and errors that say what went wrong.
@@ -61,7 +63,7 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
 function toFailure(err: unknown, url: string): HttpFailure {
   const name = (err as { name?: string }).name;
   if (name === 'TimeoutError' || name === 'AbortError') return new HttpFailure('timeout', `request to ${hostOf(url)} timed out`);
-  return new HttpFailure('network', `request to ${hostOf(url)} failed: ${(err as Error).message}`);
+  return new HttpFailure('network', `request to ${hostOf(url)} failed: ${redactUrlCredentials(String((err as Error).message).slice(0, 300))}`);
 }
 
 /** Only the host goes into messages: query strings may carry keys. */

@@ -1,12 +1,15 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { destination as fdDestination, pino, type DestinationStream, type Logger } from 'pino';
+import { redactUrlsOnly, type Redactor } from './redact.ts';
 
 export type { Logger };
 
 /**
- * Structured JSON logs (pino). Secrets are redacted by path as a second line of defence: code never puts
- * a token in a log line on purpose, but an error object from a library might carry one.
+ * Structured JSON logs (pino). Secrets are kept out twice: by path (a field named token, an authorization
+ * header), and by value: every finished line passes through the redactor, which knows the configured
+ * secrets and strips user:password from any URL, so an upstream error that echoes a credential back is
+ * logged without it.
  */
-export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream): Logger {
+export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream, redact: Redactor = redactUrlsOnly): Logger {
   const options = {
     name,
     level,
@@ -19,5 +22,6 @@ export function createLogger(level: string, name = 'stancewatch', destination?: 
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const out = destination ?? fdDestination({ dest: 1, sync: true });
+  return pino(options, { write: (line: string) => out.write(redact(line)) });
 }

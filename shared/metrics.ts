@@ -85,7 +85,7 @@ export function createMetrics() {
     }),
     collectErrors: new Counter({
       name: 'stancewatch_collect_errors_total',
-      help: 'Collection problems, by source and reason (http_4xx, http_5xx, rate_limited, timeout, malformed_page, malformed_item, too_large, network).',
+      help: 'Collection problems, by source and reason (http_4xx, http_5xx, rate_limited, timeout, malformed_page, malformed_item, too_large, network, unsafe_url).',
       labelNames: ['source', 'reason'] as const,
       registers: r,
     }),
@@ -171,7 +171,7 @@ export function metricLang(lang: string): string {
  */
 export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: ScorerKind): void {
   const stances = ['support', 'criticism', 'neutral'];
-  const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'];
+  const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item', 'unsafe_url'];
   for (const source of sources) {
     m.postsCollected.inc({ source }, 0);
     m.postsFiltered.inc({ source }, 0);

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, secretValues, type Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createRedactor, type Redactor } from './redact.ts';
 import { createRedis, redactRedisUrl } from './redis.ts';
 
 export interface Runtime {
@@ -11,6 +12,8 @@ export interface Runtime {
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
+  /** Removes the configured secrets from any text: for log lines, errors and health answers. */
+  redact: Redactor;
 }
 
 /** Start-up common to every process: config (exit with one line per bad variable), logger, Redis, metrics. */
@@ -25,7 +28,8 @@ export async function boot(processName: string): Promise<Runtime> {
     }
     throw err;
   }
-  const log = createLogger(cfg.LOG_LEVEL, processName);
+  const redact = createRedactor(secretValues(cfg));
+  const log = createLogger(cfg.LOG_LEVEL, processName, undefined, redact);
   const redis = createRedis(cfg.REDIS_URL, processName);
   redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'));
   try {
@@ -45,7 +49,7 @@ export async function boot(processName: string): Promise<Runtime> {
   if (policy[1] && policy[1] !== 'noeviction') {
     log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
   }
-  return { cfg, log, redis, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics() };
+  return { cfg, log, redis, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics(), redact };
 }
 
 /** Closes everything on SIGINT/SIGTERM, so a worker finishes (or hands back) its job before exiting. */

@@ -49,6 +49,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     scoreQueue: queues.score,
     sources: overrides.sources ?? chooseSources(cfg, log, redis, keys),
     batchSize: cfg.SCORE_BATCH_SIZE,
+    maxPostChars: cfg.POST_MAX_CHARS,
     seenTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400,
   });
   const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Webhook } from '../config.ts';
 import type { Stance } from '../post.ts';
+import { plainText, plainUrl, slackLink, slackText } from '../text/escape.ts';
 import type { Assessment, SpikeKind } from './detector.ts';
 
 /** A spike alert as stored, served by the API and sent to webhooks. */
@@ -44,11 +45,12 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
   const link = `${baseUrl.replace(/\/$/, '')}/api/v1/alerts/${alert.id}`;
   if (format === 'slack') {
     const icon = alert.state === 'firing' ? ':rotating_light:' : ':white_check_mark:';
-    const examples = alert.examples.map((e) => `• ${escapeSlack(e.excerpt)} (<${e.url}|${e.source}>)`).join('\n');
+    // Post text and URLs are untrusted: escaped, so they cannot inject mentions (<!channel>) or links.
+    const examples = alert.examples.map((e) => `• ${slackText(e.excerpt)} (${slackLink(e.url, e.source)})`).join('\n');
     return {
-      text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
+      text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${slackText(alert.summary)}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>` } },
+        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}` } },
         ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
       ],
     };
@@ -68,7 +70,7 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       alerts: [{
         status: alert.state,
         labels,
-        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
+        annotations: { summary: plainText(alert.summary), description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
         startsAt: alert.startedAt,
         endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
         generatorURL: link,
@@ -76,15 +78,10 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       }],
     };
   }
-  return { type: 'stancewatch.spike', alert: { ...alert, url: link } };
+  return { type: 'stancewatch.spike', alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link } };
 }
 
 /** `X-Stancewatch-Signature: sha256=<hex>` over "<timestamp>.<body>", so a receiver can reject replays. */
 export function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** Slack mrkdwn treats &, < and > as markup: post text must not be able to inject links or mentions. */
-function escapeSlack(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

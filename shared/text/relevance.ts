@@ -1,3 +1,5 @@
+import { stripInvisible } from './invisible.ts';
+
 /**
  * Decides whether a post is about the Durov case. Pure: no I/O, unit-tested.
  *
@@ -31,7 +33,8 @@ export const DEFAULT_RELEVANCE: RelevanceRules = {
 
 function normalise(text: string): string {
   // NFKC folds look-alike forms; lower-casing is locale-free so Cyrillic and Latin behave the same.
-  return text.normalize('NFKC').toLowerCase().replace(/[#@]/g, ' ').replace(/\s+/g, ' ');
+  // Zero-width and bidi characters go first: "Du\u200Brov" is "Durov" to a reader, so it is to us.
+  return stripInvisible(text).normalize('NFKC').toLowerCase().replace(/[#@]/g, ' ').replace(/\s+/g, ' ');
 }
 
 function containsStem(haystack: string, stem: string): boolean {

@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp } from '../../api/app.ts';
-import { loadConfig, type Config } from '../../shared/config.ts';
+import { appOptions, createApp } from '../../api/app.ts';
+import { loadConfig, secretValues, type Config } from '../../shared/config.ts';
 import { createKeys } from '../../shared/keys.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { createRedactor } from '../../shared/redact.ts';
+import type { DestinationStream } from 'pino';
 import { createMetrics, type Metrics } from '../../shared/metrics.ts';
 import { scrapeGauges } from '../../shared/scrape-gauges.ts';
 import { createRedis } from '../../shared/redis.ts';
@@ -21,13 +23,13 @@ export interface TestStack {
 }
 
 /** The real workers and the real API, in this process, against a given Redis and environment. */
-export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
+export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}, logTo?: DestinationStream): Promise<TestStack> {
   const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, SOURCES: 'mastodon', ...env });
-  const log = createLogger(cfg.LOG_LEVEL, 'test');
+  const log = createLogger(cfg.LOG_LEVEL, 'test', logTo, createRedactor(secretValues(cfg)));
   const redis = createRedis(cfg.REDIS_URL, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
-  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues) });
+  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, ...appOptions(cfg), metricsElsewhere: false, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -7,7 +7,9 @@ import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post } from '../../shared/post.ts';
 import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
 import { defineScript } from '../../shared/redis-script.ts';
+import { DEFAULT_POST_MAX_CHARS } from '../../shared/text/bounds.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
+import { boundedPost } from './link-policy.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
@@ -24,6 +26,8 @@ export interface CollectorDeps {
   authorKey: string;
   batchSize: number;
   seenTtlSeconds: number;
+  /** Post text is cut to this many characters at collection (POST_MAX_CHARS). */
+  maxPostChars?: number;
   now?: () => number;
 }
 
@@ -120,8 +124,16 @@ export class Collector {
   }
 
   /** Filters, de-duplicates and enqueues one page's posts; the counts go into `out`. */
-  private async take(posts: Post[], source: Source, out: CollectOutcome): Promise<void> {
+  private async take(raw: Post[], source: Source, out: CollectOutcome): Promise<void> {
     const { metrics } = this.deps;
+    const posts = raw.map((p) => {
+      const b = boundedPost(p, this.deps.maxPostChars ?? DEFAULT_POST_MAX_CHARS);
+      if (b.urlDropped) {
+        metrics.collectErrors.inc({ source: source.name, reason: 'unsafe_url' });
+        this.deps.log.warn({ source: source.name, post: postKey(p) }, 'dropped a post link that is not http(s) on the platform\'s host');
+      }
+      return b.post;
+    });
     out.pages++;
     out.read += posts.length;
     metrics.postsCollected.inc({ source: source.name }, posts.length);

@@ -31,7 +31,8 @@ export type CollectErrorReason =
   | 'network'
   | 'too_large'
   | 'malformed_page'
-  | 'malformed_item';
+  | 'malformed_item'
+  | 'unsafe_url';
 
 /** A poll that cannot go on. The collector counts it, logs it once, and keeps the cursor where it was. */
 export class SourceError extends Error {

@@ -6,6 +6,7 @@ import type { RequestBudget } from '../../../shared/request-budget.ts';
 import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../../shared/retry.ts';
+import { redactUrlCredentials } from '../../../shared/text/safe-url.ts';
 import { hasScorableText } from '../scorer.ts';
 import type { Scorer } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
@@ -129,14 +130,14 @@ export class HuggingFaceScorer implements Scorer {
 function describeFailure(err: unknown, retryAfter: string | null): ModelCallError {
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
-    return new ModelCallError(String(status), `model answered HTTP ${status}: ${err.message.slice(0, 300)}`, parseRetryAfter(retryAfter, Date.now()));
+    return new ModelCallError(String(status), `model answered HTTP ${status}: ${redactUrlCredentials(err.message.slice(0, 300))}`, parseRetryAfter(retryAfter, Date.now()));
   }
   if (err instanceof InferenceClientProviderOutputError || err instanceof ModelOutputError) {
-    return new ModelCallError('malformed', `model answer unusable: ${err.message.slice(0, 300)}`);
+    return new ModelCallError('malformed', `model answer unusable: ${redactUrlCredentials(err.message.slice(0, 300))}`);
   }
   const name = (err as { name?: string }).name;
   if (name === 'TimeoutError' || name === 'AbortError') return new ModelCallError('timeout', 'model request timed out');
-  return new ModelCallError('network', `model request failed: ${(err as Error).message?.slice(0, 300)}`);
+  return new ModelCallError('network', `model request failed: ${redactUrlCredentials(String((err as Error).message).slice(0, 300))}`);
 }
 
 function retryDecision(err: unknown): RetryDecision {
