@@ -66,13 +66,31 @@ export function corsFor(origins: readonly string[]): RequestHandler | undefined 
 export function requireApiKey(redis: Redis, keys: Keys, opts: AccessOptions): RequestHandler | undefined {
   if (opts.keySha256.length === 0) return undefined;
   const digests = opts.keySha256.map((h) => Buffer.from(h, 'hex'));
-  const limiter = opts.ratePerMinute > 0 ? new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.apiRateLimit, points: opts.ratePerMinute, duration: 60 }) : undefined;
+  const limiter =
+    opts.ratePerMinute > 0
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: keys.apiRateLimit,
+          points: opts.ratePerMinute,
+          duration: 60,
+        })
+      : undefined;
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = presentedKey(req);
     const id = key === undefined ? undefined : matchKey(digests, key);
     if (id === undefined) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="stancewatch"');
-      return sendProblem(res, req, new Problem(401, 'Unauthorized', key === undefined ? 'this API needs a key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"' : 'the API key is not valid'));
+      return sendProblem(
+        res,
+        req,
+        new Problem(
+          401,
+          'Unauthorized',
+          key === undefined
+            ? 'this API needs a key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"'
+            : 'the API key is not valid',
+        ),
+      );
     }
     if (!limiter) return next();
     try {
@@ -84,7 +102,15 @@ export function requireApiKey(redis: Redis, keys: Keys, opts: AccessOptions): Re
       const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       res.setHeader('Retry-After', String(seconds));
       res.setHeader('RateLimit-Remaining', '0');
-      sendProblem(res, req, new Problem(429, 'Too Many Requests', `this key's limit of ${opts.ratePerMinute} requests per minute is used up; retry in ${seconds} s`));
+      sendProblem(
+        res,
+        req,
+        new Problem(
+          429,
+          'Too Many Requests',
+          `this key's limit of ${opts.ratePerMinute} requests per minute is used up; retry in ${seconds} s`,
+        ),
+      );
     }
   };
 }

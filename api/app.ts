@@ -65,8 +65,16 @@ export function metricsApp(deps: Pick<AppDeps, 'metrics' | 'log' | 'beforeScrape
 /** The app's limits and access rules as the configuration gives them: one mapping for every process that serves the API. */
 export function appOptions(cfg: Config): Pick<AppDeps, 'limits' | 'access' | 'metricsElsewhere'> {
   return {
-    limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS, maxPostChars: cfg.POST_MAX_CHARS, maxResponseBytes: cfg.API_MAX_RESPONSE_BYTES },
-    access: { keySha256: cfg.API_KEYS_SHA256, ratePerMinute: cfg.API_RATE_LIMIT_PER_MINUTE, corsOrigins: cfg.API_CORS_ORIGINS },
+    limits: {
+      maxBuckets: cfg.TRENDS_MAX_BUCKETS,
+      maxPostChars: cfg.POST_MAX_CHARS,
+      maxResponseBytes: cfg.API_MAX_RESPONSE_BYTES,
+    },
+    access: {
+      keySha256: cfg.API_KEYS_SHA256,
+      ratePerMinute: cfg.API_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: cfg.API_CORS_ORIGINS,
+    },
     metricsElsewhere: cfg.API_METRICS_PORT !== undefined,
   };
 }

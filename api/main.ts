@@ -12,7 +12,8 @@ const metricsPort = rt.cfg.API_METRICS_PORT;
 const app = createApp({ ...rt, ...appOptions(rt.cfg), beforeScrape });
 const server = await listen(app, rt.cfg.PORT);
 rt.log.info({ port: rt.cfg.PORT }, 'API listening');
-const metricsServer = metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
+const metricsServer =
+  metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
 if (metricsServer) rt.log.info({ port: metricsPort }, 'metrics listening on their own port');
 onShutdown(rt.log, async () => {
   await Promise.all([server, metricsServer].map((s) => s && new Promise((resolve) => s.close(resolve))));

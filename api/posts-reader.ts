@@ -41,7 +41,17 @@ export class PostsReader {
     // Room for the envelope ({"posts":[…],"nextCursor":"…"}): the cursor is at most a few hundred bytes.
     let bytes = 512;
     scan: while (posts.length < limit && scanned < SCAN_CAP) {
-      const raw = await this.redis.zrange(index, cursor ? cursor.t : '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, CHUNK, 'WITHSCORES');
+      const raw = await this.redis.zrange(
+        index,
+        cursor ? cursor.t : '+inf',
+        '-inf',
+        'BYSCORE',
+        'REV',
+        'LIMIT',
+        offset,
+        CHUNK,
+        'WITHSCORES',
+      );
       const count = raw.length / 2;
       offset += count;
       const entries: PostsCursor[] = [];
@@ -98,5 +108,9 @@ function served(p: ScoredPost, maxChars: number): ScoredPost {
 }
 
 function matches(p: ScoredPost, f: PostFilters): boolean {
-  return (!f.stance || p.result.stance === f.stance) && (!f.source || p.source === f.source) && (!f.lang || p.lang === f.lang);
+  return (
+    (!f.stance || p.result.stance === f.stance) &&
+    (!f.source || p.source === f.source) &&
+    (!f.lang || p.lang === f.lang)
+  );
 }

@@ -20,14 +20,16 @@ export function sendProblem(res: Response, req: Request, p: Problem): void {
   res
     .status(p.status)
     .type('application/problem+json')
-    .send(JSON.stringify({
-      type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      instance: req.path,
-      ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
-    }));
+    .send(
+      JSON.stringify({
+        type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
+        title: p.title,
+        status: p.status,
+        detail: p.detail,
+        instance: req.path,
+        ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
+      }),
+    );
 }
 
 export function notFound(req: Request, res: Response): void {
@@ -41,9 +43,22 @@ export function errorHandler(onUnexpected: (err: unknown) => void) {
     // Express and its router raise their own client errors (e.g. a path with malformed percent-encoding
     // is a 400 from the router's decoder): they stay 4xx, as problem details, with a fixed text.
     const status = clientErrorStatus(err);
-    if (status) return sendProblem(res, req, new Problem(status, STATUS_CODES[status] ?? 'Bad Request', 'the request could not be read: check its path and query string for malformed percent-encoding'));
+    if (status)
+      return sendProblem(
+        res,
+        req,
+        new Problem(
+          status,
+          STATUS_CODES[status] ?? 'Bad Request',
+          'the request could not be read: check its path and query string for malformed percent-encoding',
+        ),
+      );
     onUnexpected(err);
-    sendProblem(res, req, new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'));
+    sendProblem(
+      res,
+      req,
+      new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'),
+    );
   };
 }
 

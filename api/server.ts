@@ -13,7 +13,13 @@ export function listen(app: Express, port: number, host?: string): Promise<Serve
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_URI_TOO_LONG' ? 414 : 400;
     // An answer to HEAD has no body, or the client would read it as the start of the next response.
     const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.end(rawProblem(status, status === 400 ? 'the request could not be parsed' : 'the request line or headers are too large', head));
+    socket.end(
+      rawProblem(
+        status,
+        status === 400 ? 'the request could not be parsed' : 'the request line or headers are too large',
+        head,
+      ),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

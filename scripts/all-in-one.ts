@@ -19,9 +19,15 @@ export async function runAllInOne(): Promise<AllInOne> {
   const beforeScrape = scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues);
   const app = createApp({ ...rt, ...appOptions(rt.cfg), beforeScrape });
   const server = await listen(app, rt.cfg.PORT);
-  const metricsServer = rt.cfg.API_METRICS_PORT !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), rt.cfg.API_METRICS_PORT) : undefined;
+  const metricsServer =
+    rt.cfg.API_METRICS_PORT !== undefined
+      ? await listen(metricsApp({ ...rt, beforeScrape }), rt.cfg.API_METRICS_PORT)
+      : undefined;
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
+  rt.log.info(
+    { trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` },
+    'stancewatch is running',
+  );
   const close = async () => {
     for (const s of [server, metricsServer]) {
       if (!s) continue;

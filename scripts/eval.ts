@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../shared/config.ts';
 import { evaluate, type Figures } from '../shared/eval/metrics.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { STANCES } from '../shared/post.ts';
+import { STANCES } from '../shared/lists.ts';
 import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
 import { modelScorer } from '../workers/score/choose-scorer.ts';
 import type { Scorer } from '../workers/score/scorer.ts';

@@ -21,20 +21,39 @@ const cfg = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
 const redis = createRedis(cfg.REDIS_URL, 'fuzz');
 const keys = createKeys(`fuzz${Date.now()}`);
 await seedForFuzz(redis, keys);
-const app = createApp({ redis, keys, metrics: createMetrics(), log: createLogger('silent'), limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS } });
+const app = createApp({
+  redis,
+  keys,
+  metrics: createMetrics(),
+  log: createLogger('silent'),
+  limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS },
+});
 const server = await listen(app, 0, '127.0.0.1');
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const f = await fuzzApi(base, runs, values.seed === undefined ? undefined : Number(values.seed));
 closeFuzzAgent();
 server.closeAllConnections();
 await new Promise((r) => server.close(r));
-for await (const batch of redis.scanStream({ match: `${keys.bullPrefix.replace(/:q$/, '')}:*`, count: 500 })) if ((batch as string[]).length) await redis.del(...(batch as string[]));
+for await (const batch of redis.scanStream({ match: `${keys.bullPrefix.replace(/:q$/, '')}:*`, count: 500 }))
+  if ((batch as string[]).length) await redis.del(...(batch as string[]));
 await redis.quit();
 
-const fivexx = Object.entries(f.byStatus).filter(([s]) => Number(s) >= 500).reduce((a, [, n]) => a + n, 0);
-console.log(`API fuzz: ${f.requests} requests in ${f.seconds.toFixed(1)} s (${(f.requests / f.seconds).toFixed(0)} req/s)`);
-console.log(`  by status:    ${Object.entries(f.byStatus).map(([s, n]) => `${s} ×${n}`).join(', ')}`);
-console.log(`  by operation: ${Object.entries(f.byOperation).map(([o, n]) => `${o} ×${n}`).join(', ')}`);
+const fivexx = Object.entries(f.byStatus)
+  .filter(([s]) => Number(s) >= 500)
+  .reduce((a, [, n]) => a + n, 0);
+console.log(
+  `API fuzz: ${f.requests} requests in ${f.seconds.toFixed(1)} s (${(f.requests / f.seconds).toFixed(0)} req/s)`,
+);
+console.log(
+  `  by status:    ${Object.entries(f.byStatus)
+    .map(([s, n]) => `${s} ×${n}`)
+    .join(', ')}`,
+);
+console.log(
+  `  by operation: ${Object.entries(f.byOperation)
+    .map(([o, n]) => `${o} ×${n}`)
+    .join(', ')}`,
+);
 console.log(`  5xx: ${fivexx}; property violations: ${f.violations.length}`);
 for (const v of f.violations.slice(0, 20)) console.log(`  ✗ ${v}`);
 process.exit(f.violations.length ? 1 : 0);

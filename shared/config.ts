@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
+import { SCORER_KINDS, SOURCE_NAMES, STANCES, WEBHOOK_FORMATS, type ScorerKind, type WebhookFormat } from './lists.ts';
 import { urlCredentials } from './redact.ts';
 import { DEFAULT_POST_MAX_CHARS } from './text/bounds.ts';
 import { redactUrlCredentials } from './text/safe-url.ts';
@@ -15,9 +16,12 @@ const DEFAULT_MASTODON_TAGS = ['durov', 'FreeDurov', 'СвободуДурову
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Comma-separated list; empty entries dropped. */
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -32,13 +36,17 @@ const optionalUrl = z
   .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
   .pipe(httpUrl.optional());
 
-/** A webhook as `format=url` (format: generic, slack or alertmanager) or a bare URL (generic). */
+/** A webhook as `format=url` or a bare URL (generic). */
+const WEBHOOK_ENTRY = new RegExp(`^(${WEBHOOK_FORMATS.join('|')})=(.+)$`);
 const webhook = z.string().transform((entry, ctx) => {
-  const m = /^(generic|slack|alertmanager)=(.+)$/.exec(entry);
-  const format = (m?.[1] ?? 'generic') as 'generic' | 'slack' | 'alertmanager';
+  const m = WEBHOOK_ENTRY.exec(entry);
+  const format = (m?.[1] ?? 'generic') as WebhookFormat;
   const url = m?.[2] ?? entry;
   if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be format=URL (format: generic, slack, alertmanager) or a URL' });
+    ctx.addIssue({
+      code: 'custom',
+      message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL`,
+    });
     return z.NEVER;
   }
   return { format, url };
@@ -46,15 +54,23 @@ const webhook = z.string().transform((entry, ctx) => {
 export type Webhook = z.output<typeof webhook>;
 
 export const envSchema = z.object({
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('stancewatch'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only')
+    .default('stancewatch'),
   PORT: int(0, 65535).default(8080),
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  SOURCES: list.default(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss']).pipe(z.array(z.enum(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'])).min(0)),
+  SOURCES: list.default([...SOURCE_NAMES]).pipe(z.array(z.enum(SOURCE_NAMES)).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
-  MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
+  MASTODON_TAGS: list
+    .default(DEFAULT_MASTODON_TAGS)
+    .pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
   MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
   MASTODON_PAGE_LIMIT: int(1, 40).default(40),
   MASTODON_MAX_PAGES_PER_POLL: int(1, 100).default(5),
@@ -81,30 +97,40 @@ export const envSchema = z.object({
   REDDIT_AUTH_URL: httpUrl.default('https://www.reddit.com'),
   REDDIT_CLIENT_ID: optionalSecret,
   REDDIT_CLIENT_SECRET: optionalSecret,
-  REDDIT_USER_AGENT: z.string().regex(/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/, 'must read <platform>:<app id>:<version> (by /u/<name>)').default('server:stancewatch:0.1 (by /u/stancewatch)'),
+  REDDIT_USER_AGENT: z
+    .string()
+    .regex(/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/, 'must read <platform>:<app id>:<version> (by /u/<name>)')
+    .default('server:stancewatch:0.1 (by /u/stancewatch)'),
   REDDIT_QUERIES: list.default(['durov']),
   REDDIT_SUBREDDITS: list.default(['Telegram']),
   REDDIT_POLL_SECONDS: int(10, 86_400).default(300),
   REDDIT_MAX_PAGES_PER_POLL: int(1, 10).default(5),
 
   TELEGRAM_BASE_URL: httpUrl.default('https://t.me'),
-  TELEGRAM_CHANNELS: list.default(['durov', 'tass_agency', 'rian_ru', 'meduzalive', 'bbcrussian']).pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{4,64}$/, 'channel usernames are letters, digits and _'))),
+  TELEGRAM_CHANNELS: list
+    .default(['durov', 'tass_agency', 'rian_ru', 'meduzalive', 'bbcrussian'])
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{4,64}$/, 'channel usernames are letters, digits and _'))),
   TELEGRAM_POLL_SECONDS: int(10, 86_400).default(120),
   TELEGRAM_MAX_PAGES_PER_POLL: int(1, 100).default(5),
-  TELEGRAM_USER_AGENT: z.string().min(1).default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
+  TELEGRAM_USER_AGENT: z
+    .string()
+    .min(1)
+    .default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
 
-  RSS_FEEDS: list.default([
-    'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
-    'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
-    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
-  ]).pipe(z.array(httpUrl)),
+  RSS_FEEDS: list
+    .default([
+      'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
+      'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
+      'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
+    ])
+    .pipe(z.array(httpUrl)),
   RSS_POLL_SECONDS: int(60, 86_400).default(300),
 
   HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
   HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
   HTTP_USER_AGENT: z.string().min(1).default('stancewatch/0.1 (+https://github.com/stancewatch/stancewatch)'),
 
-  SCORER: z.enum(['auto', 'builtin', 'huggingface', 'tei']).default('auto'),
+  SCORER: z.enum(['auto', ...SCORER_KINDS]).default('auto'),
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
@@ -116,8 +142,17 @@ export const envSchema = z.object({
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
   HF_TASK: z.enum(['zero-shot-classification', 'text-classification']).default('zero-shot-classification'),
-  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(/^[^=]+=(support|criticism|neutral)$/, 'each entry is LABEL=support|criticism|neutral'))),
-  HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  HF_LABEL_MAP: list
+    .default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral'])
+    .pipe(
+      z.array(
+        z.string().regex(new RegExp(`^[^=]+=(${STANCES.join('|')})$`), `each entry is LABEL=${STANCES.join('|')}`),
+      ),
+    ),
+  HF_MULTI_LABEL: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
   HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),
   HYPOTHESIS_NEUTRAL: z.string().min(5).default(DEFAULT_HYPOTHESES.neutral),
@@ -143,7 +178,13 @@ export const envSchema = z.object({
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
   JOB_LOCK_SECONDS: int(1, 3_600).default(30),
 
-  SPIKE_WINDOWS_MINUTES: list.default(['5', '15']).pipe(z.array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240))).min(1)),
+  SPIKE_WINDOWS_MINUTES: list
+    .default(['5', '15'])
+    .pipe(
+      z
+        .array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240)))
+        .min(1),
+    ),
   SPIKE_BASELINE_MINUTES: int(30, 7 * 24 * 60).default(360),
   SPIKE_P_FIRE: z.coerce.number().gt(0).lt(1).default(1e-6),
   SPIKE_P_RESOLVE: z.coerce.number().gt(0).lt(1).default(0.01),
@@ -158,9 +199,18 @@ export const envSchema = z.object({
 
   POST_MAX_CHARS: int(280, 100_000).default(DEFAULT_POST_MAX_CHARS),
   API_MAX_RESPONSE_BYTES: int(100_000, 100_000_000).default(1_000_000),
-  API_KEYS_SHA256: list.default([]).pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/i, 'each entry is the hex SHA-256 of a key (`printf %s KEY | sha256sum`)').transform((h) => h.toLowerCase()))),
+  API_KEYS_SHA256: list.default([]).pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/i, 'each entry is the hex SHA-256 of a key (`printf %s KEY | sha256sum`)')
+        .transform((h) => h.toLowerCase()),
+    ),
+  ),
   API_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(600),
-  API_CORS_ORIGINS: list.default([]).pipe(z.array(z.union([z.literal('*'), httpUrl.transform((u) => new URL(u).origin)]))),
+  API_CORS_ORIGINS: list
+    .default([])
+    .pipe(z.array(z.union([z.literal('*'), httpUrl.transform((u) => new URL(u).origin)]))),
   API_METRICS_PORT: int(0, 65535).optional(),
 });
 
@@ -168,7 +218,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
   /** Which scorer the workers use; derived so that code never re-derives it from tokens. */
-  scorer: 'huggingface' | 'builtin' | 'tei';
+  scorer: ScorerKind;
 }
 
 export class ConfigError extends Error {
@@ -179,7 +229,19 @@ export class ConfigError extends Error {
 }
 
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
-const SECRET_VARIABLES = new Set(['TEI_API_KEY', 'HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
+const SECRET_VARIABLES = new Set([
+  'TEI_API_KEY',
+  'HF_TOKEN',
+  'AUTHOR_HASH_KEY',
+  'REDIS_URL',
+  'ALERT_WEBHOOKS',
+  'ALERT_WEBHOOK_SECRET',
+  'MASTODON_ACCESS_TOKEN',
+  'BLUESKY_HANDLE',
+  'BLUESKY_APP_PASSWORD',
+  'REDDIT_CLIENT_ID',
+  'REDDIT_CLIENT_SECRET',
+]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relevant: Record<string, string | undefined> = {};
@@ -192,7 +254,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
-      const shown = SECRET_VARIABLES.has(name) ? '' : ` (got ${redactUrlCredentials(JSON.stringify(relevant[name]) ?? 'nothing')})`;
+      const shown = SECRET_VARIABLES.has(name)
+        ? ''
+        : ` (got ${redactUrlCredentials(JSON.stringify(relevant[name]) ?? 'nothing')})`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -201,7 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auto = cfg.TEI_URL ? 'tei' : cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin';
   const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
-  if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
+  if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL)
+    throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
   return { ...cfg, scorer };
 }
 
@@ -210,8 +275,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * and the health page must never let through, whatever echoes them back.
  */
 export function secretValues(cfg: Config): string[] {
-  const values = [...SECRET_VARIABLES].map((name) => (cfg as unknown as Record<string, unknown>)[name]).filter((v): v is string => typeof v === 'string');
-  const urls = [cfg.REDIS_URL, cfg.HF_ENDPOINT_URL, cfg.TEI_URL, cfg.HF_ROUTER_URL, cfg.HF_HUB_URL, cfg.BLUESKY_SERVICE_URL, cfg.HN_BASE_URL, cfg.REDDIT_PUBLIC_URL, cfg.REDDIT_OAUTH_URL, cfg.REDDIT_AUTH_URL, cfg.TELEGRAM_BASE_URL, cfg.PUBLIC_BASE_URL, ...cfg.MASTODON_INSTANCES, ...cfg.RSS_FEEDS, ...cfg.ALERT_WEBHOOKS.map((w) => w.url)];
+  const values = [...SECRET_VARIABLES]
+    .map((name) => (cfg as unknown as Record<string, unknown>)[name])
+    .filter((v): v is string => typeof v === 'string');
+  const urls = [
+    cfg.REDIS_URL,
+    cfg.HF_ENDPOINT_URL,
+    cfg.TEI_URL,
+    cfg.HF_ROUTER_URL,
+    cfg.HF_HUB_URL,
+    cfg.BLUESKY_SERVICE_URL,
+    cfg.HN_BASE_URL,
+    cfg.REDDIT_PUBLIC_URL,
+    cfg.REDDIT_OAUTH_URL,
+    cfg.REDDIT_AUTH_URL,
+    cfg.TELEGRAM_BASE_URL,
+    cfg.PUBLIC_BASE_URL,
+    ...cfg.MASTODON_INSTANCES,
+    ...cfg.RSS_FEEDS,
+    ...cfg.ALERT_WEBHOOKS.map((w) => w.url),
+  ];
   // A webhook URL is itself a credential (a Slack hook's path is its secret).
   return [...values, ...cfg.ALERT_WEBHOOKS.map((w) => w.url), ...urls.flatMap(urlCredentials)];
 }

@@ -9,15 +9,31 @@ export type { Logger };
  * secrets and strips user:password from any URL, so an upstream error that echoes a credential back is
  * logged without it.
  */
-export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream, redact: Redactor = redactUrlsOnly): Logger {
+export function createLogger(
+  level: string,
+  name = 'stancewatch',
+  destination?: DestinationStream,
+  redact: Redactor = redactUrlsOnly,
+): Logger {
   const options = {
     name,
     level,
     redact: {
       paths: [
-        'token', '*.token', 'accessToken', '*.accessToken', 'HF_TOKEN', '*.HF_TOKEN', 'AUTHOR_HASH_KEY', '*.AUTHOR_HASH_KEY',
-        'headers.authorization', 'headers.Authorization', '*.headers.authorization', '*.headers.Authorization',
-        'err.httpRequest.headers', 'httpRequest.headers',
+        'token',
+        '*.token',
+        'accessToken',
+        '*.accessToken',
+        'HF_TOKEN',
+        '*.HF_TOKEN',
+        'AUTHOR_HASH_KEY',
+        '*.AUTHOR_HASH_KEY',
+        'headers.authorization',
+        'headers.Authorization',
+        '*.headers.authorization',
+        '*.headers.Authorization',
+        'err.httpRequest.headers',
+        'httpRequest.headers',
       ],
       censor: '[redacted]',
     },

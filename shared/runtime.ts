@@ -31,7 +31,9 @@ export async function boot(processName: string): Promise<Runtime> {
   const redact = createRedactor(secretValues(cfg));
   const log = createLogger(cfg.LOG_LEVEL, processName, undefined, redact);
   const redis = createRedis(cfg.REDIS_URL, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'));
+  redis.on('error', (err) =>
+    log.warn({ err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'),
+  );
   try {
     await Promise.race([
       redis.ping(),
@@ -47,7 +49,10 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
-    log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
+    log.warn(
+      { policy: policy[1] },
+      'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
+    );
   }
   return { cfg, log, redis, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics(), redact };
 }

@@ -37,18 +37,47 @@ before(async () => {
   redis = createRedis(server.url);
   const metrics = createMetrics();
   const log = createLogger('silent');
-  keyed = await serve(createApp({
-    redis, keys, metrics, log, limits: { maxBuckets: 500, maxPostChars: 1_000, maxResponseBytes: 100_000 }, metricsElsewhere: true, now: () => NOW,
-    access: { keySha256: [sha('key-one'), sha('key-two')], ratePerMinute: 3, corsOrigins: ['https://dash.example'] },
-  }));
-  open = await serve(createApp({ redis, keys, metrics, log, limits: { maxBuckets: 500, maxPostChars: 1_000, maxResponseBytes: 100_000 }, now: () => NOW }));
+  keyed = await serve(
+    createApp({
+      redis,
+      keys,
+      metrics,
+      log,
+      limits: { maxBuckets: 500, maxPostChars: 1_000, maxResponseBytes: 100_000 },
+      metricsElsewhere: true,
+      now: () => NOW,
+      access: { keySha256: [sha('key-one'), sha('key-two')], ratePerMinute: 3, corsOrigins: ['https://dash.example'] },
+    }),
+  );
+  open = await serve(
+    createApp({
+      redis,
+      keys,
+      metrics,
+      log,
+      limits: { maxBuckets: 500, maxPostChars: 1_000, maxResponseBytes: 100_000 },
+      now: () => NOW,
+    }),
+  );
   metricsPort = await serve(metricsApp({ metrics, log }));
   // 120 posts of 1 MB each, one with a javascript: URL, stored as an older version would have stored them.
-  const writer = new TrendWriter(redis, keys, { countedSeconds: 86_400, postsSeconds: 86_400, postsMax: 1_000, bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 } });
+  const writer = new TrendWriter(redis, keys, {
+    countedSeconds: 86_400,
+    postsSeconds: 86_400,
+    postsMax: 1_000,
+    bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 },
+  });
   const posts: ScoredPost[] = Array.from({ length: 120 }, (_, i) => ({
-    source: 'mastodon', id: `https://a.social/s/${i}`, url: i === 0 ? 'javascript:alert(document.cookie)' : `https://a.social/@x/${i}`, text: `Durov ${i} ${'x'.repeat(1_000_000)}`,
-    lang: 'en', createdAt: new Date(NOW - i * 1_000).toISOString(), author: 'h', engagement: { likes: 0, reposts: 0, replies: 0 },
-    result: { stance: 'support', score: 0.5, confidence: 0.5, model: { id: 'builtin-lexicon-v1', kind: 'builtin' } }, scoredAt: new Date(NOW).toISOString(),
+    source: 'mastodon',
+    id: `https://a.social/s/${i}`,
+    url: i === 0 ? 'javascript:alert(document.cookie)' : `https://a.social/@x/${i}`,
+    text: `Durov ${i} ${'x'.repeat(1_000_000)}`,
+    lang: 'en',
+    createdAt: new Date(NOW - i * 1_000).toISOString(),
+    author: 'h',
+    engagement: { likes: 0, reposts: 0, replies: 0 },
+    result: { stance: 'support', score: 0.5, confidence: 0.5, model: { id: 'builtin-lexicon-v1', kind: 'builtin' } },
+    scoredAt: new Date(NOW).toISOString(),
   }));
   await writer.add(posts, NOW);
 });
@@ -91,7 +120,10 @@ test('each key has its own per-minute budget in Redis; over it, 429 problem+json
   assert.match(p.detail, /3 requests per minute/);
   assert.ok(Number(over.headers.get('retry-after')) >= 1 && Number(over.headers.get('retry-after')) <= 60);
   const stored = await redis.keys(`${keys.apiRateLimit}*`);
-  assert.ok(stored.some((k) => k.endsWith(sha('key-two').slice(0, 16))), 'the counter lives in Redis under the key id, not the key');
+  assert.ok(
+    stored.some((k) => k.endsWith(sha('key-two').slice(0, 16))),
+    'the counter lives in Redis under the key id, not the key',
+  );
   assert.ok(!stored.some((k) => k.includes('key-two')));
   // key-one used 2 of its 3 in the test before: one left, then 429.
   assert.equal((await get('key-one')).status, 200);
@@ -101,7 +133,14 @@ test('each key has its own per-minute budget in Redis; over it, 429 problem+json
 test('security headers from helmet: a strict CSP, nosniff, no framing', async () => {
   const res = await fetch(`${open}/api/v1/summary`);
   const csp = res.headers.get('content-security-policy') ?? '';
-  for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
+  for (const d of [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+  ])
+    assert.ok(csp.includes(d), `${d} in ${csp}`);
   assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'));
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
@@ -115,10 +154,23 @@ test('CORS only for the configured origins', async () => {
   assert.match(ok.headers.get('access-control-expose-headers') ?? '', /ETag/);
   const other = await fetch(`${keyed}/healthz`, { headers: { origin: 'https://evil.example' } });
   assert.equal(other.headers.get('access-control-allow-origin'), null);
-  const preflight = await fetch(`${keyed}/api/v1/summary`, { method: 'OPTIONS', headers: { origin: 'https://dash.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+  const preflight = await fetch(`${keyed}/api/v1/summary`, {
+    method: 'OPTIONS',
+    headers: {
+      origin: 'https://dash.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    },
+  });
   assert.equal(preflight.status, 204);
   assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
-  assert.equal((await fetch(`${open}/healthz`, { headers: { origin: 'https://dash.example' } })).headers.get('access-control-allow-origin'), null, 'none configured: no CORS');
+  assert.equal(
+    (await fetch(`${open}/healthz`, { headers: { origin: 'https://dash.example' } })).headers.get(
+      'access-control-allow-origin',
+    ),
+    null,
+    'none configured: no CORS',
+  );
 });
 
 test('API_METRICS_PORT: /metrics answers on its own port and not on the public one', async () => {
@@ -149,7 +201,9 @@ test('bounded answers: 1 MB posts are cut to the cap, a page stops before the by
     cursor = body.nextCursor;
     pages++;
   } while (cursor && pages < 50);
-  console.log(`posts: 120 stored posts of 1 MB served in ${pages} pages, largest answer ${largest} bytes (limit 100000)`);
+  console.log(
+    `posts: 120 stored posts of 1 MB served in ${pages} pages, largest answer ${largest} bytes (limit 100000)`,
+  );
   assert.equal(seen.size, 120);
   assert.ok(largest <= 100_000, `${largest} bytes`);
   assert.ok(pages > 1);
@@ -157,7 +211,11 @@ test('bounded answers: 1 MB posts are cut to the cap, a page stops before the by
 
 test('access settings: key digests must be hex SHA-256; origins are normalised; the metrics port is optional', () => {
   assert.throws(() => loadConfig({ API_KEYS_SHA256: 'my-plain-key' }), /API_KEYS_SHA256/);
-  const cfg = loadConfig({ API_KEYS_SHA256: sha('a').toUpperCase(), API_CORS_ORIGINS: 'https://dash.example/,*', API_METRICS_PORT: '9464' });
+  const cfg = loadConfig({
+    API_KEYS_SHA256: sha('a').toUpperCase(),
+    API_CORS_ORIGINS: 'https://dash.example/,*',
+    API_METRICS_PORT: '9464',
+  });
   assert.deepEqual(cfg.API_KEYS_SHA256, [sha('a')]);
   assert.deepEqual(cfg.API_CORS_ORIGINS, ['https://dash.example', '*']);
   assert.equal(cfg.API_METRICS_PORT, 9464);

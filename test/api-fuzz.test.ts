@@ -26,7 +26,13 @@ before(async () => {
   redis = createRedis(server.url);
   const keys = createKeys('fuzz');
   await seedForFuzz(redis, keys);
-  const app = createApp({ redis, keys, metrics: createMetrics(), log: createLogger('silent'), limits: { maxBuckets: 1_500 } });
+  const app = createApp({
+    redis,
+    keys,
+    metrics: createMetrics(),
+    log: createLogger('silent'),
+    limits: { maxBuckets: 1_500 },
+  });
   http = await listen(app, 0, '127.0.0.1');
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 });
@@ -46,7 +52,13 @@ test('the fuzzer covers every operation the OpenAPI document lists', () => {
 });
 
 test('the reported crashes are 4xx problem details now', async () => {
-  for (const target of ['/api/v1/alerts/%E0%A4%A', '/api/v1/alerts/%zz', '/api/v1/posts?limit=1&limit=2', '/api/v1/trends?from=%E0%A4%A', `/api/v1/posts?cursor=${'A'.repeat(20_000)}`]) {
+  for (const target of [
+    '/api/v1/alerts/%E0%A4%A',
+    '/api/v1/alerts/%zz',
+    '/api/v1/posts?limit=1&limit=2',
+    '/api/v1/trends?from=%E0%A4%A',
+    `/api/v1/posts?cursor=${'A'.repeat(20_000)}`,
+  ]) {
     const a = await send(base, { method: 'GET', target, headers: {}, operation: 'fixed' });
     assert.ok(a.status >= 400 && a.status < 500, `${target.slice(0, 60)} → ${a.status}`);
     assert.match(a.contentType, /^application\/problem\+json/, target.slice(0, 60));
@@ -60,5 +72,8 @@ test('fast-check: 600 generated requests over every operation, 0 answers 5xx, ev
   assert.deepEqual(f.violations, []);
   assert.equal(f.requests, 600);
   assert.equal(Object.keys(f.byOperation).length, operations().length, 'every operation was exercised');
-  assert.ok(Object.keys(f.byStatus).some((s) => s.startsWith('4')) && f.byStatus['200']! > 0, 'both accepted and rejected requests were generated');
+  assert.ok(
+    Object.keys(f.byStatus).some((s) => s.startsWith('4')) && f.byStatus['200']! > 0,
+    'both accepted and rejected requests were generated',
+  );
 });

@@ -1,8 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Webhook } from '../config.ts';
-import type { Stance } from '../post.ts';
+import type { AlertState, SpikeKind, SpikeStance, WebhookFormat } from '../lists.ts';
+import type { Assessment } from './detector.ts';
 import { plainText, plainUrl, slackLink, slackText } from '../text/escape.ts';
-import type { Assessment, SpikeKind } from './detector.ts';
 
 /** A spike alert as stored, served by the API and sent to webhooks. */
 export interface AlertExample {
@@ -15,9 +14,9 @@ export interface AlertExample {
 export interface Alert {
   id: string;
   kind: SpikeKind;
-  stance: Stance;
+  stance: SpikeStance;
   windowMinutes: number;
-  state: 'firing' | 'resolved';
+  state: AlertState;
   /** Count (volume) or share (share) in the window that fired, and what the baseline expected. */
   observed: number;
   expected: number;
@@ -29,11 +28,16 @@ export interface Alert {
   examples: AlertExample[];
 }
 
-export function alertId(stance: Stance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
+export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
   return `${stance}-${kind}-${windowMinutes}m-${Math.floor(startedAtMs / 60_000)}`;
 }
 
-export function describe(stance: Stance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
+export function describe(
+  stance: SpikeStance,
+  kind: SpikeKind,
+  windowMinutes: number,
+  a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>,
+): string {
   const p = a.pValue < 1e-12 ? '< 1e-12' : a.pValue.toExponential(1);
   return kind === 'volume'
     ? `${stance} volume spike: ${a.observed} posts in ${windowMinutes} min against ${a.expected.toFixed(1)} expected (p ${p})`
@@ -41,7 +45,7 @@ export function describe(stance: Stance, kind: SpikeKind, windowMinutes: number,
 }
 
 /** The body each webhook format expects. Pure. */
-export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: string): unknown {
+export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string): unknown {
   const link = `${baseUrl.replace(/\/$/, '')}/api/v1/alerts/${alert.id}`;
   if (format === 'slack') {
     const icon = alert.state === 'firing' ? ':rotating_light:' : ':white_check_mark:';
@@ -50,13 +54,25 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
     return {
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${slackText(alert.summary)}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}` } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}`,
+          },
+        },
         ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
       ],
     };
   }
   if (format === 'alertmanager') {
-    const labels = { alertname: 'StancewatchSpike', stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
+    const labels = {
+      alertname: 'StancewatchSpike',
+      stance: alert.stance,
+      kind: alert.kind,
+      window: `${alert.windowMinutes}m`,
+      severity: 'page',
+    };
     return {
       version: '4',
       groupKey: `{}:{alertname="StancewatchSpike", stance="${alert.stance}"}`,
@@ -67,18 +83,28 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       commonLabels: labels,
       commonAnnotations: { summary: alert.summary },
       externalURL: baseUrl,
-      alerts: [{
-        status: alert.state,
-        labels,
-        annotations: { summary: plainText(alert.summary), description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
-        startsAt: alert.startedAt,
-        endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
-        generatorURL: link,
-        fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
-      }],
+      alerts: [
+        {
+          status: alert.state,
+          labels,
+          annotations: {
+            summary: plainText(alert.summary),
+            description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'),
+            z: alert.z.toFixed(2),
+            p_value: String(alert.pValue),
+          },
+          startsAt: alert.startedAt,
+          endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
+          generatorURL: link,
+          fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
+        },
+      ],
     };
   }
-  return { type: 'stancewatch.spike', alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link } };
+  return {
+    type: 'stancewatch.spike',
+    alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link },
+  };
 }
 
 /** `X-Stancewatch-Signature: sha256=<hex>` over "<timestamp>.<body>", so a receiver can reject replays. */

@@ -16,6 +16,7 @@ export function stripInvisible(text: string): string {
 }
 
 /** C0/C1 control characters other than tab and newline: they have no business in a chat message or a label. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** Text for a human reader on another system (Slack, Alertmanager): no invisible, bidi or control characters. */

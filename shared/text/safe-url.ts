@@ -24,7 +24,9 @@ export function safeHttpUrl(raw: unknown, hosts?: readonly string[]): string | u
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
   if (u.username || u.password) return undefined;
   if (hosts && !hosts.some((h) => onHost(u.hostname, h))) return undefined;
-  return u.href.length > MAX_URL_LENGTH ? undefined : u.href;
+  // `|` survives the WHATWG serialisation but ends the URL part of a Slack link: encoded, it means the same.
+  const href = u.href.replace(/\|/g, '%7C');
+  return href.length > MAX_URL_LENGTH ? undefined : href;
 }
 
 /** `host` is `allowed` or a subdomain of it (case-insensitive; ports ignored). */

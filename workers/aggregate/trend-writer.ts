@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bucketKeys, bucketsForPost, fieldIncrements, RESOLUTION_SECONDS } from '../../shared/buckets.ts';
+import { bucketKeys, bucketsForPost, countTime, fieldIncrements, RESOLUTION_SECONDS } from '../../shared/buckets.ts';
 import type { Keys, Resolution } from '../../shared/keys.ts';
 import { postKey, type ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
@@ -30,9 +30,8 @@ export class TrendWriter {
   private addOne(post: ScoredPost, nowMs: number): Promise<number> {
     const k = this.keys;
     const key = postKey(post);
-    // A post dated in the future (clock skew at the source) is counted now rather than in a bucket nobody reads yet.
-    const createdMs = Math.min(Date.parse(post.createdAt), nowMs);
-    const buckets = bucketsForPost(Math.floor(createdMs / 1000), this.retention.bucketsSeconds);
+    const createdMs = countTime(post.createdAt, nowMs);
+    const buckets = bucketsForPost(post.createdAt, nowMs, this.retention.bucketsSeconds);
     const fields = fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id);
     const bucket = bucketKeys(k, buckets);
     const keys = {

@@ -35,7 +35,13 @@ export class GuardedScorer implements Scorer {
 
   constructor(
     private readonly inner: Scorer,
-    private readonly opts: BreakerOptions & { redis: Redis; keys: Keys; metrics: Metrics; log: Logger; now?: () => number },
+    private readonly opts: BreakerOptions & {
+      redis: Redis;
+      keys: Keys;
+      metrics: Metrics;
+      log: Logger;
+      now?: () => number;
+    },
   ) {
     opts.metrics.modelBreaker.set(0);
   }
@@ -63,7 +69,11 @@ export class GuardedScorer implements Scorer {
     } catch (err) {
       this.failuresInRow++;
       if (this.state === 'half-open' || this.failuresInRow >= this.opts.failures) {
-        if (this.state !== 'open') this.opts.log.error({ model: this.model.id, err: (err as Error).message }, 'the stance model keeps failing; breaker open, posts wait');
+        if (this.state !== 'open')
+          this.opts.log.error(
+            { model: this.model.id, err: (err as Error).message },
+            'the stance model keeps failing; breaker open, posts wait',
+          );
         this.set('open');
         this.openedAt = (this.opts.now ?? Date.now)();
         await this.publish(false, failureReason(err));
@@ -82,7 +92,12 @@ export class GuardedScorer implements Scorer {
   /** Only a reason code is published: the state is shown on the public /readyz, and upstream text may echo secrets. */
   private async publish(up: boolean, reason?: string): Promise<void> {
     const at = (this.opts.now ?? Date.now)();
-    await this.opts.redis.set(this.opts.keys.modelState, JSON.stringify({ model: this.model.id, up, at, ...(reason ? { reason } : {}) }), 'EX', 3_600);
+    await this.opts.redis.set(
+      this.opts.keys.modelState,
+      JSON.stringify({ model: this.model.id, up, at, ...(reason ? { reason } : {}) }),
+      'EX',
+      3_600,
+    );
   }
 }
 

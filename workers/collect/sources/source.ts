@@ -1,4 +1,5 @@
-import type { Post, SourceName } from '../../../shared/post.ts';
+import type { CollectErrorReason, SourceName } from '../../../shared/lists.ts';
+import type { Post } from '../../../shared/post.ts';
 
 /**
  * The contract every collector implements. A source owns one or more feeds (a Mastodon instance + tag,
@@ -22,17 +23,6 @@ export interface FeedPage {
   /** The service asked us to slow down: do not poll this feed again before this time (epoch ms). */
   pauseUntilMs?: number;
 }
-
-export type CollectErrorReason =
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'rate_limited'
-  | 'timeout'
-  | 'network'
-  | 'too_large'
-  | 'malformed_page'
-  | 'malformed_item'
-  | 'unsafe_url';
 
 /** A poll that cannot go on. The collector counts it, logs it once, and keeps the cursor where it was. */
 export class SourceError extends Error {
