@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import type { Config } from '../shared/config.ts';
+import type { ApiConfig } from '../shared/config.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { metricsEndpoint } from '../shared/metrics-endpoint.ts';
@@ -62,19 +62,11 @@ export function metricsApp(deps: Pick<AppDeps, 'metrics' | 'log' | 'beforeScrape
   return app;
 }
 
-/** The app's limits and access rules as the configuration gives them: one mapping for every process that serves the API. */
-export function appOptions(cfg: Config): Pick<AppDeps, 'limits' | 'access' | 'metricsElsewhere'> {
+/** The app's limits and access rules from the API's settings: one mapping for every process that serves the API. */
+export function appOptions(api: ApiConfig): Pick<AppDeps, 'limits' | 'access' | 'metricsElsewhere'> {
   return {
-    limits: {
-      maxBuckets: cfg.TRENDS_MAX_BUCKETS,
-      maxPostChars: cfg.POST_MAX_CHARS,
-      maxResponseBytes: cfg.API_MAX_RESPONSE_BYTES,
-    },
-    access: {
-      keySha256: cfg.API_KEYS_SHA256,
-      ratePerMinute: cfg.API_RATE_LIMIT_PER_MINUTE,
-      corsOrigins: cfg.API_CORS_ORIGINS,
-    },
-    metricsElsewhere: cfg.API_METRICS_PORT !== undefined,
+    limits: { maxBuckets: api.maxBuckets, maxPostChars: api.maxPostChars, maxResponseBytes: api.maxResponseBytes },
+    access: api.access,
+    metricsElsewhere: api.metricsPort !== undefined,
   };
 }

@@ -8,10 +8,10 @@ import { listen } from './server.ts';
 const rt = await boot('api');
 const queues = openQueues(rt.redis, rt.keys);
 const beforeScrape = scrapeGauges(rt.metrics, rt.redis, rt.keys, queues);
-const metricsPort = rt.cfg.API_METRICS_PORT;
-const app = createApp({ ...rt, ...appOptions(rt.cfg), beforeScrape });
-const server = await listen(app, rt.cfg.PORT);
-rt.log.info({ port: rt.cfg.PORT }, 'API listening');
+const { port, metricsPort } = rt.cfg.api;
+const app = createApp({ ...rt, ...appOptions(rt.cfg.api), beforeScrape });
+const server = await listen(app, port);
+rt.log.info({ port }, 'API listening');
 const metricsServer =
   metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
 if (metricsServer) rt.log.info({ port: metricsPort }, 'metrics listening on their own port');

@@ -17,12 +17,11 @@ export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
   const beforeScrape = scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues);
-  const app = createApp({ ...rt, ...appOptions(rt.cfg), beforeScrape });
-  const server = await listen(app, rt.cfg.PORT);
+  const app = createApp({ ...rt, ...appOptions(rt.cfg.api), beforeScrape });
+  const server = await listen(app, rt.cfg.api.port);
+  const { metricsPort } = rt.cfg.api;
   const metricsServer =
-    rt.cfg.API_METRICS_PORT !== undefined
-      ? await listen(metricsApp({ ...rt, beforeScrape }), rt.cfg.API_METRICS_PORT)
-      : undefined;
+    metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   rt.log.info(
     { trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` },

@@ -57,7 +57,7 @@ function chooseScorer(kind: string): Scorer {
   if (kind === 'builtin') return new BuiltinScorer();
   try {
     const cfg = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SCORER: kind === 'hf' ? 'huggingface' : 'tei' });
-    return modelScorer(cfg, createMetrics(), createLogger(cfg.LOG_LEVEL, 'eval'));
+    return modelScorer(cfg.scoring, createMetrics(), createLogger(cfg.logLevel, 'eval'));
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : String(err));
   }

@@ -18,7 +18,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '1000
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a whole number');
 const cfg = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-const redis = createRedis(cfg.REDIS_URL, 'fuzz');
+const redis = createRedis(cfg.redis.url, 'fuzz');
 const keys = createKeys(`fuzz${Date.now()}`);
 await seedForFuzz(redis, keys);
 const app = createApp({
@@ -26,7 +26,7 @@ const app = createApp({
   keys,
   metrics: createMetrics(),
   log: createLogger('silent'),
-  limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS },
+  limits: { maxBuckets: cfg.api.maxBuckets },
 });
 const server = await listen(app, 0, '127.0.0.1');
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

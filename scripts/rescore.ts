@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { boot } from '../shared/runtime.ts';
 import type { ScoredPost } from '../shared/post.ts';
 import { Rescorer } from '../workers/aggregate/rescorer.ts';
-import { retentionFromConfig } from '../workers/aggregate/trend-writer.ts';
 import { chooseScorer } from '../workers/score/choose-scorer.ts';
 
 /**
@@ -27,8 +26,8 @@ if (values.model) {
 }
 
 const rt = await boot('rescore');
-const { scorer } = chooseScorer(rt.cfg, rt.metrics, rt.log, rt.redis, rt.keys);
-const rescorer = new Rescorer(rt.redis, rt.keys, retentionFromConfig(rt.cfg));
+const { scorer } = chooseScorer(rt.cfg.scoring, rt);
+const rescorer = new Rescorer(rt.redis, rt.keys, rt.cfg.retention);
 const target = `${scorer.model.id}@${scorer.model.setup ?? '-'}`;
 const CHUNK = 100;
 const totals = { examined: 0, rescored: 0, unchanged: 0, skippedSameModel: 0, changedMeanwhile: 0 };

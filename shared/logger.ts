@@ -3,6 +3,20 @@ import { redactUrlsOnly, type Redactor } from './redact.ts';
 
 export type { Logger };
 
+/** Secret fields by name, in the environment's spelling and in the settings sections', at any depth up to three. */
+const SECRET_FIELDS = [
+  'token',
+  'accessToken',
+  'apiKey',
+  'appPassword',
+  'clientSecret',
+  'authorHashKey',
+  'secret',
+  'webhooks',
+  'HF_TOKEN',
+  'AUTHOR_HASH_KEY',
+];
+
 /**
  * Structured JSON logs (pino). Secrets are kept out twice: by path (a field named token, an authorization
  * header), and by value: every finished line passes through the redactor, which knows the configured
@@ -20,14 +34,7 @@ export function createLogger(
     level,
     redact: {
       paths: [
-        'token',
-        '*.token',
-        'accessToken',
-        '*.accessToken',
-        'HF_TOKEN',
-        '*.HF_TOKEN',
-        'AUTHOR_HASH_KEY',
-        '*.AUTHOR_HASH_KEY',
+        ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
         'headers.authorization',
         'headers.Authorization',
         '*.headers.authorization',

@@ -216,9 +216,9 @@ test('access settings: key digests must be hex SHA-256; origins are normalised; 
     API_CORS_ORIGINS: 'https://dash.example/,*',
     API_METRICS_PORT: '9464',
   });
-  assert.deepEqual(cfg.API_KEYS_SHA256, [sha('a')]);
-  assert.deepEqual(cfg.API_CORS_ORIGINS, ['https://dash.example', '*']);
-  assert.equal(cfg.API_METRICS_PORT, 9464);
-  assert.equal(loadConfig({}).API_METRICS_PORT, undefined);
+  assert.deepEqual(cfg.api.access.keySha256, [sha('a')]);
+  assert.deepEqual(cfg.api.access.corsOrigins, ['https://dash.example', '*']);
+  assert.equal(cfg.api.metricsPort, 9464);
+  assert.equal(loadConfig({}).api.metricsPort, undefined);
   assert.throws(() => loadConfig({ API_CORS_ORIGINS: 'javascript:alert(1)' }), /API_CORS_ORIGINS/);
 });

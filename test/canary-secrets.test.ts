@@ -87,7 +87,7 @@ test('canary secrets echoed by upstreams appear in no log line, metric, health a
     throw err;
   });
   // Let the failing polls and the open breaker publish what they publish.
-  for (let i = 0; i < 100 && !(await stack.redis.hlen(`${stack.cfg.REDIS_PREFIX}:source:last-error`)); i++)
+  for (let i = 0; i < 100 && !(await stack.redis.hlen(`${stack.cfg.redis.prefix}:source:last-error`)); i++)
     await sleep(50);
   const bodies: Record<string, string> = {};
   for (const path of [

@@ -34,18 +34,18 @@ export async function startStack(
     SOURCES: 'mastodon',
     ...env,
   });
-  const log = createLogger(cfg.LOG_LEVEL, 'test', logTo, createRedactor(secretValues(cfg)));
-  const redis = createRedis(cfg.REDIS_URL, 'test');
+  const log = createLogger(cfg.logLevel, 'test', logTo, createRedactor(secretValues(cfg)));
+  const redis = createRedis(cfg.redis.url, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
   const app = createApp({
     redis,
-    keys: createKeys(cfg.REDIS_PREFIX),
+    keys: createKeys(cfg.redis.prefix),
     metrics,
     log,
-    ...appOptions(cfg),
+    ...appOptions(cfg.api),
     metricsElsewhere: false,
-    beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues),
+    beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.redis.prefix), workers.queues),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

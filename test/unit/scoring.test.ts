@@ -4,7 +4,8 @@ import { backoffDelay, parseRetryAfter } from '../../shared/backoff.ts';
 import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin/scorer.ts';
 import { ModelCallError, modelRetryDecision } from '../../workers/score/model-call.ts';
 import { hasScorableText } from '../../workers/score/scorer.ts';
-import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, parseLabelMap } from '../../workers/score/stance-map.ts';
+import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer } from '../../workers/score/stance-map.ts';
+import { parseLabelMap } from '../../shared/config.ts';
 
 test('zero-shot answer → stance, score = P(support) − P(criticism), confidence = P(chosen)', () => {
   const r = mapZeroShotAnswer([{ label: H.support, score: 0.7 }, { label: H.neutral, score: 0.2 }, { label: H.criticism, score: 0.1 }], H);

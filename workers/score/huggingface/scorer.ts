@@ -9,10 +9,10 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { RequestBudget } from '../../../shared/request-budget.ts';
 import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
-import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { redactUrlCredentials } from '../../../shared/text/safe-url.ts';
+import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { hasScorableText } from '../scorer.ts';
-import type { Scorer } from '../scorer.ts';
+import type { Scorer, ScorerFactory } from '../scorer.ts';
 import {
   DEFAULT_HYPOTHESES,
   ModelOutputError,
@@ -151,3 +151,24 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
   }
   return transportFailure(err, 'model request');
 }
+
+export const huggingface: ScorerFactory = (cfg, { metrics, log, budget }) => {
+  const scorer = new HuggingFaceScorer({
+    ...cfg.huggingface,
+    ...cfg.retries,
+    hypotheses: cfg.hypotheses,
+    multiLabel: cfg.multiLabel,
+    budget,
+    metrics,
+    log,
+  });
+  log.info(
+    {
+      model: scorer.model.id,
+      setup: scorer.model.setup,
+      via: cfg.huggingface.endpointUrl ? 'endpoint' : 'hf-inference provider',
+    },
+    'scoring with a Hugging Face model',
+  );
+  return scorer;
+};

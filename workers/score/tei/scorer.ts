@@ -6,7 +6,7 @@ import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, StanceResult } from '../../../shared/post.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { zeroShotFromNli, type PairLogits } from './nli.ts';
-import { hasScorableText, type Scorer } from '../scorer.ts';
+import { hasScorableText, type Scorer, type ScorerFactory } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, setupVersion, type Hypotheses } from '../stance-map.ts';
 
 export interface TeiOptions extends ModelRetryOptions {
@@ -112,3 +112,10 @@ export class TeiScorer implements Scorer {
     return rows as PairLogits[];
   }
 }
+
+export const tei: ScorerFactory = (cfg, { metrics, log, budget }) => {
+  if (!cfg.tei.url) throw new Error('the TEI scorer needs TEI_URL');
+  const scorer = new TeiScorer({ ...cfg.tei, url: cfg.tei.url, ...cfg.retries, hypotheses: cfg.hypotheses, multiLabel: cfg.multiLabel, budget, metrics, log });
+  log.info({ model: scorer.model.id, setup: scorer.model.setup }, 'scoring with a self-hosted TEI server');
+  return scorer;
+};

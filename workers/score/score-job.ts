@@ -1,10 +1,12 @@
-import type { Queue } from 'bullmq';
+import { DelayedError, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post, type ScoredPost, type StanceResult } from '../../shared/post.ts';
 import { textFingerprint } from '../../shared/text/fingerprint.ts';
-import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type AggregateJob } from '../../shared/queues.ts';
+import type { HandlerFactory } from '../stage.ts';
+import { ModelUnavailableError } from './model-guard.ts';
 import type { Scorer } from './scorer.ts';
 
 export interface ScoreDeps {
@@ -16,6 +18,25 @@ export interface ScoreDeps {
   /** How long a fingerprint's score is reused. */
   cacheTtlSeconds: number;
 }
+
+/**
+ * Scores a batch (see scoreBatch). While the model is down the batch either falls back to the built-in
+ * scorer (SCORER_FALLBACK=builtin) or waits, delayed until the breaker may try again, without using up one
+ * of its attempts.
+ */
+export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, queues, scorer, cfg }) => {
+  const deps = { redis, keys, scorer: scorer.scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.scoring.cacheTtlSeconds };
+  return async (job, token) => {
+    try {
+      return await scoreBatch(job.id!, job.data.posts, deps);
+    } catch (err) {
+      if (!(err instanceof ModelUnavailableError)) throw err;
+      if (scorer.fallback) return scoreBatch(job.id!, job.data.posts, { ...deps, scorer: scorer.fallback });
+      await job.moveToDelayed(Date.now() + Math.max(1_000, err.retryInMs), token);
+      throw new DelayedError();
+    }
+  };
+};
 
 /**
  * Scores one batch and hands it to the aggregator. Posts already counted (a batch re-delivered after a
@@ -32,8 +53,7 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
   const scoredAt = new Date().toISOString();
   const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
   for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
-  // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
-  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
+  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) });
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
