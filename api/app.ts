@@ -1,9 +1,11 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
+import type { ApiConfig } from '../shared/config.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { metricsEndpoint } from '../shared/metrics-endpoint.ts';
 import type { Metrics } from '../shared/metrics.ts';
+import { OPEN_ACCESS, corsFor, requireApiKey, securityHeaders, type AccessOptions } from './access.ts';
 import { healthRoutes } from './health.ts';
 import { openapi } from './openapi.ts';
 import { errorHandler, notFound } from './problem.ts';
@@ -15,28 +17,56 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   limits: ApiLimits;
+  /** API keys, rate limit and CORS; open when absent. */
+  access?: AccessOptions;
+  /** /metrics is served by metricsApp on its own port instead (API_METRICS_PORT). */
+  metricsElsewhere?: boolean;
   beforeScrape?: () => Promise<void>;
   now?: () => number;
 }
 
 export function createApp(deps: AppDeps): Express {
+  const access = deps.access ?? OPEN_ACCESS;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags come from the data version (api/etag.ts), not from hashing each body
   app.set('query parser', 'simple'); // flat key=value: no nested objects from a crafted query string
+  app.use(securityHeaders());
+  const corsHandler = corsFor(access.corsOrigins);
+  if (corsHandler) app.use(corsHandler);
   app.use((req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     const stop = deps.metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
   app.use(healthRoutes(deps.redis, deps.keys, deps.now));
-  app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
+  if (!deps.metricsElsewhere) app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  const keyCheck = requireApiKey(deps.redis, deps.keys, access);
+  if (keyCheck) app.use('/api/v1', keyCheck);
   app.use(apiRoutes(deps.redis, deps.keys, deps.limits, deps.now));
   app.use(notFound);
   app.use(errorHandler((err) => deps.log.error({ err }, 'unexpected error answering a request')));
   return app;
+}
+
+/** /metrics alone, for API_METRICS_PORT: scrapes stay off the public port. */
+export function metricsApp(deps: Pick<AppDeps, 'metrics' | 'log' | 'beforeScrape'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
+  app.use(notFound);
+  app.use(errorHandler((err) => deps.log.error({ err }, 'unexpected error answering a metrics request')));
+  return app;
+}
+
+/** The app's limits and access rules from the API's settings: one mapping for every process that serves the API. */
+export function appOptions(api: ApiConfig): Pick<AppDeps, 'limits' | 'access' | 'metricsElsewhere'> {
+  return {
+    limits: { maxBuckets: api.maxBuckets, maxPostChars: api.maxPostChars, maxResponseBytes: api.maxResponseBytes },
+    access: api.access,
+    metricsElsewhere: api.metricsPort !== undefined,
+  };
 }

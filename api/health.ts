@@ -14,21 +14,31 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
   r.get('/readyz', async (_req, res) => {
     let redisOk = false;
     let workers = 0;
-    let sources: Record<string, { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: unknown }> = {};
-    let model: { model: string; up: boolean; at: number; lastError?: string } | null = null;
+    let sources: Record<
+      string,
+      { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: PublicError | null }
+    > = {};
+    let model: { model: string; up: boolean; at: number; reason?: unknown } | null = null;
     try {
       redisOk = (await redis.ping()) === 'PONG';
       workers = (await scanAll(redis, keys.heartbeatPattern)).length;
-      const [ok, errs, modelState] = await Promise.all([redis.hgetall(keys.sourceLastSuccess), redis.hgetall(keys.sourceLastError), redis.get(keys.modelState)]);
+      const [ok, errs, modelState] = await Promise.all([
+        redis.hgetall(keys.sourceLastSuccess),
+        redis.hgetall(keys.sourceLastError),
+        redis.get(keys.modelState),
+      ]);
       model = modelState ? JSON.parse(modelState) : null;
       sources = Object.fromEntries(
         [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
           const at = ok[feed] ? Number(ok[feed]) : null;
-          return [feed, {
-            lastSuccess: at ? new Date(at).toISOString() : null,
-            lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
-            lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
-          }];
+          return [
+            feed,
+            {
+              lastSuccess: at ? new Date(at).toISOString() : null,
+              lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
+              lastError: errs[feed] ? publicError(errs[feed]) : null,
+            },
+          ];
         }),
       );
     } catch {
@@ -38,12 +48,44 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
     // The API still serves what is counted while the model is down: degraded, not unready.
     const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
     res.status(ready ? 200 : 503).json({
-      status, redis: redisOk ? 'ok' : 'unreachable', workers,
-      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(model.lastError ? { lastError: model.lastError } : {}) } : null,
+      status,
+      redis: redisOk ? 'ok' : 'unreachable',
+      workers,
+      model: model
+        ? {
+            id: model.model,
+            up: model.up,
+            since: new Date(model.at).toISOString(),
+            ...(isReason(model.reason) ? { reason: model.reason } : {}),
+          }
+        : null,
       sources,
     });
   });
   return r;
+}
+
+/**
+ * What /readyz may show of a stored error: its reason code and time, never text. /readyz is public, and
+ * upstream error text can echo what we sent (tokens, user:password URLs).
+ */
+interface PublicError {
+  reason: string;
+  at: string | null;
+}
+
+const isReason = (x: unknown): x is string => typeof x === 'string' && /^[a-z0-9_]{1,40}$/.test(x);
+
+function publicError(stored: string): PublicError {
+  try {
+    const e = JSON.parse(stored) as { reason?: unknown; at?: unknown };
+    return {
+      reason: isReason(e.reason) ? e.reason : 'error',
+      at: typeof e.at === 'string' && !Number.isNaN(Date.parse(e.at)) ? new Date(e.at).toISOString() : null,
+    };
+  } catch {
+    return { reason: 'error', at: null };
+  }
 }
 
 async function scanAll(redis: Redis, pattern: string): Promise<string[]> {

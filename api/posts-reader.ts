@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import type { ScoredPost, Stance } from '../shared/post.ts';
+import { capText } from '../shared/text/bounds.ts';
+import { safeHttpUrl } from '../shared/text/safe-url.ts';
 import type { PostsCursor } from './params.ts';
 
 export interface PostFilters {
@@ -23,7 +25,11 @@ const SCAN_CAP = 5_000;
  * smallest applicable index is walked and the other filters are checked on the posts themselves.
  */
 export class PostsReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly bounds: { maxPostChars: number; maxBytes: number } = { maxPostChars: 5_000, maxBytes: 1_000_000 },
+  ) {}
 
   async page(f: PostFilters, limit: number, cursor?: PostsCursor): Promise<PostsPage> {
     const index = await this.smallestIndex(f);
@@ -32,8 +38,20 @@ export class PostsReader {
     let scanned = 0;
     let offset = 0;
     let exhausted = false;
+    // Room for the envelope ({"posts":[…],"nextCursor":"…"}): the cursor is at most a few hundred bytes.
+    let bytes = 512;
     scan: while (posts.length < limit && scanned < SCAN_CAP) {
-      const raw = await this.redis.zrange(index, cursor ? cursor.t : '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, CHUNK, 'WITHSCORES');
+      const raw = await this.redis.zrange(
+        index,
+        cursor ? cursor.t : '+inf',
+        '-inf',
+        'BYSCORE',
+        'REV',
+        'LIMIT',
+        offset,
+        CHUNK,
+        'WITHSCORES',
+      );
       const count = raw.length / 2;
       offset += count;
       const entries: PostsCursor[] = [];
@@ -46,12 +64,18 @@ export class PostsReader {
       const docs = entries.length ? await this.redis.mget(entries.map((e) => this.keys.post(e.k))) : [];
       for (let i = 0; i < entries.length; i++) {
         if (posts.length >= limit || scanned >= SCAN_CAP) break scan; // stopped early: more may follow
+        const doc = docs[i];
+        const post = doc ? served(JSON.parse(doc) as ScoredPost, this.bounds.maxPostChars) : undefined;
+        const size = post && matches(post, f) ? Buffer.byteLength(JSON.stringify(post)) + 1 : 0;
+        // Full: stop before this post, so the next page starts with it.
+        if (size > 0 && posts.length > 0 && bytes + size > this.bounds.maxBytes) break scan;
         scanned++;
         last = entries[i];
-        const doc = docs[i];
-        if (!doc) continue; // expired with its retention; the index entry goes at the next trim
-        const post = JSON.parse(doc) as ScoredPost;
-        if (matches(post, f)) posts.push(post);
+        if (!post) continue; // expired with its retention; the index entry goes at the next trim
+        if (size > 0) {
+          posts.push(post);
+          bytes += size;
+        }
       }
       if (count < CHUNK) {
         exhausted = true;
@@ -73,6 +97,20 @@ export class PostsReader {
   }
 }
 
+/**
+ * A stored post as the API shows it: text within the cap and a URL that is http(s) or empty, whatever
+ * was stored before collection checked them (a `javascript:` URL must never reach a client).
+ */
+function served(p: ScoredPost, maxChars: number): ScoredPost {
+  const url = safeHttpUrl(p.url) ?? '';
+  const text = capText(p.text, maxChars);
+  return url === p.url && text === p.text ? p : { ...p, url, text };
+}
+
 function matches(p: ScoredPost, f: PostFilters): boolean {
-  return (!f.stance || p.result.stance === f.stance) && (!f.source || p.source === f.source) && (!f.lang || p.lang === f.lang);
+  return (
+    (!f.stance || p.result.stance === f.stance) &&
+    (!f.source || p.source === f.source) &&
+    (!f.lang || p.lang === f.lang)
+  );
 }

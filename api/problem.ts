@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 
 /** RFC 9457 problem details. `param` names the offending query parameter, so a client knows what to fix. */
@@ -19,14 +20,16 @@ export function sendProblem(res: Response, req: Request, p: Problem): void {
   res
     .status(p.status)
     .type('application/problem+json')
-    .send(JSON.stringify({
-      type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      instance: req.path,
-      ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
-    }));
+    .send(
+      JSON.stringify({
+        type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
+        title: p.title,
+        status: p.status,
+        detail: p.detail,
+        instance: req.path,
+        ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
+      }),
+    );
 }
 
 export function notFound(req: Request, res: Response): void {
@@ -37,7 +40,38 @@ export function notFound(req: Request, res: Response): void {
 export function errorHandler(onUnexpected: (err: unknown) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof Problem) return sendProblem(res, req, err);
+    // Express and its router raise their own client errors (e.g. a path with malformed percent-encoding
+    // is a 400 from the router's decoder): they stay 4xx, as problem details, with a fixed text.
+    const status = clientErrorStatus(err);
+    if (status)
+      return sendProblem(
+        res,
+        req,
+        new Problem(
+          status,
+          STATUS_CODES[status] ?? 'Bad Request',
+          'the request could not be read: check its path and query string for malformed percent-encoding',
+        ),
+      );
     onUnexpected(err);
-    sendProblem(res, req, new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'));
+    sendProblem(
+      res,
+      req,
+      new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'),
+    );
   };
+}
+
+/** The 4xx status an error from Express or a library carries (http-errors' `status`/`statusCode`), if any. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown } | null;
+  const status = Number(e?.status ?? e?.statusCode);
+  return Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** A problem+json answer written straight to a socket, for errors Node's HTTP parser raises before Express sees a request. */
+export function rawProblem(status: number, detail: string, headOnly = false): string {
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${headOnly ? '' : body}`;
 }

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createApp } from '../api/app.ts';
+import { appOptions, createApp, metricsApp } from '../api/app.ts';
+import { listen } from '../api/server.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
@@ -15,15 +16,23 @@ export interface AllInOne {
 export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.api.maxBuckets }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues) });
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-    const s = app.listen(rt.cfg.api.port, () => resolve(s));
-  });
+  const beforeScrape = scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues);
+  const app = createApp({ ...rt, ...appOptions(rt.cfg.api), beforeScrape });
+  const server = await listen(app, rt.cfg.api.port);
+  const { metricsPort } = rt.cfg.api;
+  const metricsServer =
+    metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
+  rt.log.info(
+    { trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` },
+    'stancewatch is running',
+  );
   const close = async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    for (const s of [server, metricsServer]) {
+      if (!s) continue;
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
     await workers.close();
     await rt.redis.quit();
   };

@@ -46,7 +46,7 @@ export interface Keys {
   readonly alerts: string;
   /** Incremented whenever an alert fires or resolves; ETag source for /api/v1/alerts. */
   readonly alertsVersion: string;
-  /** JSON {model, up, at, lastError}: the stance model's health as the workers last saw it. */
+  /** JSON {model, up, at, reason}: the stance model's health as the workers last saw it (a reason code, never upstream text). */
   readonly modelState: string;
   /** Token bucket for a source whose limit is per client or IP, shared by all workers processes. */
   sourceBudget(source: string): string;
@@ -54,6 +54,8 @@ export interface Keys {
   readonly modelBudget: string;
   /** Random author-hash key, created once when none is configured. */
   readonly authorHashKey: string;
+  /** Prefix of the API's per-key rate-limit counters (rate-limiter-flexible appends `:<key id>`). */
+  readonly apiRateLimit: string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -84,5 +86,6 @@ export function createKeys(prefix: string): Keys {
     modelBudget: `${p}:model:budget`,
     sourceBudget: (source) => `${p}:source-budget:${source}`,
     authorHashKey: `${p}:author-hash-key`,
+    apiRateLimit: `${p}:api-rate`,
   };
 }

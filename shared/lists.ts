@@ -25,6 +25,7 @@ export const COLLECT_ERROR_REASONS = [
   'too_large',
   'malformed_page',
   'malformed_item',
+  'unsafe_url',
 ] as const;
 export type CollectErrorReason = (typeof COLLECT_ERROR_REASONS)[number];
 

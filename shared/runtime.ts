@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, secretValues, type Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createRedactor, type Redactor } from './redact.ts';
 import { createRedis, redactRedisUrl } from './redis.ts';
 
 export interface Runtime {
@@ -11,6 +12,8 @@ export interface Runtime {
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
+  /** Removes the configured secrets from any text: for log lines, errors and health answers. */
+  redact: Redactor;
 }
 
 /** Start-up common to every process: config (exit with one line per bad variable), logger, Redis, metrics. */
@@ -25,9 +28,12 @@ export async function boot(processName: string): Promise<Runtime> {
     }
     throw err;
   }
-  const log = createLogger(cfg.logLevel, processName);
+  const redact = createRedactor(secretValues(cfg));
+  const log = createLogger(cfg.logLevel, processName, undefined, redact);
   const redis = createRedis(cfg.redis.url, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
+  redis.on('error', (err) =>
+    log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'),
+  );
   try {
     await Promise.race([
       redis.ping(),
@@ -43,9 +49,12 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
-    log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
+    log.warn(
+      { policy: policy[1] },
+      'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
+    );
   }
-  return { cfg, log, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
+  return { cfg, log, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics(), redact };
 }
 
 /** Closes everything on SIGINT/SIGTERM, so a worker finishes (or hands back) its job before exiting. */

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AlertState, SpikeKind, SpikeStance, WebhookFormat } from '../lists.ts';
 import type { Assessment } from './detector.ts';
+import { plainText, plainUrl, slackLink, slackText } from '../text/escape.ts';
 
 /** A spike alert as stored, served by the API and sent to webhooks. */
 export interface AlertExample {
@@ -51,18 +52,21 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
   const link = `${baseUrl.replace(/\/$/, '')}/api/v1/alerts/${alert.id}`;
   if (format === 'slack') {
     const icon = alert.state === 'firing' ? ':rotating_light:' : ':white_check_mark:';
+    // Post text and URLs are untrusted: escaped, so they cannot inject mentions (<!channel>) or links.
     const lines = alert.examples.map((e) => slackExampleLine(e));
     return {
-      text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
+      text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${slackText(alert.summary)}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>`.slice(0, SLACK_SECTION_MAX) } },
+        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}`.slice(0, SLACK_SECTION_MAX) } },
         ...packSections(lines).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
       ],
     };
   }
-  if (format === 'generic') return { type: 'stancewatch.spike', alert: { ...alert, url: link } };
+  if (format === 'generic') {
+    return { type: 'stancewatch.spike', alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link } };
+  }
   const labels = { alertname: 'StancewatchSpike', alert_id: alert.id, stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
-  const annotations = { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) };
+  const annotations = { summary: plainText(alert.summary), description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) };
   if (format === 'alertmanager') {
     // Alertmanager's ingest API (api/v2/openapi.yaml, postAlerts): an array of postable alerts. It resolves
     // an alert when endsAt has passed, so a resolution is the same labels with endsAt = when it ended.
@@ -79,7 +83,7 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
       receiver: 'stancewatch',
       groupLabels: { alertname: 'StancewatchSpike', stance: alert.stance },
       commonLabels: labels,
-      commonAnnotations: { summary: alert.summary },
+      commonAnnotations: { summary: plainText(alert.summary) },
       externalURL: baseUrl,
       alerts: [{
         status: alert.state,
@@ -96,10 +100,10 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
 
 /** One example as a Slack line, never longer than a section allows (post text and URLs are untrusted). */
 function slackExampleLine(e: AlertExample): string {
-  const link = `(<${e.url}|${escapeSlack(e.source)}>)`;
-  const suffix = link.length <= 1_000 ? link : `(${escapeSlack(e.source)})`;
+  const link = `(${slackLink(e.url, e.source)})`;
+  const suffix = link.length <= 1_000 ? link : `(${slackText(e.source)})`;
   const room = SLACK_SECTION_MAX - suffix.length - 4;
-  let excerpt = escapeSlack(e.excerpt);
+  let excerpt = slackText(e.excerpt);
   // Cut on the escaped text, then drop a half-cut entity such as "&am".
   if (excerpt.length > room) excerpt = `${excerpt.slice(0, room - 1).replace(/&[a-z]*$/, '')}…`;
   return `• ${excerpt} ${suffix}`;
@@ -119,9 +123,4 @@ function packSections(lines: string[]): string[] {
 /** `X-Stancewatch-Signature: sha256=<hex>` over "<timestamp>.<body>", so a receiver can reject replays. */
 export function signature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** Slack mrkdwn treats &, < and > as markup: post text must not be able to inject links or mentions. */
-function escapeSlack(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stripInvisible } from './invisible.ts';
 
 /**
  * A fingerprint of what a post says, not where it came from: the same text cross-posted to two platforms,
@@ -6,7 +7,7 @@ import { createHash } from 'node:crypto';
  * Pure.
  */
 export function normaliseForFingerprint(text: string): string {
-  return text
+  return stripInvisible(text) // zero-width and bidi characters must not make a copy look new
     .normalize('NFKC')
     .toLowerCase()
     .replace(/https?:\/\/\S+/g, ' ')

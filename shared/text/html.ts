@@ -8,6 +8,9 @@ import { convert } from 'html-to-text';
 export function htmlToText(html: string): string {
   return convert(html, {
     wordwrap: false,
+    // html-to-text counts U+200B (zero-width space) as whitespace by default, which turns "Du\u200Brov" into
+    // "Du rov": a name split in two. It stays, invisible, and relevance and fingerprints look through it.
+    whitespaceCharacters: ' \t\r\n\f',
     preserveNewlines: false,
     selectors: [
       { selector: 'a', options: { ignoreHref: true } },

@@ -1,3 +1,5 @@
+import { stripInvisible } from './invisible.ts';
+
 /**
  * Decides whether a post is about the Durov case. Pure: no I/O, unit-tested.
  *
@@ -19,19 +21,47 @@ export const DEFAULT_RELEVANCE: RelevanceRules = {
   platform: ['telegram', 'телеграм', 'телеграмм', 'télégram'],
   caseTerms: [
     // en
-    'arrest', 'detain', 'charged', 'charges', 'judge', 'bail', 'le bourget', 'indict', 'custody', 'prosecut',
+    'arrest',
+    'detain',
+    'charged',
+    'charges',
+    'judge',
+    'bail',
+    'le bourget',
+    'indict',
+    'custody',
+    'prosecut',
     // fr
-    'arrestation', 'interpell', 'garde à vue', 'mis en examen', 'mise en examen', 'juge', 'caution', 'parquet',
+    'arrestation',
+    'interpell',
+    'garde à vue',
+    'mis en examen',
+    'mise en examen',
+    'juge',
+    'caution',
+    'parquet',
     // ru
-    'арест', 'задерж', 'обвинен', 'обвиня', 'суд', 'залог', 'франци', 'прокурат',
+    'арест',
+    'задерж',
+    'обвинен',
+    'обвиня',
+    'суд',
+    'залог',
+    'франци',
+    'прокурат',
     // uk
-    'затрим', 'звинуваче', 'застав', 'франці', 'прокурор',
+    'затрим',
+    'звинуваче',
+    'застав',
+    'франці',
+    'прокурор',
   ],
 };
 
 function normalise(text: string): string {
   // NFKC folds look-alike forms; lower-casing is locale-free so Cyrillic and Latin behave the same.
-  return text.normalize('NFKC').toLowerCase().replace(/[#@]/g, ' ').replace(/\s+/g, ' ');
+  // Zero-width and bidi characters go first: "Du\u200Brov" is "Durov" to a reader, so it is to us.
+  return stripInvisible(text).normalize('NFKC').toLowerCase().replace(/[#@]/g, ' ').replace(/\s+/g, ' ');
 }
 
 function containsStem(haystack: string, stem: string): boolean {

@@ -8,13 +8,18 @@ import { postKey, type Post } from '../../shared/post.ts';
 import type { Config } from '../../shared/config.ts';
 import { PIPELINE_JOB_OPTIONS, jobIds, type ScoreJob } from '../../shared/queues.ts';
 import { defineScript } from '../../shared/redis-script.ts';
+import { DEFAULT_POST_MAX_CHARS } from '../../shared/text/bounds.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
+import { boundedPost } from './link-policy.ts';
 import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
 const POLL_LOCK_MS = 5 * 60_000;
-const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
+const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token'],
+});
 
 export interface CollectorDeps {
   redis: Redis;
@@ -26,6 +31,8 @@ export interface CollectorDeps {
   authorKey: string;
   batchSize: number;
   seenTtlSeconds: number;
+  /** Post text is cut to this many characters at collection (POST_MAX_CHARS). */
+  maxPostChars?: number;
   now?: () => number;
 }
 
@@ -65,7 +72,7 @@ export class Collector {
     const { redis, keys } = this.deps;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
-    const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
+    const notBefore = Number((await redis.get(keys.notBefore(feedId))) ?? 0);
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
     // A poll slower than the schedule must not overlap the next one: both would read the same pages.
     const token = randomBytes(8).toString('hex');
@@ -92,7 +99,11 @@ export class Collector {
       if (!(err instanceof SourceError)) throw err;
       metrics.collectErrors.inc({ source: source.name, reason: err.reason });
       log.warn({ feed: feedId, reason: err.reason, err: err.message }, 'poll stopped; cursor kept where it was');
-      await redis.hset(keys.sourceLastError, feedId, JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }));
+      await redis.hset(
+        keys.sourceLastError,
+        feedId,
+        JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }),
+      );
       if (err.pauseUntilMs) await this.pause(feedId, err.pauseUntilMs);
       return { ...out, error: err.reason };
     }
@@ -112,7 +123,8 @@ export class Collector {
     if (!source.backfill) throw new Error(`${source.name} keeps no history that can be paged back through`);
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
     try {
-      for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
+      for await (const page of source.backfill(feed, range, this.context(feedId, source)))
+        await this.take(page.posts, source, out);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
       this.deps.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
@@ -122,8 +134,19 @@ export class Collector {
   }
 
   /** Filters, de-duplicates and enqueues one page's posts; the counts go into `out`. */
-  private async take(posts: Post[], source: Source, out: CollectOutcome): Promise<void> {
+  private async take(raw: Post[], source: Source, out: CollectOutcome): Promise<void> {
     const { metrics } = this.deps;
+    const posts = raw.map((p) => {
+      const b = boundedPost(p, this.deps.maxPostChars ?? DEFAULT_POST_MAX_CHARS);
+      if (b.urlDropped) {
+        metrics.collectErrors.inc({ source: source.name, reason: 'unsafe_url' });
+        this.deps.log.warn(
+          { source: source.name, post: postKey(p) },
+          "dropped a post link that is not http(s) on the platform's host",
+        );
+      }
+      return b.post;
+    });
     out.pages++;
     out.read += posts.length;
     metrics.postsCollected.inc({ source: source.name }, posts.length);
@@ -162,19 +185,28 @@ export class Collector {
     const jobs = [];
     for (let i = 0; i < posts.length; i += this.deps.batchSize) {
       const batch = posts.slice(i, i + this.deps.batchSize);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) } });
+      jobs.push({
+        name: 'score',
+        data: { posts: batch },
+        opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) },
+      });
     }
     await this.deps.scoreQueue.addBulk(jobs);
   }
 
   private async markSeen(posts: Post[]): Promise<void> {
-    await Promise.all(posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)));
+    await Promise.all(
+      posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)),
+    );
   }
 
   private async pause(feedId: string, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
     await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
-    this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+    this.deps.log.info(
+      { feed: feedId, until: new Date(untilMs).toISOString() },
+      'source asked us to slow down; pausing this feed',
+    );
   }
 }
 
@@ -191,6 +223,7 @@ export async function createCollector(
     sources: sources ?? createSources(cfg.sources, { redis, keys, log }),
     batchSize: cfg.workers.scoreBatchSize,
     seenTtlSeconds: cfg.retention.seenSeconds,
+    maxPostChars: cfg.sources.maxPostChars,
   });
 }
 

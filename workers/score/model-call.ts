@@ -3,6 +3,7 @@ import type { ScorerKind } from '../../shared/lists.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { RequestBudget } from '../../shared/request-budget.ts';
 import { withRetries, type RetryDecision } from '../../shared/retry.ts';
+import { redactUrlCredentials } from '../../shared/text/safe-url.ts';
 
 /**
  * What the model scorers (Hugging Face, TEI) share about one request to a model: the error it ends in, the
@@ -28,7 +29,8 @@ export class ModelCallError extends Error {
  */
 export function modelRetryDecision(err: unknown): RetryDecision {
   if (!(err instanceof ModelCallError)) return { retry: false };
-  if (err.status === '429') return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
+  if (err.status === '429')
+    return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
   return { retry: err.status === 'timeout' || err.status === 'network' || Number(err.status) >= 500 };
 }
 
@@ -36,7 +38,10 @@ export function modelRetryDecision(err: unknown): RetryDecision {
 export function transportFailure(err: unknown, what: string): ModelCallError {
   const name = (err as { name?: string }).name;
   if (name === 'TimeoutError' || name === 'AbortError') return new ModelCallError('timeout', `${what} timed out`);
-  return new ModelCallError('network', `${what} failed: ${String((err as Error).message).slice(0, 300)}`);
+  return new ModelCallError(
+    'network',
+    `${what} failed: ${redactUrlCredentials(String((err as Error).message).slice(0, 300))}`,
+  );
 }
 
 export interface ModelRetryOptions {
@@ -54,7 +59,13 @@ export function callModel<T>(
   scorer: ScorerKind,
   items: number,
   call: () => Promise<T>,
-  deps: { opts: ModelRetryOptions; metrics: Metrics; log: Logger; budget?: RequestBudget | undefined; describe?: (err: unknown) => ModelCallError },
+  deps: {
+    opts: ModelRetryOptions;
+    metrics: Metrics;
+    log: Logger;
+    budget?: RequestBudget | undefined;
+    describe?: (err: unknown) => ModelCallError;
+  },
 ): Promise<T> {
   const { opts, metrics, log } = deps;
   const once = async () => {
@@ -66,7 +77,8 @@ export function callModel<T>(
       stop({ outcome: 'ok' });
       return result;
     } catch (err) {
-      const failure = err instanceof ModelCallError ? err : (deps.describe?.(err) ?? transportFailure(err, 'model request'));
+      const failure =
+        err instanceof ModelCallError ? err : (deps.describe?.(err) ?? transportFailure(err, 'model request'));
       stop({ outcome: 'error' });
       metrics.modelErrors.inc({ scorer, status: failure.status });
       throw failure;
@@ -77,6 +89,7 @@ export function callModel<T>(
     baseMs: opts.backoffBaseMs,
     maxMs: opts.backoffMaxMs,
     decide: modelRetryDecision,
-    onRetry: (err, attempt, waitMs) => log.warn({ scorer, status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
+    onRetry: (err, attempt, waitMs) =>
+      log.warn({ scorer, status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
   });
 }

@@ -35,7 +35,13 @@ export class GuardedScorer implements Scorer {
 
   constructor(
     private readonly inner: Scorer,
-    private readonly opts: BreakerOptions & { redis: Redis; keys: Keys; metrics: Metrics; log: Logger; now?: () => number },
+    private readonly opts: BreakerOptions & {
+      redis: Redis;
+      keys: Keys;
+      metrics: Metrics;
+      log: Logger;
+      now?: () => number;
+    },
   ) {
     opts.metrics.modelBreaker.set(0);
   }
@@ -74,10 +80,14 @@ export class GuardedScorer implements Scorer {
     } catch (err) {
       this.failuresInRow++;
       if (this.state === 'half-open' || this.failuresInRow >= this.opts.failures) {
-        if (this.state !== 'open') this.opts.log.error({ model: this.model.id, err: (err as Error).message }, 'the stance model keeps failing; breaker open, posts wait');
+        if (this.state !== 'open')
+          this.opts.log.error(
+            { model: this.model.id, err: (err as Error).message },
+            'the stance model keeps failing; breaker open, posts wait',
+          );
         this.set('open');
         this.openedAt = (this.opts.now ?? Date.now)();
-        await this.publish(false, (err as Error).message);
+        await this.publish(false, failureReason(err));
         // The caller sees "unavailable", not one more failure: the batch waits (or falls back) instead of using up its retries.
         throw new ModelUnavailableError(this.opts.cooldownMs);
       }
@@ -90,8 +100,22 @@ export class GuardedScorer implements Scorer {
     this.opts.metrics.modelBreaker.set(STATE_VALUE[state]);
   }
 
-  private async publish(up: boolean, lastError?: string): Promise<void> {
+  /** Only a reason code is published: the state is shown on the public /readyz, and upstream text may echo secrets. */
+  private async publish(up: boolean, reason?: string): Promise<void> {
     const at = (this.opts.now ?? Date.now)();
-    await this.opts.redis.set(this.opts.keys.modelState, JSON.stringify({ model: this.model.id, up, at, ...(lastError ? { lastError: lastError.slice(0, 300) } : {}) }), 'EX', 3_600);
+    await this.opts.redis.set(
+      this.opts.keys.modelState,
+      JSON.stringify({ model: this.model.id, up, at, ...(reason ? { reason } : {}) }),
+      'EX',
+      3_600,
+    );
   }
+}
+
+/** A short, fixed vocabulary for why a model call failed: `http_503`, `timeout`, `network`, `malformed`, or `error`. */
+export function failureReason(err: unknown): string {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'string' && /^\d{3}$/.test(status)) return `http_${status}`;
+  if (typeof status === 'string' && ['timeout', 'network', 'malformed'].includes(status)) return status;
+  return 'error';
 }

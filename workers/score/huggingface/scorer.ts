@@ -8,10 +8,19 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { RequestBudget } from '../../../shared/request-budget.ts';
 import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
+import { redactUrlCredentials } from '../../../shared/text/safe-url.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { hasScorableText, ModelConfigError } from '../scorer.ts';
 import type { Scorer, ScorerFactory } from '../scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
+import {
+  DEFAULT_HYPOTHESES,
+  ModelOutputError,
+  mapClassifierAnswer,
+  mapZeroShotAnswer,
+  setupVersion,
+  type Hypotheses,
+  type StanceScores,
+} from '../stance-map.ts';
 
 export interface HuggingFaceOptions extends ModelRetryOptions {
   token?: string;
@@ -56,8 +65,17 @@ export class HuggingFaceScorer implements Scorer {
     this.client = new InferenceClient(opts.token ?? '');
     this.limit = pLimit(opts.concurrency);
     this.hyps = opts.hypotheses ?? DEFAULT_HYPOTHESES;
-    const setup = opts.classifier ? `labels-${[...opts.classifier.labelMap].map(([l, s]) => `${l}=${s}`).sort().join(',')}` : setupVersion(this.hyps, opts.multiLabel ?? false);
-    this.model = { id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`, kind: 'huggingface', setup };
+    const setup = opts.classifier
+      ? `labels-${[...opts.classifier.labelMap]
+          .map(([l, s]) => `${l}=${s}`)
+          .sort()
+          .join(',')}`
+      : setupVersion(this.hyps, opts.multiLabel ?? false);
+    this.model = {
+      id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`,
+      kind: 'huggingface',
+      setup,
+    };
   }
 
   /**
@@ -115,16 +133,31 @@ export class HuggingFaceScorer implements Scorer {
       const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.opts.timeoutMs) };
       const answer = this.opts.classifier
         ? await this.client.textClassification({ ...target, inputs, parameters: { top_k: 20 } }, options)
-        : await this.client.zeroShotClassification({
-          ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.opts.multiLabel ?? false },
-        }, options);
+        : await this.client.zeroShotClassification(
+            {
+              ...target,
+              inputs,
+              parameters: {
+                candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral],
+                hypothesis_template: '{}',
+                multi_label: this.opts.multiLabel ?? false,
+              },
+            },
+            options,
+          );
       return this.interpret(answer);
     };
-    return callModel('huggingface', 1, request, { ...this.opts, opts: this.opts, describe: (err) => describeFailure(err, retryAfter) });
+    return callModel('huggingface', 1, request, {
+      ...this.opts,
+      opts: this.opts,
+      describe: (err) => describeFailure(err, retryAfter),
+    });
   }
 
   private interpret(answer: ReadonlyArray<{ label: string; score: number }>) {
-    return this.opts.classifier ? mapClassifierAnswer(answer, this.opts.classifier.labelMap) : mapZeroShotAnswer(answer, this.hyps);
+    return this.opts.classifier
+      ? mapClassifierAnswer(answer, this.opts.classifier.labelMap)
+      : mapZeroShotAnswer(answer, this.hyps);
   }
 
   private rewrite(url: string): string {
@@ -156,10 +189,14 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
   if (config) return new ModelCallError('config', `model not usable as configured: ${config}`);
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
-    return new ModelCallError(String(status), `model answered HTTP ${status}: ${err.message.slice(0, 300)}`, parseRetryAfter(retryAfter, Date.now()));
+    return new ModelCallError(
+      String(status),
+      `model answered HTTP ${status}: ${redactUrlCredentials(err.message.slice(0, 300))}`,
+      parseRetryAfter(retryAfter, Date.now()),
+    );
   }
   if (err instanceof InferenceClientProviderOutputError || err instanceof ModelOutputError) {
-    return new ModelCallError('malformed', `model answer unusable: ${err.message.slice(0, 300)}`);
+    return new ModelCallError('malformed', `model answer unusable: ${redactUrlCredentials(err.message.slice(0, 300))}`);
   }
   return transportFailure(err, 'model request');
 }
