@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
@@ -37,29 +38,74 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
+/** How long a claim on a fingerprint lasts: if its holder dies, others score the text themselves after this. */
+const CLAIM_MS = 30_000;
+/** Longest a batch waits for texts another worker is scoring before scoring them itself. */
+const WAIT_MS = 60_000;
+
 /**
  * Scores texts, reusing the score of an identical text (by fingerprint) under the same model: a repost or a
  * cross-post costs no model call, yet each occurrence is still counted as volume for its own source.
+ * A fingerprint is claimed (SET NX) before it is scored, so when the same status arrives through several
+ * feeds at once, one worker calls the model and the others wait for its cached result.
  */
 async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
   const fps = texts.map(textFingerprint);
   const modelKey = `${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`;
-  const cacheKeys = fps.map((fp) => deps.keys.scoreCache(modelKey, fp));
-  const cached = await deps.redis.mget(cacheKeys);
-  const results: Array<StanceResult | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
+  const results: Array<StanceResult | undefined> = new Array(texts.length);
+  const firstText = new Map<string, string>();
+  fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
+  const known = new Map<string, StanceResult>();
   // Identical texts within one batch are scored once too.
-  const missing = [...new Set(fps.filter((_, i) => !results[i]))];
-  deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
-  deps.metrics.scoreCache.inc({ result: 'miss' }, missing.length);
-  if (missing.length) {
-    const firstText = new Map<string, string>();
-    fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
-    const fresh = await deps.scorer.score(missing.map((fp) => firstText.get(fp)!));
-    const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
-    fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
-    const pipeline = deps.redis.pipeline();
-    for (const [fp, r] of byFp) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
-    await pipeline.exec();
+  let pending = [...firstText.keys()];
+  let modelCalls = 0;
+  const readCache = async (list: string[]) => {
+    const cached = await deps.redis.mget(list.map((fp) => deps.keys.scoreCache(modelKey, fp)));
+    list.forEach((fp, i) => cached[i] && known.set(fp, JSON.parse(cached[i]!) as StanceResult));
+    return list.filter((fp) => !known.has(fp));
+  };
+  pending = await readCache(pending);
+  const deadline = Date.now() + WAIT_MS;
+  for (let wait = 10; pending.length > 0; wait = Math.min(wait * 2, 200)) {
+    const mine = Date.now() > deadline ? pending : await claim(pending, modelKey, deps);
+    if (mine.length) {
+      modelCalls += mine.length;
+      await scoreAndShare(mine, firstText, modelKey, known, deps);
+    }
+    pending = pending.filter((fp) => !known.has(fp));
+    if (pending.length === 0) break;
+    // Another worker holds these: its result lands in the cache (or its claim lapses and one of us takes over).
+    await sleep(wait);
+    pending = await readCache(pending);
   }
+  fps.forEach((fp, i) => (results[i] = known.get(fp)));
+  deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - modelCalls);
+  deps.metrics.scoreCache.inc({ result: 'miss' }, modelCalls);
   return results as StanceResult[];
+}
+
+async function claim(fps: string[], modelKey: string, deps: ScoreDeps): Promise<string[]> {
+  const pipeline = deps.redis.pipeline();
+  for (const fp of fps) pipeline.set(deps.keys.scoreClaim(modelKey, fp), '1', 'PX', CLAIM_MS, 'NX');
+  const replies = (await pipeline.exec()) ?? [];
+  return fps.filter((_, i) => replies[i]?.[1] === 'OK');
+}
+
+async function scoreAndShare(fps: string[], firstText: Map<string, string>, modelKey: string, known: Map<string, StanceResult>, deps: ScoreDeps): Promise<void> {
+  const release = () => deps.redis.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
+  let fresh: StanceResult[];
+  try {
+    fresh = await deps.scorer.score(fps.map((fp) => firstText.get(fp)!));
+  } catch (err) {
+    // Nobody should wait on a claim whose holder failed: whoever retries first scores the texts.
+    await release().catch(() => {});
+    throw err;
+  }
+  const pipeline = deps.redis.pipeline();
+  fps.forEach((fp, i) => {
+    known.set(fp, fresh[i]!);
+    pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(fresh[i]), 'EX', deps.cacheTtlSeconds);
+  });
+  pipeline.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
+  await pipeline.exec();
 }
