@@ -11,6 +11,7 @@ import { QUEUES, QUEUE_NAMES, type AggregateJob, type AlertDeliveryJob, type Col
 import { TrendWriter, retentionFromConfig } from './aggregate/trend-writer.ts';
 import { chooseSources } from './collect/choose-sources.ts';
 import { Collector } from './collect/collector.ts';
+import { pollOffsetMs } from './collect/poll-offset.ts';
 import type { Source } from './collect/sources/source.ts';
 import { chooseScorer } from './score/choose-scorer.ts';
 import { ModelUnavailableError } from './score/model-guard.ts';
@@ -138,12 +139,16 @@ async function scheduleFeeds(queues: PipelineQueues, collector: Collector, log: 
   const feeds = collector.allFeeds();
   const wanted = new Set(feeds.map((f) => `poll-${f.id}`));
   for (const feed of feeds) {
-    await queues.collect.upsertJobScheduler(`poll-${feed.id}`, { every: feed.pollEveryMs }, {
+    // Each feed at its own point in the period (spread, and the same in every replica).
+    await queues.collect.upsertJobScheduler(`poll-${feed.id}`, { every: feed.pollEveryMs, offset: pollOffsetMs(feed.id, feed.pollEveryMs) }, {
       name: 'collect',
       data: { feedId: feed.id },
       opts: { removeOnComplete: 100, removeOnFail: 100 },
     });
   }
+  // With an offset the first scheduled poll may be up to a period away: poll once now, as before. Two replicas
+  // starting together poll once between them (the poll lock), and the cursor makes a repeat poll cheap.
+  await queues.collect.addBulk(feeds.map((feed) => ({ name: 'collect', data: { feedId: feed.id }, opts: { removeOnComplete: 100, removeOnFail: 100 } })));
   // A feed removed from the configuration stops being polled.
   for (const s of await queues.collect.getJobSchedulers()) {
     if (s.key && !wanted.has(s.key)) await queues.collect.removeJobScheduler(s.key);
