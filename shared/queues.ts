@@ -27,7 +27,8 @@ export interface AggregateJob {
 export const PIPELINE_JOB_OPTIONS = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { age: 3_600, count: 1_000 },
+  // Completed batches carry every post's text: keep few (exactly-once rests on the counted markers, not on them).
+  removeOnComplete: { age: 3_600, count: 50 },
   removeOnFail: { age: 7 * 24 * 3_600 },
 } as const;
 

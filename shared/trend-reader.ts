@@ -42,8 +42,8 @@ export class TrendReader {
         if (v[2] !== null) neutral += Number(v[2]);
         if (v[3] !== null) scoreSum += Number(v[3]);
         for (let mi = 0; mi < models.length; mi++) {
-          const n = v[4 + mi];
-          if (n) perModel[models[mi]!] = (perModel[models[mi]!] ?? 0) + Number(n);
+          const n = Number(v[4 + mi] ?? 0); // a field rescored down to "0" is no model's count
+          if (n) perModel[models[mi]!] = (perModel[models[mi]!] ?? 0) + n;
         }
       }
       return { counts: { support, criticism, neutral, scoreSum }, models: perModel };

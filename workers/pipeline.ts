@@ -76,7 +76,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
       const outcome = await collector.collect(job.data.feedId);
       log.debug(outcome, 'poll done');
       return outcome;
-    }, { ...connection, concurrency: 2 }),
+    }, { ...connection, concurrency: 4 }), // polls wait on the network and on Redis, not on this CPU
     new Worker<ScoreJob>(QUEUES.score, async (job, token) => {
       const deps = { redis, keys, scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400 };
       try {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import { postKey, type Post, type ScoredPost, type StanceResult } from '../../shared/post.ts';
+import { postKey, type ModelRef, type Post, type ScoredPost, type Stance, type StanceResult } from '../../shared/post.ts';
 import { textFingerprint } from '../../shared/text/fingerprint.ts';
 import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
 import type { Scorer } from './scorer.ts';
@@ -24,9 +26,10 @@ export interface ScoreDeps {
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
  */
 export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps): Promise<{ scored: number; skipped: number }> {
-  const counted = await Promise.all(posts.map((p) => deps.redis.exists(deps.keys.counted(postKey(p)))));
-  const todo = posts.filter((_, i) => counted[i] === 0);
-  for (const p of posts.filter((_, i) => counted[i] !== 0)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
+  // One MGET for the batch rather than one EXISTS per post.
+  const counted = posts.length ? await deps.redis.mget(posts.map((p) => deps.keys.counted(postKey(p)))) : [];
+  const todo = posts.filter((_, i) => counted[i] === null);
+  for (const p of posts.filter((_, i) => counted[i] !== null)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
   const results = await scoreWithCache(todo.map((p) => p.text), deps);
@@ -38,8 +41,11 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
-/** How long a claim on a fingerprint lasts: if its holder dies, others score the text themselves after this. */
-const CLAIM_MS = 30_000;
+/**
+ * How long a claim lasts unless its holder renews it: a holder that dies (SIGKILL) holds nobody up for
+ * longer than this. A slow model call keeps its claims by renewing them every CLAIM_MS / 3.
+ */
+const CLAIM_MS = 5_000;
 /** Longest a batch waits for texts another worker is scoring before scoring them itself. */
 const WAIT_MS = 60_000;
 
@@ -51,7 +57,8 @@ const WAIT_MS = 60_000;
  */
 async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
   const fps = texts.map(textFingerprint);
-  const modelKey = `${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`;
+  // Keys name the model by a short hash of id and setup: a model id can be 70 characters, on every cached text.
+  const modelKey = createHash('sha256').update(`${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`).digest('base64url').slice(0, 10);
   const results: Array<StanceResult | undefined> = new Array(texts.length);
   const firstText = new Map<string, string>();
   fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
@@ -61,7 +68,7 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceR
   let modelCalls = 0;
   const readCache = async (list: string[]) => {
     const cached = await deps.redis.mget(list.map((fp) => deps.keys.scoreCache(modelKey, fp)));
-    list.forEach((fp, i) => cached[i] && known.set(fp, JSON.parse(cached[i]!) as StanceResult));
+    list.forEach((fp, i) => cached[i] && known.set(fp, decodeResult(cached[i]!, deps.scorer.model)));
     return list.filter((fp) => !known.has(fp));
   };
   pending = await readCache(pending);
@@ -94,18 +101,35 @@ async function claim(fps: string[], modelKey: string, deps: ScoreDeps): Promise<
 async function scoreAndShare(fps: string[], firstText: Map<string, string>, modelKey: string, known: Map<string, StanceResult>, deps: ScoreDeps): Promise<void> {
   const release = () => deps.redis.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
   let fresh: StanceResult[];
+  const renew = setInterval(() => {
+    const p = deps.redis.pipeline();
+    for (const fp of fps) p.pexpire(deps.keys.scoreClaim(modelKey, fp), CLAIM_MS);
+    p.exec().catch(() => {});
+  }, CLAIM_MS / 3);
   try {
     fresh = await deps.scorer.score(fps.map((fp) => firstText.get(fp)!));
   } catch (err) {
     // Nobody should wait on a claim whose holder failed: whoever retries first scores the texts.
     await release().catch(() => {});
     throw err;
+  } finally {
+    clearInterval(renew);
   }
   const pipeline = deps.redis.pipeline();
   fps.forEach((fp, i) => {
     known.set(fp, fresh[i]!);
-    pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(fresh[i]), 'EX', deps.cacheTtlSeconds);
+    pipeline.set(deps.keys.scoreCache(modelKey, fp), encodeResult(fresh[i]!, deps.scorer.model), 'EX', deps.cacheTtlSeconds);
   });
   pipeline.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
   await pipeline.exec();
+}
+
+/** A cached result as [stance, score, confidence] when its model is the scorer's own (the key names it): ~30 bytes, not ~110. */
+function encodeResult(r: StanceResult, model: ModelRef): string {
+  return isDeepStrictEqual(r.model, model) ? JSON.stringify([r.stance, r.score, r.confidence]) : JSON.stringify(r);
+}
+
+function decodeResult(raw: string, model: ModelRef): StanceResult {
+  const v = JSON.parse(raw) as StanceResult | [Stance, number, number];
+  return Array.isArray(v) ? { stance: v[0], score: v[1], confidence: v[2], model } : v;
 }
