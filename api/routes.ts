@@ -2,10 +2,20 @@ import { Router, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { INTERVALS, alignDown, summarise } from '../shared/buckets.ts';
 import type { Keys } from '../shared/keys.ts';
+import { ALERT_STATES } from '../shared/lists.ts';
 import { BodyCache } from './body-cache.ts';
 import { answeredNotModified, versionEtag } from './etag.ts';
 import {
-  encodeCursor, parseCursor, parseEnum, parseInterval, parseLang, parseLimit, parseSource, parseStance, parseTime, rejectUnknown,
+  encodeCursor,
+  parseCursor,
+  parseEnum,
+  parseInterval,
+  parseLang,
+  parseLimit,
+  parseSource,
+  parseStance,
+  parseTime,
+  rejectUnknown,
 } from './params.ts';
 import { PostsReader } from './posts-reader.ts';
 import { AlertsReader } from './alerts-reader.ts';
@@ -24,7 +34,8 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
   const postsReader = new PostsReader(redis, keys);
   const version = async () => (await redis.get(keys.dataVersion)) ?? '0';
   const bodies = new BodyCache();
-  const sendJson = (res: Response, body: Buffer) => res.setHeader('Content-Type', 'application/json; charset=utf-8').send(body);
+  const sendJson = (res: Response, body: Buffer) =>
+    res.setHeader('Content-Type', 'application/json; charset=utf-8').send(body);
   const alerts = new AlertsReader(redis, keys);
   const alertsVersion = () => redis.get(keys.alertsVersion);
   const r = Router();
@@ -43,26 +54,45 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     if (from >= to) throw badParam('from', '"from" must be earlier than "to"');
     const n = (to - from) / step;
     if (n > limits.maxBuckets) {
-      throw badParam('interval', `${n} buckets of ${interval} would be returned, more than the ${limits.maxBuckets} allowed; use a larger interval or a shorter range`);
+      throw badParam(
+        'interval',
+        `${n} buckets of ${interval} would be returned, more than the ${limits.maxBuckets} allowed; use a larger interval or a shorter range`,
+      );
     }
     const resolved = { from, to, interval, source, lang };
     const v = await version();
     if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
-    sendJson(res, await bodies.get(`trends|${JSON.stringify(resolved)}`, v, async () => {
-      const ranges: Array<[number, number]> = [];
-      for (let t = from; t < to; t += step) ranges.push([t, t + step]);
-      const totals = await trends.totals(ranges, { source, lang });
-      return {
-        from: iso(from), to: iso(to), interval, source: source ?? null, lang: lang ?? null,
-        models: mergeModels(totals.map((t) => t.models)),
-        buckets: totals.map((t, i) => ({ start: iso(ranges[i]![0]), end: iso(ranges[i]![1]), ...summarise(t.counts) })),
-      };
-    }));
+    sendJson(
+      res,
+      await bodies.get(`trends|${JSON.stringify(resolved)}`, v, async () => {
+        const ranges: Array<[number, number]> = [];
+        for (let t = from; t < to; t += step) ranges.push([t, t + step]);
+        const totals = await trends.totals(ranges, { source, lang });
+        return {
+          from: iso(from),
+          to: iso(to),
+          interval,
+          source: source ?? null,
+          lang: lang ?? null,
+          models: mergeModels(totals.map((t) => t.models)),
+          buckets: totals.map((t, i) => ({
+            start: iso(ranges[i]![0]),
+            end: iso(ranges[i]![1]),
+            ...summarise(t.counts),
+          })),
+        };
+      }),
+    );
   });
 
   r.get('/api/v1/summary', async (req, res) => {
     rejectUnknown(q(req), ['window', 'source', 'lang']);
-    const window = parseEnum(q(req), 'window', Object.keys(SUMMARY_WINDOWS) as Array<keyof typeof SUMMARY_WINDOWS>, '24h');
+    const window = parseEnum(
+      q(req),
+      'window',
+      Object.keys(SUMMARY_WINDOWS) as Array<keyof typeof SUMMARY_WINDOWS>,
+      '24h',
+    );
     const source = parseSource(q(req));
     const lang = parseLang(q(req));
     const len = SUMMARY_WINDOWS[window];
@@ -70,24 +100,35 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const resolved = { window, end, source, lang };
     const v = await version();
     if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
-    sendJson(res, await bodies.get(`summary|${JSON.stringify(resolved)}`, v, async () => {
-      const [current, previous] = await trends.totals([[end - len, end], [end - 2 * len, end - len]], { source, lang });
-      const cur = summarise(current!.counts);
-      const prev = summarise(previous!.counts);
-      return {
-        window, source: source ?? null, lang: lang ?? null,
-        current: { from: iso(end - len), to: iso(end), ...cur },
-        previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
-        change: {
-          total: cur.total - prev.total,
-          totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
-          supportShare: diff(cur.supportShare, prev.supportShare),
-          criticismShare: diff(cur.criticismShare, prev.criticismShare),
-          meanScore: diff(cur.meanScore, prev.meanScore),
-        },
-        models: current!.models,
-      };
-    }));
+    sendJson(
+      res,
+      await bodies.get(`summary|${JSON.stringify(resolved)}`, v, async () => {
+        const [current, previous] = await trends.totals(
+          [
+            [end - len, end],
+            [end - 2 * len, end - len],
+          ],
+          { source, lang },
+        );
+        const cur = summarise(current!.counts);
+        const prev = summarise(previous!.counts);
+        return {
+          window,
+          source: source ?? null,
+          lang: lang ?? null,
+          current: { from: iso(end - len), to: iso(end), ...cur },
+          previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
+          change: {
+            total: cur.total - prev.total,
+            totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
+            supportShare: diff(cur.supportShare, prev.supportShare),
+            criticismShare: diff(cur.criticismShare, prev.criticismShare),
+            meanScore: diff(cur.meanScore, prev.meanScore),
+          },
+          models: current!.models,
+        };
+      }),
+    );
   });
 
   r.get('/api/v1/posts', async (req, res) => {
@@ -98,15 +139,18 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const v = await version();
     const resolved = { filters, limit, cursor };
     if (answeredNotModified(req, res, versionEtag(v, resolved), 5)) return;
-    sendJson(res, await bodies.get(`posts|${JSON.stringify(resolved)}`, v, async () => {
-      const page = await postsReader.page(filters, limit, cursor);
-      return { posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null };
-    }));
+    sendJson(
+      res,
+      await bodies.get(`posts|${JSON.stringify(resolved)}`, v, async () => {
+        const page = await postsReader.page(filters, limit, cursor);
+        return { posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null };
+      }),
+    );
   });
 
   r.get('/api/v1/alerts', async (req, res) => {
     rejectUnknown(q(req), ['state', 'since', 'limit']);
-    const state = parseEnum(q(req), 'state', ['firing', 'resolved'] as const);
+    const state = parseEnum(q(req), 'state', ALERT_STATES);
     const since = parseTime(q(req), 'since');
     const limit = parseLimit(q(req), 1, 500, 100);
     const resolved = { state, since, limit };

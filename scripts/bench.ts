@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
-import { cpuMs, Proc, type Cpu } from '../bench/ipc.ts';
+import { cpuMs, Proc, type Cpu } from '../dev/bench/ipc.ts';
 import { pollOffsetMs } from '../workers/collect/poll-offset.ts';
-import { freePort } from '../test/helpers/redis-server.ts';
+import { createServer } from 'node:net';
 
 /**
  * `npm run bench [-- --quick] [-- --json]`: what the pipeline and the API cost, measured against a private
@@ -22,18 +22,72 @@ const JSON_OUT = process.argv.includes('--json');
 /** --freshness: only the freshness run (a minute). */
 const ONLY_FRESHNESS = process.argv.includes('--freshness');
 const S = QUICK
-  ? { ingest: 10_000, shared: 50, scale: 5_000, baseline: 5_000, big: 100_000, mainSeconds: 5, shortSeconds: 3, fresh: 8 }
-  : { ingest: 100_000, shared: 200, scale: 30_000, baseline: 20_000, big: 1_000_000, mainSeconds: 30, shortSeconds: 10, fresh: 20 };
+  ? {
+      ingest: 10_000,
+      shared: 50,
+      scale: 5_000,
+      baseline: 5_000,
+      big: 100_000,
+      mainSeconds: 5,
+      shortSeconds: 3,
+      fresh: 8,
+    }
+  : {
+      ingest: 100_000,
+      shared: 200,
+      scale: 30_000,
+      baseline: 20_000,
+      big: 1_000_000,
+      mainSeconds: 30,
+      shortSeconds: 10,
+      fresh: 20,
+    };
 /** The deployment settings the ingest runs use (printed with the figures): bigger batches mean fewer jobs per post. */
-const PIPELINE_SETTINGS = { SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '200', SCORE_WORKER_CONCURRENCY: process.env.SCORE_WORKER_CONCURRENCY ?? '4' };
+const PIPELINE_SETTINGS = {
+  SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '200',
+  SCORE_WORKER_CONCURRENCY: process.env.SCORE_WORKER_CONCURRENCY ?? '4',
+};
 const TAGS = Array.from({ length: 8 }, (_, i) => `durov${i}`);
 const RATE = 1_000;
 const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
-const figures: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage1m: loadavg()[0] }, quick: QUICK, settings: PIPELINE_SETTINGS };
+const figures: Record<string, unknown> = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage1m: loadavg()[0] },
+  quick: QUICK,
+  settings: PIPELINE_SETTINGS,
+};
+
+/** A free loopback port for the private redis-server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
 
 // A private Redis: the INFO figures then count nothing but this run.
 const port = await freePort();
-const redisServer: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', mkdtempSync(join(tmpdir(), 'sw-bench-')), '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+const redisServer: ChildProcess = spawn(
+  'redis-server',
+  [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    mkdtempSync(join(tmpdir(), 'sw-bench-')),
+    '--maxmemory-policy',
+    'noeviction',
+  ],
+  { stdio: 'ignore' },
+);
 const url = `redis://127.0.0.1:${port}`;
 const redis = new Redis(url, { maxRetriesPerRequest: null });
 redis.on('error', () => {}); // refused until redis-server is up; the ping loop below waits for it
@@ -86,15 +140,37 @@ else printTable(figures);
 async function throughputAndReads(feed: Proc, feedUrl: string) {
   // 1. Ceilings in this run: raw Redis, and the one-job-per-post BullMQ design.
   say('raw Redis ceiling (redis-benchmark)…');
-  const rb = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-q', '--csv', '-n', QUICK ? '100000' : '300000', '-P', '32', '-t', 'set,incr,hset,zadd'], { encoding: 'utf8', timeout: 60_000 });
+  const rb = spawnSync(
+    'redis-benchmark',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-q',
+      '--csv',
+      '-n',
+      QUICK ? '100000' : '300000',
+      '-P',
+      '32',
+      '-t',
+      'set,incr,hset,zadd',
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   const ceiling: Record<string, number> = {};
-  for (const m of (rb.stdout ?? '').matchAll(/^"([A-Z]+)[^"]*","([\d.]+)"/gm)) ceiling[m[1]!] = Math.round(Number(m[2]));
+  for (const m of (rb.stdout ?? '').matchAll(/^"([A-Z]+)[^"]*","([\d.]+)"/gm))
+    ceiling[m[1]!] = Math.round(Number(m[2]));
   figures.redisCeilingCommandsPerSecond = ceiling;
   await redis.flushall();
 
   say(`one-job-per-post BullMQ baseline (${S.baseline} jobs, no-op processor, concurrency 50)…`);
   const baselineProc = await start('baseline', 'baseline.ts');
-  const baseline = await baselineProc.call<{ jobsPerSecond: number; cpuUsPerJob: number }>('run', { url, prefix: 'bench-baseline', jobs: S.baseline });
+  const baseline = await baselineProc.call<{ jobsPerSecond: number; cpuUsPerJob: number }>('run', {
+    url,
+    prefix: 'bench-baseline',
+    jobs: S.baseline,
+  });
   await stop(baselineProc);
   figures.baseline = baseline;
 
@@ -104,22 +180,38 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     const prefix = `ing${++run}`;
     // Tags of its own per run: a run reads only its own statuses.
     const tags = TAGS.map((t) => `${t}r${run}`);
-    const expected = await feed.call<number>('load', { tags, posts, shared, spreadMs: 23 * 3_600_000, prefix: `r${run}-` });
+    const expected = await feed.call<number>('load', {
+      tags,
+      posts,
+      shared,
+      spreadMs: 23 * 3_600_000,
+      prefix: `r${run}-`,
+    });
     const perTag = Math.ceil(expected / TAGS.length);
     const env = {
-      REDIS_PREFIX: prefix, SOURCES: 'mastodon', MASTODON_INSTANCES: feedUrl, MASTODON_TAGS: tags.join(','),
-      MASTODON_INITIAL_PAGES: String(Math.min(500, Math.ceil(perTag / 40) + 2)), MASTODON_MAX_PAGES_PER_POLL: '100', MASTODON_POLL_SECONDS: '5',
-      HF_TOKEN: '', HF_ENDPOINT_URL: '', TEI_URL: '', SCORER: 'builtin', ...PIPELINE_SETTINGS,
+      REDIS_PREFIX: prefix,
+      SOURCES: 'mastodon',
+      MASTODON_INSTANCES: feedUrl,
+      MASTODON_TAGS: tags.join(','),
+      MASTODON_INITIAL_PAGES: String(Math.min(500, Math.ceil(perTag / 40) + 2)),
+      MASTODON_MAX_PAGES_PER_POLL: '100',
+      MASTODON_POLL_SECONDS: '5',
+      HF_TOKEN: '',
+      HF_ENDPOINT_URL: '',
+      TEI_URL: '',
+      SCORER: 'builtin',
+      ...PIPELINE_SETTINGS,
     };
     const ws = await Promise.all(Array.from({ length: workers }, (_, i) => start(`workers-${i}`, 'workers.ts', env)));
     const before = await redisStats();
     const cpu0 = await Promise.all(ws.map((w) => w.call<Cpu>('cpu')));
     const t0 = performance.now();
     await Promise.all(ws.map((w) => w.call('go')));
-    let stats: Array<{ aggregated: number; modelCalls: number; cacheHits: number; cpu: Cpu }> = [];
+    type Stats = { aggregated: number; modelCalls: number; cacheHits: number; cpu: Cpu };
+    let stats: Stats[] = [];
     const deadline = Date.now() + (QUICK ? 120_000 : 240_000);
     for (;;) {
-      stats = await Promise.all(ws.map((w) => w.call('stats')));
+      stats = await Promise.all(ws.map((w) => w.call<Stats>('stats')));
       const counted = stats.reduce((a, s) => a + s.aggregated, 0);
       if (counted >= expected) break;
       if (Date.now() > deadline) throw new Error(`ingest: ${counted} of ${expected} counted before the deadline`);
@@ -130,13 +222,18 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     const workerCpuMs = stats.reduce((a, s, i) => a + cpuMs(cpu0[i]!, s.cpu), 0);
     const modelCalls = stats.reduce((a, s) => a + s.modelCalls, 0);
     const out: Record<string, unknown> = {
-      workersProcesses: workers, posts: expected, seconds: Number(seconds.toFixed(2)), postsPerSecond: Math.round(expected / seconds),
+      workersProcesses: workers,
+      posts: expected,
+      seconds: Number(seconds.toFixed(2)),
+      postsPerSecond: Math.round(expected / seconds),
       postsPerSecondPerProcess: Math.round(expected / seconds / workers),
       workersCpuUsPerPost: Math.round((workerCpuMs * 1000) / expected),
       redisCommandsPerPost: Number(((after.calls - before.calls) / expected).toFixed(1)),
       redisCpuUsPerPost: Number((((after.cpuS - before.cpuS) * 1e6) / expected).toFixed(1)),
-      sharedStatuses: shared, copiesPerSharedStatus: TAGS.length,
-      modelCalls, uniqueTexts: posts + shared,
+      sharedStatuses: shared,
+      copiesPerSharedStatus: TAGS.length,
+      modelCalls,
+      uniqueTexts: posts + shared,
       extraModelCallsPerSharedStatus: shared ? Number(((modelCalls - posts - shared) / shared).toFixed(3)) : null,
     };
     // Settle: let trailing jobs finish before the memory is read.
@@ -157,7 +254,8 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
       const sizes = (await p.exec()) ?? [];
       keys.forEach((k, i) => {
         const parts = k.slice(prefix.length + 1).split(':');
-        const fam = parts[0] === 'b' ? `b:${parts[1]} (buckets)` : parts[0] === 'q' ? `q:${parts[1]} (BullMQ)` : parts[0]!;
+        const fam =
+          parts[0] === 'b' ? `b:${parts[1]} (buckets)` : parts[0] === 'q' ? `q:${parts[1]} (BullMQ)` : parts[0]!;
         const f = (families[fam] ??= { keys: 0, bytes: 0 });
         f.keys++;
         f.bytes += Number(sizes[i]?.[1] ?? 0);
@@ -169,15 +267,25 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
       postsIngested: posts,
       usedMemoryGrowthBytesPerPost: Math.round((used - usedBefore) / posts),
       keyBytesPerPost: Math.round(total / posts),
-      byFamily: Object.fromEntries(Object.entries(families).sort((a, b) => b[1].bytes - a[1].bytes).map(([k, f]) => [k, { keys: f.keys, bytesPerPost: Number((f.bytes / posts).toFixed(1)) }])),
+      byFamily: Object.fromEntries(
+        Object.entries(families)
+          .sort((a, b) => b[1].bytes - a[1].bytes)
+          .map(([k, f]) => [k, { keys: f.keys, bytesPerPost: Number((f.bytes / posts).toFixed(1)) }]),
+      ),
     };
   }
 
   say(`ingest ${S.ingest} posts (+${S.shared} statuses shared by ${TAGS.length} feeds), 1 workers process…`);
   const main = await ingest(1, S.ingest, S.shared, true);
   figures.ingest = main.out;
-  figures['ingest ratio to one-job-per-post baseline'] = Number(((main.out.postsPerSecond as number) / baseline.jobsPerSecond).toFixed(2));
-  figures['ingest ratio to raw Redis ceiling (SET/s ÷ commands per post)'] = ceiling.SET ? Number(((main.out.postsPerSecond as number) / (ceiling.SET / (main.out.redisCommandsPerPost as number))).toFixed(3)) : null;
+  figures['ingest ratio to one-job-per-post baseline'] = Number(
+    ((main.out.postsPerSecond as number) / baseline.jobsPerSecond).toFixed(2),
+  );
+  figures['ingest ratio to raw Redis ceiling (SET/s ÷ commands per post)'] = ceiling.SET
+    ? Number(
+        ((main.out.postsPerSecond as number) / (ceiling.SET / (main.out.redisCommandsPerPost as number))).toFixed(3),
+      )
+    : null;
 
   const scale: unknown[] = [];
   for (const w of [1, 2, 4]) {
@@ -198,7 +306,10 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     const a0 = await api.call<{ served: number; cpu: Cpu }>('stats');
     const r = await load.call<Record<string, number>>('run', { url: apiUrl + path, rate: RATE, seconds, headers });
     const a1 = await api.call<{ served: number; cpu: Cpu }>('stats');
-    return { ...r, apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / Math.max(1, a1.served - a0.served)) };
+    return {
+      ...r,
+      apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / Math.max(1, a1.served - a0.served)),
+    };
   }
   /** One request computed from the buckets (the data version moved first), sequentially: the uncached cost. */
   async function uncached(path: string, n = QUICK ? 5 : 15) {
@@ -209,7 +320,10 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
       await (await fetch(apiUrl + path)).arrayBuffer();
     }
     const a1 = await api.call<{ served: number; cpu: Cpu }>('stats');
-    return { ms: Number(((performance.now() - t) / n).toFixed(2)), apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / n) };
+    return {
+      ms: Number(((performance.now() - t) / n).toFixed(2)),
+      apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / n),
+    };
   }
   async function reads(label: string, mainSeconds: number, shortSeconds: number) {
     const out: Record<string, unknown> = {
@@ -236,7 +350,10 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   const small = readFigures[`${S.ingest / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
   const big = readFigures[`${S.big / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
   readFigures[`p99 ratio ${S.big / 1000}k / ${S.ingest / 1000}k`] = Object.fromEntries(
-    ['trends 24h@1m (1440 buckets)', 'summary 7d', 'trends 24h@5m 304 (no writes)'].map((k) => [k, Number((big[k]!.p99Ms / small[k]!.p99Ms).toFixed(2))]),
+    ['trends 24h@1m (1440 buckets)', 'summary 7d', 'trends 24h@5m 304 (no writes)'].map((k) => [
+      k,
+      Number((big[k]!.p99Ms / small[k]!.p99Ms).toFixed(2)),
+    ]),
   );
   figures.reads = readFigures;
   await Promise.all([stop(api), stop(load), stop(filler)]);
@@ -254,7 +371,17 @@ async function dropPrefix(prefix: string) {
 async function freshness(feed: Proc, feedUrl: string) {
   const tags = ['fresh0', 'fresh1', 'fresh2', 'fresh3'];
   const prefix = 'fresh';
-  const env = { REDIS_PREFIX: prefix, SOURCES: 'mastodon', MASTODON_INSTANCES: feedUrl, MASTODON_TAGS: tags.join(','), MASTODON_POLL_SECONDS: '5', SCORER: 'builtin', HF_TOKEN: '', HF_ENDPOINT_URL: '', TEI_URL: '' };
+  const env = {
+    REDIS_PREFIX: prefix,
+    SOURCES: 'mastodon',
+    MASTODON_INSTANCES: feedUrl,
+    MASTODON_TAGS: tags.join(','),
+    MASTODON_POLL_SECONDS: '5',
+    SCORER: 'builtin',
+    HF_TOKEN: '',
+    HF_ENDPOINT_URL: '',
+    TEI_URL: '',
+  };
   const w = await start('workers-fresh', 'workers.ts', env);
   const api = await start('api-fresh', 'api.ts', { REDIS_PREFIX: prefix });
   const apiUrl = await api.call<string>('url');
@@ -264,7 +391,11 @@ async function freshness(feed: Proc, feedUrl: string) {
     const posted = new Map<string, number>();
     const seen = new Map<string, number>();
     const span = 12_000;
-    const schedule = Array.from({ length: S.fresh }, (_, i) => ({ at: Math.random() * span, tag: tags[i % tags.length]!, marker: `fresh-marker-${i}` })).sort((a, b) => a.at - b.at);
+    const schedule = Array.from({ length: S.fresh }, (_, i) => ({
+      at: Math.random() * span,
+      tag: tags[i % tags.length]!,
+      marker: `fresh-marker-${i}`,
+    })).sort((a, b) => a.at - b.at);
     const t0 = Date.now();
     const poster = (async () => {
       for (const s of schedule) {
@@ -290,9 +421,16 @@ async function freshness(feed: Proc, feedUrl: string) {
     const lat = [...seen].map(([m, at]) => (at - posted.get(m)!) / 1000).sort((a, b) => a - b);
     const q = (p: number) => Number((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(2));
     return {
-      pollSeconds: 5, statuses: S.fresh, visible: lat.length, p50Seconds: q(0.5), p95Seconds: q(0.95), maxSeconds: q(1),
+      pollSeconds: 5,
+      statuses: S.fresh,
+      visible: lat.length,
+      p50Seconds: q(0.5),
+      p95Seconds: q(0.95),
+      maxSeconds: q(1),
       note: 'visible = returned by /api/v1/posts; the same script call writes the trend buckets, so trends show it at the same moment',
-      feedOffsetsMs: Object.fromEntries(tags.map((t) => [t, pollOffsetMs(`mastodon-${new URL(feedUrl).host}-${t}`, 5_000)])),
+      feedOffsetsMs: Object.fromEntries(
+        tags.map((t) => [t, pollOffsetMs(`mastodon-${new URL(feedUrl).host}-${t}`, 5_000)]),
+      ),
     };
   } finally {
     await stop(w);
@@ -303,7 +441,8 @@ async function freshness(feed: Proc, feedUrl: string) {
 function printTable(f: Record<string, unknown>) {
   const lines: string[] = [];
   const walk = (o: unknown, path: string) => {
-    if (o && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) walk(v, path ? `${path} › ${k}` : k);
+    if (o && typeof o === 'object' && !Array.isArray(o))
+      for (const [k, v] of Object.entries(o)) walk(v, path ? `${path} › ${k}` : k);
     else if (Array.isArray(o)) o.forEach((v, i) => walk(v, `${path}[${i}]`));
     else lines.push(`${path.padEnd(90)} ${o}`);
   };

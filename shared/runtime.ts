@@ -25,9 +25,9 @@ export async function boot(processName: string): Promise<Runtime> {
     }
     throw err;
   }
-  const log = createLogger(cfg.LOG_LEVEL, processName);
-  const redis = createRedis(cfg.REDIS_URL, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'));
+  const log = createLogger(cfg.logLevel, processName);
+  const redis = createRedis(cfg.redis.url, processName);
+  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
   try {
     await Promise.race([
       redis.ping(),
@@ -35,7 +35,7 @@ export async function boot(processName: string): Promise<Runtime> {
     ]);
   } catch (err) {
     process.stderr.write(
-      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.REDIS_URL)} (${(err as Error).message}).\n` +
+      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.redis.url)} (${(err as Error).message}).\n` +
         'Start one (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis && brew services start redis`),\n' +
         'or point REDIS_URL at a Redis you have. `npm start` starts a private redis-server by itself when one is installed.\n',
     );
@@ -45,7 +45,7 @@ export async function boot(processName: string): Promise<Runtime> {
   if (policy[1] && policy[1] !== 'noeviction') {
     log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
   }
-  return { cfg, log, redis, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics() };
+  return { cfg, log, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
 }
 
 /** Closes everything on SIGINT/SIGTERM, so a worker finishes (or hands back) its job before exiting. */

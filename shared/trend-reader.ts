@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import { ANY, coverRange, fieldsToRead, modelField, summarise, type StanceCounts, type StanceSummary } from './buckets.ts';
+import {
+  ANY,
+  coverRange,
+  fieldsToRead,
+  modelField,
+  summarise,
+  type StanceCounts,
+  type StanceSummary,
+} from './buckets.ts';
 import type { Keys } from './keys.ts';
 
 export interface Filters {
@@ -18,7 +26,10 @@ export interface RangeTotals {
  * minutes at the edges) and a fixed set of fields is read from each, in one pipelined round trip.
  */
 export class TrendReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   /** Totals for each [from, to) range, in order. All ranges must be minute-aligned. */
   async totals(ranges: Array<[number, number]>, f: Filters): Promise<RangeTotals[]> {
@@ -31,7 +42,10 @@ export class TrendReader {
     let i = 0;
     // Summed in place, numbers straight from the replies: 1,440 buckets make no per-bucket objects.
     return covers.map((cover) => {
-      let support = 0, criticism = 0, neutral = 0, scoreSum = 0;
+      let support = 0,
+        criticism = 0,
+        neutral = 0,
+        scoreSum = 0;
       const perModel: Record<string, number> = {};
       for (let j = 0; j < cover.length; j++) {
         const [err, values] = replies[i++] ?? [new Error('missing reply'), null];

@@ -52,7 +52,13 @@ export class FakeMastodon extends FakeHttpServer {
       favourites_count: 0,
       reblog: null,
       tags: [{ name: tag.toLowerCase(), url: `https://${host}/tags/${tag}` }],
-      account: { id: '1', username: 'someone', acct: 'someone', display_name: 'Someone', url: `https://${host}/@someone` },
+      account: {
+        id: '1',
+        username: 'someone',
+        acct: 'someone',
+        display_name: 'Someone',
+        url: `https://${host}/@someone`,
+      },
       ...s,
     };
     const list = this.timelines.get(tag.toLowerCase()) ?? [];
@@ -85,9 +91,17 @@ export class FakeMastodon extends FakeHttpServer {
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const minId = u.searchParams.get('min_id');
       const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
-      let statuses = token && this.tokens.has(token) ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q)) : [];
+      let statuses =
+        token && this.tokens.has(token)
+          ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q))
+          : [];
       statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => cmp(b.id, a.id));
-      if (minId) statuses = statuses.filter((s) => cmp(s.id, minId) > 0).reverse().slice(0, limit).reverse();
+      if (minId)
+        statuses = statuses
+          .filter((s) => cmp(s.id, minId) > 0)
+          .reverse()
+          .slice(0, limit)
+          .reverse();
       else statuses = statuses.slice(0, limit);
       return this.json(res, 200, { accounts: [], statuses, hashtags: [] });
     }
@@ -120,7 +134,13 @@ export class FakeMastodon extends FakeHttpServer {
     let page: FakeStatus[];
     if (minId) {
       // min_id: the statuses immediately after min_id (the oldest newer ones), still returned newest first.
-      const newer = list.slice(0, bisect(list.map((x) => BigInt(x.id)), (x) => x <= BigInt(minId)));
+      const newer = list.slice(
+        0,
+        bisect(
+          list.map((x) => BigInt(x.id)),
+          (x) => x <= BigInt(minId),
+        ),
+      );
       page = newer.slice(Math.max(0, newer.length - limit));
     } else {
       page = list.slice(0, limit);
@@ -136,7 +156,8 @@ export class FakeMastodon extends FakeHttpServer {
 
 /** First index whose id satisfies `pred`, for a predicate that is false then true along the list. */
 function bisect(ids: bigint[], pred: (id: bigint) => boolean): number {
-  let lo = 0, hi = ids.length;
+  let lo = 0,
+    hi = ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (pred(ids[mid]!)) hi = mid;
@@ -146,6 +167,7 @@ function bisect(ids: bigint[], pred: (id: bigint) => boolean): number {
 }
 
 function cmp(a: string, b: string): number {
-  const x = BigInt(a), y = BigInt(b);
+  const x = BigInt(a),
+    y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -20,7 +20,10 @@ test('concurrent requests for one query and data version share one computation',
 
 test('a failed computation is not remembered, and the cache holds at most its limit', async () => {
   const cache = new BodyCache(2);
-  await assert.rejects(cache.get('q', '1', async () => Promise.reject(new Error('redis down'))), /redis down/);
+  await assert.rejects(
+    cache.get('q', '1', async () => Promise.reject(new Error('redis down'))),
+    /redis down/,
+  );
   assert.equal((await cache.get('q', '1', async () => ({ ok: true }))).toString(), '{"ok":true}');
   let runs = 0;
   const compute = async () => ++runs;

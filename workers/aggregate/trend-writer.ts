@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bucketKeys, bucketsForPost, fieldIncrements, RESOLUTION_SECONDS } from '../../shared/buckets.ts';
+import { bucketKeys, bucketsForPost, countTime, fieldIncrements } from '../../shared/buckets.ts';
 import type { Keys, Resolution } from '../../shared/keys.ts';
 import { postKey, type ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
@@ -23,7 +23,11 @@ export interface Retention {
 const POSTS_PER_CALL = 200;
 
 export class TrendWriter {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly retention: Retention) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retention: Retention,
+  ) {}
 
   /** Counts the posts not counted before; returns those that were new. */
   async add(posts: ScoredPost[], nowMs = Date.now()): Promise<ScoredPost[]> {
@@ -54,17 +58,32 @@ export class TrendWriter {
     };
     for (const post of posts) {
       const key = postKey(post);
-      // A post dated in the future (clock skew at the source) is counted now rather than in a bucket nobody reads yet.
-      const createdMs = Math.min(Date.parse(post.createdAt), nowMs);
-      const buckets = bucketKeys(k, bucketsForPost(Math.floor(createdMs / 1000), this.retention.bucketsSeconds));
-      const fields = fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id);
-      postKeys.push(k.counted(key), k.post(key), k.recent(`stance=${post.result.stance}`), k.recent(`source=${post.source}`), k.recent(`lang=${post.lang}`));
+      const createdMs = countTime(post.createdAt, nowMs);
+      const buckets = bucketKeys(k, bucketsForPost(post.createdAt, nowMs, this.retention.bucketsSeconds));
+      const fields = fieldIncrements(
+        post.source,
+        post.lang,
+        post.result.stance,
+        post.result.score,
+        post.result.model.id,
+      );
+      postKeys.push(
+        k.counted(key),
+        k.post(key),
+        k.recent(`stance=${post.result.stance}`),
+        k.recent(`source=${post.source}`),
+        k.recent(`lang=${post.lang}`),
+      );
       postArgs.push(
-        createdMs, key, JSON.stringify(post), post.result.model.id,
+        createdMs,
+        key,
+        JSON.stringify(post),
+        post.result.model.id,
         bucketNo(buckets.keys.dayBucket, buckets.expireAt.dayExpireAt),
         bucketNo(buckets.keys.hourBucket, buckets.expireAt.hourExpireAt),
         bucketNo(buckets.keys.minuteBucket, buckets.expireAt.minuteExpireAt),
-        fields.length, ...fields.flat(),
+        fields.length,
+        ...fields.flat(),
       );
     }
     const argv = {
@@ -77,23 +96,12 @@ export class TrendWriter {
       nPosts: posts.length,
       postPrefix: k.post(''),
     };
-    return countPosts.runBatch<number[]>(this.redis, { dataVersion: k.dataVersion, models: k.models, recentAll: k.recent('all') }, [...bucketList, ...postKeys], argv, [...expireAts, ...postArgs]);
+    return countPosts.runBatch<number[]>(
+      this.redis,
+      { dataVersion: k.dataVersion, models: k.models, recentAll: k.recent('all') },
+      [...bucketList, ...postKeys],
+      argv,
+      [...expireAts, ...postArgs],
+    );
   }
-}
-
-export function retentionFromConfig(cfg: {
-  SEEN_TTL_DAYS: number;
-  POSTS_RETENTION_HOURS: number;
-  POSTS_RETENTION_MAX: number;
-  MINUTE_BUCKETS_RETENTION_DAYS: number;
-  HOUR_BUCKETS_RETENTION_DAYS: number;
-  DAY_BUCKETS_RETENTION_DAYS: number;
-}): Retention {
-  const day = RESOLUTION_SECONDS.d;
-  return {
-    countedSeconds: cfg.SEEN_TTL_DAYS * day,
-    postsSeconds: cfg.POSTS_RETENTION_HOURS * 3_600,
-    postsMax: cfg.POSTS_RETENTION_MAX,
-    bucketsSeconds: { m: cfg.MINUTE_BUCKETS_RETENTION_DAYS * day, h: cfg.HOUR_BUCKETS_RETENTION_DAYS * day, d: cfg.DAY_BUCKETS_RETENTION_DAYS * day },
-  };
 }

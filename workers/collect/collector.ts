@@ -1,18 +1,23 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post } from '../../shared/post.ts';
-import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
+import type { Config } from '../../shared/config.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type ScoreJob } from '../../shared/queues.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
+import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
 const POLL_LOCK_MS = 5 * 60_000;
-const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
+const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token'],
+});
 
 export interface CollectorDeps {
   redis: Redis;
@@ -63,7 +68,7 @@ export class Collector {
     const { redis, keys } = this.deps;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
-    const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
+    const notBefore = Number((await redis.get(keys.notBefore(feedId))) ?? 0);
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
     // A poll slower than the schedule must not overlap the next one: both would read the same pages.
     const token = randomBytes(8).toString('hex');
@@ -90,7 +95,11 @@ export class Collector {
       if (!(err instanceof SourceError)) throw err;
       metrics.collectErrors.inc({ source: source.name, reason: err.reason });
       log.warn({ feed: feedId, reason: err.reason, err: err.message }, 'poll stopped; cursor kept where it was');
-      await redis.hset(keys.sourceLastError, feedId, JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }));
+      await redis.hset(
+        keys.sourceLastError,
+        feedId,
+        JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }),
+      );
       if (err.pauseUntilMs) await this.pause(feedId, err.pauseUntilMs);
       return { ...out, error: err.reason };
     }
@@ -110,7 +119,8 @@ export class Collector {
     if (!source.backfill) throw new Error(`${source.name} keeps no history that can be paged back through`);
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
     try {
-      for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
+      for await (const page of source.backfill(feed, range, this.context(feedId, source)))
+        await this.take(page.posts, source, out);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
       this.deps.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
@@ -161,20 +171,50 @@ export class Collector {
     const jobs = [];
     for (let i = 0; i < posts.length; i += this.deps.batchSize) {
       const batch = posts.slice(i, i + this.deps.batchSize);
-      // The same batch enqueued twice (a retried poll) is one job while the first is still known to BullMQ.
-      const id = createHash('sha256').update(batch.map(postKey).join(',')).digest('base64url').slice(0, 24);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: `score-${id}` } });
+      jobs.push({
+        name: 'score',
+        data: { posts: batch },
+        opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) },
+      });
     }
     await this.deps.scoreQueue.addBulk(jobs);
   }
 
   private async markSeen(posts: Post[]): Promise<void> {
-    await Promise.all(posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)));
+    await Promise.all(
+      posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)),
+    );
   }
 
   private async pause(feedId: string, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
     await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
-    this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+    this.deps.log.info(
+      { feed: feedId, until: new Date(untilMs).toISOString() },
+      'source asked us to slow down; pausing this feed',
+    );
   }
+}
+
+/** The process's collector over the sources the settings enable (or the given ones, in tests and commands). */
+export async function createCollector(
+  cfg: Pick<Config, 'sources' | 'workers' | 'retention'>,
+  deps: Pick<CollectorDeps, 'redis' | 'keys' | 'metrics' | 'log' | 'scoreQueue'>,
+  sources?: Source[],
+): Promise<Collector> {
+  const { redis, keys, log } = deps;
+  return new Collector({
+    ...deps,
+    authorKey: cfg.workers.authorHashKey ?? (await sharedAuthorKey(redis, keys, log)),
+    sources: sources ?? createSources(cfg.sources, { redis, keys, log }),
+    batchSize: cfg.workers.scoreBatchSize,
+    seenTtlSeconds: cfg.retention.seenSeconds,
+  });
+}
+
+/** Without a configured key, one random key is created in Redis and shared by every replica. */
+async function sharedAuthorKey(redis: Redis, keys: Keys, log: Logger): Promise<string> {
+  const created = await redis.set(keys.authorHashKey, randomBytes(32).toString('base64url'), 'NX');
+  if (created) log.info('no AUTHOR_HASH_KEY set: created a random author-pseudonym key in Redis');
+  return (await redis.get(keys.authorHashKey))!;
 }

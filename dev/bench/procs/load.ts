@@ -19,16 +19,33 @@ function run(spec: LoadSpec): Promise<unknown> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections ?? 256 });
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  let errors = 0, bytes = 0, sent = 0, done = 0;
+  let errors = 0,
+    bytes = 0,
+    sent = 0,
+    done = 0;
   const total = Math.round(spec.rate * spec.seconds);
   const t0 = performance.now();
   return new Promise((resolve) => {
     const finish = () => {
       agent.destroy();
       latencies.sort((a, b) => a - b);
-      const q = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(2));
+      const q = (p: number) =>
+        Number((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(2));
       const seconds = (performance.now() - t0) / 1000;
-      resolve({ offeredPerSecond: spec.rate, seconds: Number(seconds.toFixed(1)), sent, answered: latencies.length, errors, statuses, servedPerSecond: Math.round(latencies.length / seconds), p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1), meanBodyBytes: latencies.length ? Math.round(bytes / latencies.length) : 0 });
+      resolve({
+        offeredPerSecond: spec.rate,
+        seconds: Number(seconds.toFixed(1)),
+        sent,
+        answered: latencies.length,
+        errors,
+        statuses,
+        servedPerSecond: Math.round(latencies.length / seconds),
+        p50Ms: q(0.5),
+        p90Ms: q(0.9),
+        p99Ms: q(0.99),
+        maxMs: q(1),
+        meanBodyBytes: latencies.length ? Math.round(bytes / latencies.length) : 0,
+      });
     };
     const fire = (dueAt: number) => {
       sent++;
@@ -53,13 +70,16 @@ function run(spec: LoadSpec): Promise<unknown> {
     };
     tick();
     // Answers still missing 10 s after the last request was due count as errors (bounded run).
-    setTimeout(() => {
-      if (done < total) {
-        errors += total - done;
-        done = total;
-        finish();
-      }
-    }, spec.seconds * 1000 + 10_000).unref();
+    setTimeout(
+      () => {
+        if (done < total) {
+          errors += total - done;
+          done = total;
+          finish();
+        }
+      },
+      spec.seconds * 1000 + 10_000,
+    ).unref();
   });
 }
 

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import type { Queue } from 'bullmq';
+import { DelayedError, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import { postKey, type ModelRef, type Post, type ScoredPost, type Stance, type StanceResult } from '../../shared/post.ts';
+import {
+  postKey,
+  type ModelRef,
+  type Post,
+  type ScoredPost,
+  type Stance,
+  type StanceResult,
+} from '../../shared/post.ts';
 import { textFingerprint } from '../../shared/text/fingerprint.ts';
-import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type AggregateJob } from '../../shared/queues.ts';
+import type { HandlerFactory } from '../stage.ts';
+import { ModelUnavailableError } from './model-guard.ts';
 import type { Scorer } from './scorer.ts';
 
 export interface ScoreDeps {
@@ -21,23 +30,61 @@ export interface ScoreDeps {
 }
 
 /**
+ * Scores a batch (see scoreBatch). While the model is down the batch either falls back to the built-in
+ * scorer (SCORER_FALLBACK=builtin) or waits, delayed until the breaker may try again, without using up one
+ * of its attempts.
+ */
+export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, queues, scorer, cfg }) => {
+  const deps = {
+    redis,
+    keys,
+    scorer: scorer.scorer,
+    aggregateQueue: queues.aggregate,
+    metrics,
+    cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
+  };
+  return async (job, token) => {
+    try {
+      return await scoreBatch(job.id!, job.data.posts, deps);
+    } catch (err) {
+      if (!(err instanceof ModelUnavailableError)) throw err;
+      if (scorer.fallback) return scoreBatch(job.id!, job.data.posts, { ...deps, scorer: scorer.fallback });
+      await job.moveToDelayed(Date.now() + Math.max(1_000, err.retryInMs), token);
+      throw new DelayedError();
+    }
+  };
+};
+
+/**
  * Scores one batch and hands it to the aggregator. Posts already counted (a batch re-delivered after a
  * crash) are not sent to the model again. If the model fails, this throws and BullMQ retries the job
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
  */
-export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps): Promise<{ scored: number; skipped: number }> {
+export async function scoreBatch(
+  jobId: string,
+  posts: Post[],
+  deps: ScoreDeps,
+): Promise<{ scored: number; skipped: number }> {
   // One MGET for the batch rather than one EXISTS per post.
   const counted = posts.length ? await deps.redis.mget(posts.map((p) => deps.keys.counted(postKey(p)))) : [];
   const todo = posts.filter((_, i) => counted[i] === null);
-  for (const p of posts.filter((_, i) => counted[i] !== null)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
+  for (const p of posts.filter((_, i) => counted[i] !== null))
+    deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await scoreWithCache(todo.map((p) => p.text), deps);
+  const results = await scoreWithCache(
+    todo.map((p) => p.text),
+    deps,
+  );
   const scoredAt = new Date().toISOString();
   const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
-  for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
-  // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
-  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
+  for (const p of scored)
+    deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
+  await deps.aggregateQueue.add(
+    'aggregate',
+    { posts: scored },
+    { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) },
+  );
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
@@ -58,7 +105,10 @@ const WAIT_MS = 60_000;
 async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
   const fps = texts.map(textFingerprint);
   // Keys name the model by a short hash of id and setup: a model id can be 70 characters, on every cached text.
-  const modelKey = createHash('sha256').update(`${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`).digest('base64url').slice(0, 10);
+  const modelKey = createHash('sha256')
+    .update(`${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`)
+    .digest('base64url')
+    .slice(0, 10);
   const results: Array<StanceResult | undefined> = new Array(texts.length);
   const firstText = new Map<string, string>();
   fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
@@ -74,7 +124,11 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceR
   pending = await readCache(pending);
   const deadline = Date.now() + WAIT_MS;
   for (let wait = 10; pending.length > 0; wait = Math.min(wait * 2, 200)) {
-    const mine = Date.now() > deadline ? pending : await claim(pending, modelKey, deps);
+    const claimed = Date.now() > deadline ? pending : await claim(pending, modelKey, deps);
+    // A holder may have stored its result and let go between our cache read and our claim: read once more.
+    const mine = claimed.length ? await readCache(claimed) : [];
+    const notNeeded = claimed.filter((fp) => known.has(fp));
+    if (notNeeded.length) await deps.redis.del(...notNeeded.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
     if (mine.length) {
       modelCalls += mine.length;
       await scoreAndShare(mine, firstText, modelKey, known, deps);
@@ -98,7 +152,13 @@ async function claim(fps: string[], modelKey: string, deps: ScoreDeps): Promise<
   return fps.filter((_, i) => replies[i]?.[1] === 'OK');
 }
 
-async function scoreAndShare(fps: string[], firstText: Map<string, string>, modelKey: string, known: Map<string, StanceResult>, deps: ScoreDeps): Promise<void> {
+async function scoreAndShare(
+  fps: string[],
+  firstText: Map<string, string>,
+  modelKey: string,
+  known: Map<string, StanceResult>,
+  deps: ScoreDeps,
+): Promise<void> {
   const release = () => deps.redis.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
   let fresh: StanceResult[];
   const renew = setInterval(() => {
@@ -118,7 +178,12 @@ async function scoreAndShare(fps: string[], firstText: Map<string, string>, mode
   const pipeline = deps.redis.pipeline();
   fps.forEach((fp, i) => {
     known.set(fp, fresh[i]!);
-    pipeline.set(deps.keys.scoreCache(modelKey, fp), encodeResult(fresh[i]!, deps.scorer.model), 'EX', deps.cacheTtlSeconds);
+    pipeline.set(
+      deps.keys.scoreCache(modelKey, fp),
+      encodeResult(fresh[i]!, deps.scorer.model),
+      'EX',
+      deps.cacheTtlSeconds,
+    );
   });
   pipeline.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
   await pipeline.exec();

@@ -9,13 +9,29 @@ export interface Cpu {
   user: number;
   system: number;
 }
+// Each handler validates nothing: the bench's own processes are the only callers.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arguments are whatever the bench sends
 type Handler = (arg: any) => unknown;
+interface Reply {
+  id: number;
+  value?: unknown;
+  error?: string;
+}
+interface Request {
+  id: number;
+  cmd: string;
+  arg?: unknown;
+}
 
 export class Proc {
   private seq = 0;
-  private readonly waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  private constructor(readonly name: string, readonly child: ChildProcess) {
-    child.on('message', (m: any) => {
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.on('message', (raw) => {
+      const m = raw as Reply;
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
@@ -30,16 +46,20 @@ export class Proc {
 
   static async start(name: string, file: string, env: Record<string, string> = {}): Promise<Proc> {
     const path = fileURLToPath(new URL(`./procs/${file}`, import.meta.url));
-    const child = fork(path, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const p = new Proc(name, child);
     await p.call('ping');
     return p;
   }
 
-  call<T = any>(cmd: string, arg?: unknown): Promise<T> {
+  call<T = unknown>(cmd: string, arg?: unknown): Promise<T> {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve: (v) => resolve(v as T), reject });
       this.child.send({ id, cmd, arg });
     });
   }
@@ -65,7 +85,8 @@ export function serve(handlers: Record<string, Handler>, onStop: () => Promise<v
     },
     ...handlers,
   };
-  process.on('message', async (m: any) => {
+  process.on('message', async (raw) => {
+    const m = raw as Request;
     try {
       const h = all[m.cmd];
       if (!h) throw new Error(`no command ${m.cmd}`);
