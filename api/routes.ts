@@ -1,8 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { INTERVALS, alignDown, summarise } from '../shared/buckets.ts';
 import type { Keys } from '../shared/keys.ts';
 import { ALERT_STATES } from '../shared/lists.ts';
+import { BodyCache } from './body-cache.ts';
 import { answeredNotModified, versionEtag } from './etag.ts';
 import {
   encodeCursor,
@@ -38,7 +39,10 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     maxPostChars: limits.maxPostChars ?? 5_000,
     maxBytes: limits.maxResponseBytes ?? 1_000_000,
   });
-  const version = () => redis.get(keys.dataVersion);
+  const version = async () => (await redis.get(keys.dataVersion)) ?? '0';
+  const bodies = new BodyCache();
+  const sendJson = (res: Response, body: Buffer) =>
+    res.setHeader('Content-Type', 'application/json; charset=utf-8').send(body);
   const alerts = new AlertsReader(redis, keys);
   const alertsVersion = () => redis.get(keys.alertsVersion);
   const r = Router();
@@ -63,19 +67,29 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
       );
     }
     const resolved = { from, to, interval, source, lang };
-    if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
-    const ranges: Array<[number, number]> = [];
-    for (let t = from; t < to; t += step) ranges.push([t, t + step]);
-    const totals = await trends.totals(ranges, { source, lang });
-    res.json({
-      from: iso(from),
-      to: iso(to),
-      interval,
-      source: source ?? null,
-      lang: lang ?? null,
-      models: mergeModels(totals.map((t) => t.models)),
-      buckets: totals.map((t, i) => ({ start: iso(ranges[i]![0]), end: iso(ranges[i]![1]), ...summarise(t.counts) })),
-    });
+    const v = await version();
+    if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
+    sendJson(
+      res,
+      await bodies.get(`trends|${JSON.stringify(resolved)}`, v, async () => {
+        const ranges: Array<[number, number]> = [];
+        for (let t = from; t < to; t += step) ranges.push([t, t + step]);
+        const totals = await trends.totals(ranges, { source, lang });
+        return {
+          from: iso(from),
+          to: iso(to),
+          interval,
+          source: source ?? null,
+          lang: lang ?? null,
+          models: mergeModels(totals.map((t) => t.models)),
+          buckets: totals.map((t, i) => ({
+            start: iso(ranges[i]![0]),
+            end: iso(ranges[i]![1]),
+            ...summarise(t.counts),
+          })),
+        };
+      }),
+    );
   });
 
   r.get('/api/v1/summary', async (req, res) => {
@@ -91,31 +105,37 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const len = SUMMARY_WINDOWS[window];
     const end = alignDown(Math.floor(now() / 1000), 60) + 60;
     const resolved = { window, end, source, lang };
-    if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
-    const [current, previous] = await trends.totals(
-      [
-        [end - len, end],
-        [end - 2 * len, end - len],
-      ],
-      { source, lang },
+    const v = await version();
+    if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
+    sendJson(
+      res,
+      await bodies.get(`summary|${JSON.stringify(resolved)}`, v, async () => {
+        const [current, previous] = await trends.totals(
+          [
+            [end - len, end],
+            [end - 2 * len, end - len],
+          ],
+          { source, lang },
+        );
+        const cur = summarise(current!.counts);
+        const prev = summarise(previous!.counts);
+        return {
+          window,
+          source: source ?? null,
+          lang: lang ?? null,
+          current: { from: iso(end - len), to: iso(end), ...cur },
+          previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
+          change: {
+            total: cur.total - prev.total,
+            totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
+            supportShare: diff(cur.supportShare, prev.supportShare),
+            criticismShare: diff(cur.criticismShare, prev.criticismShare),
+            meanScore: diff(cur.meanScore, prev.meanScore),
+          },
+          models: current!.models,
+        };
+      }),
     );
-    const cur = summarise(current!.counts);
-    const prev = summarise(previous!.counts);
-    res.json({
-      window,
-      source: source ?? null,
-      lang: lang ?? null,
-      current: { from: iso(end - len), to: iso(end), ...cur },
-      previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
-      change: {
-        total: cur.total - prev.total,
-        totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
-        supportShare: diff(cur.supportShare, prev.supportShare),
-        criticismShare: diff(cur.criticismShare, prev.criticismShare),
-        meanScore: diff(cur.meanScore, prev.meanScore),
-      },
-      models: current!.models,
-    });
   });
 
   r.get('/api/v1/posts', async (req, res) => {
@@ -123,9 +143,16 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const filters = { stance: parseStance(q(req)), source: parseSource(q(req)), lang: parseLang(q(req)) };
     const limit = parseLimit(q(req), 1, 200, 50);
     const cursor = parseCursor(q(req));
-    if (answeredNotModified(req, res, versionEtag(await version(), { filters, limit, cursor }), 5)) return;
-    const page = await postsReader.page(filters, limit, cursor);
-    res.json({ posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null });
+    const v = await version();
+    const resolved = { filters, limit, cursor };
+    if (answeredNotModified(req, res, versionEtag(v, resolved), 5)) return;
+    sendJson(
+      res,
+      await bodies.get(`posts|${JSON.stringify(resolved)}`, v, async () => {
+        const page = await postsReader.page(filters, limit, cursor);
+        return { posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null };
+      }),
+    );
   });
 
   r.get('/api/v1/alerts', async (req, res) => {

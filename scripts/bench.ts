@@ -1,96 +1,451 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { createApp } from '../api/app.ts';
-import { loadConfig } from '../shared/config.ts';
-import { createKeys } from '../shared/keys.ts';
-import { createLogger } from '../shared/logger.ts';
-import { createMetrics } from '../shared/metrics.ts';
-import { createRedis } from '../shared/redis.ts';
-import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
-import { startWorkers } from '../workers/pipeline.ts';
+import { cpus, loadavg } from 'node:os';
+import { Redis } from 'ioredis';
+import { cpuMs, Proc, type Cpu } from '../dev/bench/ipc.ts';
+import { pollOffsetMs } from '../workers/collect/poll-offset.ts';
+import { createServer } from 'node:net';
 
 /**
- * `npm run bench`: throughput of the whole pipeline with the built-in scorer, and the cost of the API
- * calls pollers make. Uses REDIS_URL (default local) under a prefix of its own, which it deletes after.
- *   POSTS=8000 npm run bench
+ * `npm run bench [-- --quick] [-- --json]`: what the pipeline and the API cost, measured against a private
+ * redis-server this script starts (so INFO commandstats and INFO cpu count only our work). Everything
+ * measured runs in a process of its own and reports process.cpuUsage(): the workers, the API, the fake
+ * Mastodon (a source, not measured), the fixed-rate load generator and the one-job-per-post baseline.
+ * Wall-clock figures on a shared machine are noisy: compare ratios taken in the same run, and CPU per post
+ * or per request. The whole run is bounded (--quick ≈ 1.5 min, full ≈ 5 min).
  */
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const N = Number(process.env.POSTS ?? 8_000);
-const texts = readFileSync(join(root, 'data', 'sample-corpus.jsonl'), 'utf8').trim().split('\n')
-  .map((l) => JSON.parse(l) as { text: string; label: string; lang: string })
-  .filter((r) => r.label !== 'off-topic');
-
-const mastodon = await new FakeMastodon().start();
-const start = Date.now() - 23 * 3_600_000;
-for (let i = 0; i < N; i++) {
-  const r = texts[i % texts.length]!;
-  mastodon.post('durov', { content: `<p>${r.text} (${i})</p>`, language: r.lang }, new Date(start + Math.floor((i / N) * 23 * 3_600_000)));
-}
-
-const prefix = `bench${Date.now()}`;
-const cfg = loadConfig({
-  ...process.env, LOG_LEVEL: 'warn', REDIS_PREFIX: prefix, SOURCES: 'mastodon', MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov',
-  MASTODON_INITIAL_PAGES: String(Math.ceil(N / 40) + 1), SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '50',
-  HF_TOKEN: '', HF_ENDPOINT_URL: '',
-});
-const redis = createRedis(cfg.redis.url, 'bench');
-const metrics = createMetrics();
-const log = createLogger('warn', 'bench');
-const rssBefore = process.memoryUsage().rss;
-
-const t0 = performance.now();
-const workers = await startWorkers(cfg, redis, metrics, log);
-const counted = async () => (await metrics.postsAggregated.get()).values.reduce((a, v) => a + v.value, 0);
-while ((await counted()) < N) await sleep(20);
-const seconds = (performance.now() - t0) / 1000;
-const rssAfter = process.memoryUsage().rss;
-
-const app = createApp({ redis, keys: createKeys(prefix), metrics, log, limits: { maxBuckets: cfg.api.maxBuckets } });
-const server = app.listen(0);
-await new Promise((r) => server.once('listening', r));
-const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-
-async function timeRequests(path: string, headers: Record<string, string> = {}, n = 200): Promise<number> {
-  const t = performance.now();
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(base + path, { headers });
-    await res.arrayBuffer();
-  }
-  return (performance.now() - t) / n;
-}
-const etag = (await fetch(`${base}/api/v1/trends`)).headers.get('etag') ?? '';
-const trends5m = await timeRequests('/api/v1/trends');
-const trends304 = await timeRequests('/api/v1/trends', { 'if-none-match': etag });
-const trends1m = await timeRequests('/api/v1/trends?interval=1m', {}, 50);
-const summary7d = await timeRequests('/api/v1/summary?window=7d');
-const posts = await timeRequests('/api/v1/posts?limit=50');
-
-const figures = {
-  posts: N,
-  pipelineSeconds: Number(seconds.toFixed(2)),
-  postsPerSecond: Math.round(N / seconds),
-  scorer: workers.scorer.model.id,
-  rssGrowthMiB: Math.round((rssAfter - rssBefore) / 2 ** 20),
-  apiMs: {
-    'trends 24h@5m (288 buckets)': Number(trends5m.toFixed(2)),
-    'trends 24h@5m, 304': Number(trends304.toFixed(2)),
-    'trends 24h@1m (1440 buckets)': Number(trends1m.toFixed(2)),
-    'summary 7d': Number(summary7d.toFixed(2)),
-    'posts limit=50': Number(posts.toFixed(2)),
-  },
-  'ratio 200/304 for a poller': Number((trends5m / trends304).toFixed(1)),
+const QUICK = process.argv.includes('--quick');
+const JSON_OUT = process.argv.includes('--json');
+/** --freshness: only the freshness run (a minute). */
+const ONLY_FRESHNESS = process.argv.includes('--freshness');
+const S = QUICK
+  ? {
+      ingest: 10_000,
+      shared: 50,
+      scale: 5_000,
+      baseline: 5_000,
+      big: 100_000,
+      mainSeconds: 5,
+      shortSeconds: 3,
+      fresh: 8,
+    }
+  : {
+      ingest: 100_000,
+      shared: 200,
+      scale: 30_000,
+      baseline: 20_000,
+      big: 1_000_000,
+      mainSeconds: 30,
+      shortSeconds: 10,
+      fresh: 20,
+    };
+/** The deployment settings the ingest runs use (printed with the figures): bigger batches mean fewer jobs per post. */
+const PIPELINE_SETTINGS = {
+  SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '200',
+  SCORE_WORKER_CONCURRENCY: process.env.SCORE_WORKER_CONCURRENCY ?? '4',
 };
-console.log(JSON.stringify(figures, null, 2));
+const TAGS = Array.from({ length: 8 }, (_, i) => `durov${i}`);
+const RATE = 1_000;
+const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
+const figures: Record<string, unknown> = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage1m: loadavg()[0] },
+  quick: QUICK,
+  settings: PIPELINE_SETTINGS,
+};
 
-server.close();
-await workers.close();
-let cursor = '0';
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
-  if (keys.length) await redis.del(...keys);
-  cursor = next;
-} while (cursor !== '0');
-await redis.quit();
-await mastodon.stop();
+/** A free loopback port for the private redis-server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+// A private Redis: the INFO figures then count nothing but this run.
+const port = await freePort();
+const redisServer: ChildProcess = spawn(
+  'redis-server',
+  [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    mkdtempSync(join(tmpdir(), 'sw-bench-')),
+    '--maxmemory-policy',
+    'noeviction',
+  ],
+  { stdio: 'ignore' },
+);
+const url = `redis://127.0.0.1:${port}`;
+const redis = new Redis(url, { maxRetriesPerRequest: null });
+redis.on('error', () => {}); // refused until redis-server is up; the ping loop below waits for it
+for (let i = 0; ; i++) {
+  try {
+    await redis.ping();
+    break;
+  } catch (err) {
+    if (i > 50) throw err;
+    await sleep(100);
+  }
+}
+figures.redis = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1];
+const procs: Proc[] = [];
+const start = async (name: string, file: string, env: Record<string, string> = {}) => {
+  const p = await Proc.start(name, file, { REDIS_URL: url, LOG_LEVEL: 'warn', ...env });
+  procs.push(p);
+  return p;
+};
+const stop = async (p: Proc) => {
+  await p.stop();
+  procs.splice(procs.indexOf(p), 1);
+};
+
+async function redisStats() {
+  const [stats, cpu, mem] = await Promise.all([redis.info('commandstats'), redis.info('cpu'), redis.info('memory')]);
+  let calls = 0;
+  for (const m of stats.matchAll(/calls=(\d+)/g)) calls += Number(m[1]);
+  const num = (text: string, name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
+  return { calls, cpuS: num(cpu, 'used_cpu_user') + num(cpu, 'used_cpu_sys'), usedMemory: num(mem, 'used_memory') };
+}
+
+try {
+  const feed = await start('fake-mastodon', 'feed.ts');
+  const feedUrl = await feed.call<string>('url');
+  if (!ONLY_FRESHNESS) await throughputAndReads(feed, feedUrl);
+  // 4. Freshness: a status posted at the source → visible through the API, with 5 s polls spread by offset.
+  say(`freshness: ${S.fresh} live statuses, 5 s polls…`);
+  figures.freshness = await freshness(feed, feedUrl);
+  await stop(feed);
+} finally {
+  for (const p of [...procs]) await p.stop().catch(() => {});
+  await redis.quit().catch(() => {});
+  redisServer.kill();
+}
+
+if (JSON_OUT) console.log(JSON.stringify(figures, null, 2));
+else printTable(figures);
+
+async function throughputAndReads(feed: Proc, feedUrl: string) {
+  // 1. Ceilings in this run: raw Redis, and the one-job-per-post BullMQ design.
+  say('raw Redis ceiling (redis-benchmark)…');
+  const rb = spawnSync(
+    'redis-benchmark',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-q',
+      '--csv',
+      '-n',
+      QUICK ? '100000' : '300000',
+      '-P',
+      '32',
+      '-t',
+      'set,incr,hset,zadd',
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  const ceiling: Record<string, number> = {};
+  for (const m of (rb.stdout ?? '').matchAll(/^"([A-Z]+)[^"]*","([\d.]+)"/gm))
+    ceiling[m[1]!] = Math.round(Number(m[2]));
+  figures.redisCeilingCommandsPerSecond = ceiling;
+  await redis.flushall();
+
+  say(`one-job-per-post BullMQ baseline (${S.baseline} jobs, no-op processor, concurrency 50)…`);
+  const baselineProc = await start('baseline', 'baseline.ts');
+  const baseline = await baselineProc.call<{ jobsPerSecond: number; cpuUsPerJob: number }>('run', {
+    url,
+    prefix: 'bench-baseline',
+    jobs: S.baseline,
+  });
+  await stop(baselineProc);
+  figures.baseline = baseline;
+
+  // 2. Ingest end to end: fake source → collect → score (built-in) → aggregate, in 1 workers process.
+  let run = 0;
+  async function ingest(workers: number, posts: number, shared: number, breakdown = false) {
+    const prefix = `ing${++run}`;
+    // Tags of its own per run: a run reads only its own statuses.
+    const tags = TAGS.map((t) => `${t}r${run}`);
+    const expected = await feed.call<number>('load', {
+      tags,
+      posts,
+      shared,
+      spreadMs: 23 * 3_600_000,
+      prefix: `r${run}-`,
+    });
+    const perTag = Math.ceil(expected / TAGS.length);
+    const env = {
+      REDIS_PREFIX: prefix,
+      SOURCES: 'mastodon',
+      MASTODON_INSTANCES: feedUrl,
+      MASTODON_TAGS: tags.join(','),
+      MASTODON_INITIAL_PAGES: String(Math.min(500, Math.ceil(perTag / 40) + 2)),
+      MASTODON_MAX_PAGES_PER_POLL: '100',
+      MASTODON_POLL_SECONDS: '5',
+      HF_TOKEN: '',
+      HF_ENDPOINT_URL: '',
+      TEI_URL: '',
+      SCORER: 'builtin',
+      ...PIPELINE_SETTINGS,
+    };
+    const ws = await Promise.all(Array.from({ length: workers }, (_, i) => start(`workers-${i}`, 'workers.ts', env)));
+    const before = await redisStats();
+    const cpu0 = await Promise.all(ws.map((w) => w.call<Cpu>('cpu')));
+    const t0 = performance.now();
+    await Promise.all(ws.map((w) => w.call('go')));
+    type Stats = { aggregated: number; modelCalls: number; cacheHits: number; cpu: Cpu };
+    let stats: Stats[] = [];
+    const deadline = Date.now() + (QUICK ? 120_000 : 240_000);
+    for (;;) {
+      stats = await Promise.all(ws.map((w) => w.call<Stats>('stats')));
+      const counted = stats.reduce((a, s) => a + s.aggregated, 0);
+      if (counted >= expected) break;
+      if (Date.now() > deadline) throw new Error(`ingest: ${counted} of ${expected} counted before the deadline`);
+      await sleep(50);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await redisStats();
+    const workerCpuMs = stats.reduce((a, s, i) => a + cpuMs(cpu0[i]!, s.cpu), 0);
+    const modelCalls = stats.reduce((a, s) => a + s.modelCalls, 0);
+    const out: Record<string, unknown> = {
+      workersProcesses: workers,
+      posts: expected,
+      seconds: Number(seconds.toFixed(2)),
+      postsPerSecond: Math.round(expected / seconds),
+      postsPerSecondPerProcess: Math.round(expected / seconds / workers),
+      workersCpuUsPerPost: Math.round((workerCpuMs * 1000) / expected),
+      redisCommandsPerPost: Number(((after.calls - before.calls) / expected).toFixed(1)),
+      redisCpuUsPerPost: Number((((after.cpuS - before.cpuS) * 1e6) / expected).toFixed(1)),
+      sharedStatuses: shared,
+      copiesPerSharedStatus: TAGS.length,
+      modelCalls,
+      uniqueTexts: posts + shared,
+      extraModelCallsPerSharedStatus: shared ? Number(((modelCalls - posts - shared) / shared).toFixed(3)) : null,
+    };
+    // Settle: let trailing jobs finish before the memory is read.
+    await sleep(500);
+    if (breakdown) out.memory = await memory(prefix, expected, before.usedMemory);
+    await Promise.all(ws.map(stop));
+    return { prefix, out };
+  }
+
+  async function memory(prefix: string, posts: number, usedBefore: number) {
+    const families: Record<string, { keys: number; bytes: number }> = {};
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2_000);
+      cursor = next;
+      const p = redis.pipeline();
+      for (const k of keys) p.memory('USAGE', k);
+      const sizes = (await p.exec()) ?? [];
+      keys.forEach((k, i) => {
+        const parts = k.slice(prefix.length + 1).split(':');
+        const fam =
+          parts[0] === 'b' ? `b:${parts[1]} (buckets)` : parts[0] === 'q' ? `q:${parts[1]} (BullMQ)` : parts[0]!;
+        const f = (families[fam] ??= { keys: 0, bytes: 0 });
+        f.keys++;
+        f.bytes += Number(sizes[i]?.[1] ?? 0);
+      });
+    } while (cursor !== '0');
+    const total = Object.values(families).reduce((a, f) => a + f.bytes, 0);
+    const used = (await redisStats()).usedMemory;
+    return {
+      postsIngested: posts,
+      usedMemoryGrowthBytesPerPost: Math.round((used - usedBefore) / posts),
+      keyBytesPerPost: Math.round(total / posts),
+      byFamily: Object.fromEntries(
+        Object.entries(families)
+          .sort((a, b) => b[1].bytes - a[1].bytes)
+          .map(([k, f]) => [k, { keys: f.keys, bytesPerPost: Number((f.bytes / posts).toFixed(1)) }]),
+      ),
+    };
+  }
+
+  say(`ingest ${S.ingest} posts (+${S.shared} statuses shared by ${TAGS.length} feeds), 1 workers process…`);
+  const main = await ingest(1, S.ingest, S.shared, true);
+  figures.ingest = main.out;
+  figures['ingest ratio to one-job-per-post baseline'] = Number(
+    ((main.out.postsPerSecond as number) / baseline.jobsPerSecond).toFixed(2),
+  );
+  figures['ingest ratio to raw Redis ceiling (SET/s ÷ commands per post)'] = ceiling.SET
+    ? Number(
+        ((main.out.postsPerSecond as number) / (ceiling.SET / (main.out.redisCommandsPerPost as number))).toFixed(3),
+      )
+    : null;
+
+  const scale: unknown[] = [];
+  for (const w of [1, 2, 4]) {
+    say(`scale-out: ${w} workers process(es), ${S.scale} posts…`);
+    const r = await ingest(w, S.scale, 0);
+    scale.push(r.out);
+    await dropPrefix(r.prefix);
+  }
+  figures.scaleOut = scale;
+
+  // 3. Reads: the API in its own process, a fixed-rate load from another, a live trickle of writes.
+  const env = { REDIS_PREFIX: main.prefix };
+  const api = await start('api', 'api.ts', env);
+  const apiUrl = await api.call<string>('url');
+  const load = await start('load', 'load.ts');
+  const filler = await start('filler', 'filler.ts', env);
+  async function measure(path: string, seconds: number, headers?: Record<string, string>) {
+    const a0 = await api.call<{ served: number; cpu: Cpu }>('stats');
+    const r = await load.call<Record<string, number>>('run', { url: apiUrl + path, rate: RATE, seconds, headers });
+    const a1 = await api.call<{ served: number; cpu: Cpu }>('stats');
+    return {
+      ...r,
+      apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / Math.max(1, a1.served - a0.served)),
+    };
+  }
+  /** One request computed from the buckets (the data version moved first), sequentially: the uncached cost. */
+  async function uncached(path: string, n = QUICK ? 5 : 15) {
+    const a0 = await api.call<{ served: number; cpu: Cpu }>('stats');
+    const t = performance.now();
+    for (let i = 0; i < n; i++) {
+      await redis.incr(`${main.prefix}:data-version`);
+      await (await fetch(apiUrl + path)).arrayBuffer();
+    }
+    const a1 = await api.call<{ served: number; cpu: Cpu }>('stats');
+    return {
+      ms: Number(((performance.now() - t) / n).toFixed(2)),
+      apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / n),
+    };
+  }
+  async function reads(label: string, mainSeconds: number, shortSeconds: number) {
+    const out: Record<string, unknown> = {
+      'uncached trends 24h@1m': await uncached('/api/v1/trends?interval=1m'),
+      'uncached summary 7d': await uncached('/api/v1/summary?window=7d'),
+    };
+    const etag = (await fetch(`${apiUrl}/api/v1/trends`)).headers.get('etag') ?? '';
+    say(`${label}: 304 path…`);
+    out['trends 24h@5m 304 (no writes)'] = await measure('/api/v1/trends', shortSeconds, { 'if-none-match': etag });
+    await filler.call('live', { perSecond: 10 });
+    say(`${label}: trends 24h@1m at ${RATE}/s for ${mainSeconds}s (10 writes/s meanwhile)…`);
+    out['trends 24h@1m (1440 buckets)'] = await measure('/api/v1/trends?interval=1m', mainSeconds);
+    say(`${label}: summary 7d…`);
+    out['summary 7d'] = await measure('/api/v1/summary?window=7d', mainSeconds);
+    out['posts limit=50'] = await measure('/api/v1/posts?limit=50', shortSeconds);
+    await filler.call('live', { perSecond: 0 });
+    return out;
+  }
+  const readFigures: Record<string, unknown> = {};
+  readFigures[`${S.ingest / 1000}k stored posts`] = await reads(`${S.ingest / 1000}k`, S.mainSeconds, S.shortSeconds);
+  say(`growing the data to ${S.big / 1000}k posts (writer, 7 days)…`);
+  readFigures.fill = await filler.call('fill', { posts: S.big - S.ingest, spreadMs: 7 * 86_400_000 });
+  readFigures[`${S.big / 1000}k stored posts`] = await reads(`${S.big / 1000}k`, S.mainSeconds, S.shortSeconds);
+  const small = readFigures[`${S.ingest / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
+  const big = readFigures[`${S.big / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
+  readFigures[`p99 ratio ${S.big / 1000}k / ${S.ingest / 1000}k`] = Object.fromEntries(
+    ['trends 24h@1m (1440 buckets)', 'summary 7d', 'trends 24h@5m 304 (no writes)'].map((k) => [
+      k,
+      Number((big[k]!.p99Ms / small[k]!.p99Ms).toFixed(2)),
+    ]),
+  );
+  figures.reads = readFigures;
+  await Promise.all([stop(api), stop(load), stop(filler)]);
+}
+
+async function dropPrefix(prefix: string) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2_000);
+    if (keys.length) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function freshness(feed: Proc, feedUrl: string) {
+  const tags = ['fresh0', 'fresh1', 'fresh2', 'fresh3'];
+  const prefix = 'fresh';
+  const env = {
+    REDIS_PREFIX: prefix,
+    SOURCES: 'mastodon',
+    MASTODON_INSTANCES: feedUrl,
+    MASTODON_TAGS: tags.join(','),
+    MASTODON_POLL_SECONDS: '5',
+    SCORER: 'builtin',
+    HF_TOKEN: '',
+    HF_ENDPOINT_URL: '',
+    TEI_URL: '',
+  };
+  const w = await start('workers-fresh', 'workers.ts', env);
+  const api = await start('api-fresh', 'api.ts', { REDIS_PREFIX: prefix });
+  const apiUrl = await api.call<string>('url');
+  try {
+    await w.call('go');
+    await sleep(1_000);
+    const posted = new Map<string, number>();
+    const seen = new Map<string, number>();
+    const span = 12_000;
+    const schedule = Array.from({ length: S.fresh }, (_, i) => ({
+      at: Math.random() * span,
+      tag: tags[i % tags.length]!,
+      marker: `fresh-marker-${i}`,
+    })).sort((a, b) => a.at - b.at);
+    const t0 = Date.now();
+    const poster = (async () => {
+      for (const s of schedule) {
+        await sleep(Math.max(0, t0 + s.at - Date.now()));
+        posted.set(s.marker, await feed.call<number>('live', { tag: s.tag, marker: s.marker }));
+      }
+    })();
+    let etag = '';
+    const deadline = t0 + span + 20_000;
+    while (seen.size < S.fresh && Date.now() < deadline) {
+      const res = await fetch(`${apiUrl}/api/v1/posts?limit=50`, { headers: etag ? { 'if-none-match': etag } : {} });
+      if (res.status === 200) {
+        etag = res.headers.get('etag') ?? '';
+        const body = (await res.json()) as { posts: Array<{ text: string }> };
+        for (const p of body.posts) {
+          const m = /fresh-marker-\d+/.exec(p.text)?.[0];
+          if (m && !seen.has(m)) seen.set(m, Date.now());
+        }
+      } else await res.arrayBuffer();
+      await sleep(100);
+    }
+    await poster;
+    const lat = [...seen].map(([m, at]) => (at - posted.get(m)!) / 1000).sort((a, b) => a - b);
+    const q = (p: number) => Number((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN).toFixed(2));
+    return {
+      pollSeconds: 5,
+      statuses: S.fresh,
+      visible: lat.length,
+      p50Seconds: q(0.5),
+      p95Seconds: q(0.95),
+      maxSeconds: q(1),
+      note: 'visible = returned by /api/v1/posts; the same script call writes the trend buckets, so trends show it at the same moment',
+      feedOffsetsMs: Object.fromEntries(
+        tags.map((t) => [t, pollOffsetMs(`mastodon-${new URL(feedUrl).host}-${t}`, 5_000)]),
+      ),
+    };
+  } finally {
+    await stop(w);
+    await stop(api);
+  }
+}
+
+function printTable(f: Record<string, unknown>) {
+  const lines: string[] = [];
+  const walk = (o: unknown, path: string) => {
+    if (o && typeof o === 'object' && !Array.isArray(o))
+      for (const [k, v] of Object.entries(o)) walk(v, path ? `${path} › ${k}` : k);
+    else if (Array.isArray(o)) o.forEach((v, i) => walk(v, `${path}[${i}]`));
+    else lines.push(`${path.padEnd(90)} ${o}`);
+  };
+  walk(f, '');
+  console.log(lines.join('\n'));
+}

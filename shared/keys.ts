@@ -15,6 +15,8 @@ export interface Keys {
   bucket(res: Resolution, startSeconds: number): string;
   /** Cached stance of a text fingerprint under one model: reposts and cross-posts reuse it. */
   scoreCache(modelId: string, fingerprint: string): string;
+  /** Held while one worker scores a fingerprint, so concurrent copies wait for its result instead of calling the model. */
+  scoreClaim(modelId: string, fingerprint: string): string;
   /** A stored scored post (JSON). */
   post(postKey: string): string;
   /** Recent posts, newest first by creation time; `dim` is "all" or e.g. "stance=support". */
@@ -67,6 +69,7 @@ export function createKeys(prefix: string): Keys {
     bucket: (res, start) => `${p}:b:${res}:${start}`,
     post: (k) => `${p}:post:${k}`,
     scoreCache: (model, fp) => `${p}:score-cache:${model}:${fp}`,
+    scoreClaim: (model, fp) => `${p}:score-claim:${model}:${fp}`,
     recent: (dim) => `${p}:recent:${dim}`,
     dataVersion: `${p}:data-version`,
     models: `${p}:models`,

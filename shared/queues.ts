@@ -58,7 +58,8 @@ export const jobIds = {
   /** The spike detector's scheduler. */
   detect: 'detect-spikes',
   /** The same batch enqueued twice (a retried poll) is one job. */
-  score: (posts: readonly Post[]) => `score-${createHash('sha256').update(posts.map(postKey).join(',')).digest('base64url').slice(0, 24)}`,
+  score: (posts: readonly Post[]) =>
+    `score-${createHash('sha256').update(posts.map(postKey).join(',')).digest('base64url').slice(0, 24)}`,
   /** Follows the score job's, so a retried score job does not enqueue a second aggregate job. */
   aggregate: (scoreJobId: string) => `agg-${scoreJobId}`,
   /** One delivery per webhook and state change, even if the detector's run is retried. */
@@ -69,7 +70,8 @@ export const jobIds = {
 export const PIPELINE_JOB_OPTIONS = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 2_000 },
-  removeOnComplete: { age: 3_600, count: 1_000 },
+  // Completed batches carry every post's text: keep few (exactly-once rests on the counted markers, not on them).
+  removeOnComplete: { age: 3_600, count: 50 },
   removeOnFail: { age: 7 * 24 * 3_600 },
 } as const;
 
@@ -78,5 +80,6 @@ export const SCHEDULED_JOB_OPTIONS = { removeOnComplete: 100, removeOnFail: 100 
 
 /** Jobs one workers process runs at once, per queue. */
 export function queueConcurrency(cfg: Pick<WorkersConfig, 'scoreConcurrency'>): Record<QueueName, number> {
-  return { collect: 2, score: cfg.scoreConcurrency, aggregate: 2, spikes: 1, alertDelivery: 4 };
+  // Polls wait on the network and on Redis rather than on this process's CPU: four at a time keep it busy.
+  return { collect: 4, score: cfg.scoreConcurrency, aggregate: 2, spikes: 1, alertDelivery: 4 };
 }

@@ -14,30 +14,61 @@ export interface ScriptSpec<K extends string, A extends string> {
   argv: readonly A[];
   /** Name of a variable-length tail of ARGV after the named ones (`ARGV[n...] name` in the header). */
   rest?: string;
+  /** Name of a variable-length tail of KEYS after the named ones (`KEYS[n...] name`), for scripts over a batch. */
+  restKeys?: string;
 }
 
 export interface RedisScript<K extends string, A extends string> {
   readonly name: string;
-  run(redis: Redis, keys: Record<K, string>, argv: Record<A, string | number>, rest?: ReadonlyArray<string | number>): Promise<number>;
+  run(
+    redis: Redis,
+    keys: Record<K, string>,
+    argv: Record<A, string | number>,
+    rest?: ReadonlyArray<string | number>,
+  ): Promise<number>;
+  /** The same with a tail of KEYS, returning whatever the script returns. */
+  runBatch<T>(
+    redis: Redis,
+    keys: Record<K, string>,
+    restKeys: readonly string[],
+    argv: Record<A, string | number>,
+    rest?: ReadonlyArray<string | number>,
+  ): Promise<T>;
 }
 
-export function defineScript<const K extends string, const A extends string>(file: URL, spec: ScriptSpec<K, A>): RedisScript<K, A> {
+export function defineScript<const K extends string, const A extends string>(
+  file: URL,
+  spec: ScriptSpec<K, A>,
+): RedisScript<K, A> {
   const lua = readFileSync(file, 'utf8');
   const name = basename(fileURLToPath(file), '.lua');
   const sha = createHash('sha1').update(lua).digest('hex');
   checkHeader(name, lua, spec);
+  // EVALSHA first; EVAL (which also caches the script) only on a Redis that has not seen it yet.
+  // Not defineCommand: with auto-pipelining, a command defined after a pipeline was opened is missing from it.
+  async function call(redis: Redis, numKeys: number, args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(sha, numKeys, ...args);
+    } catch (err) {
+      if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
+      return redis.eval(lua, numKeys, ...args);
+    }
+  }
   return {
     name,
     async run(redis, keys, argv, rest = []) {
       const args = [...spec.keys.map((k) => keys[k]), ...spec.argv.map((a) => argv[a]), ...rest];
-      // EVALSHA first; EVAL (which also caches the script) only on a Redis that has not seen it yet.
-      // Not defineCommand: with auto-pipelining, a command defined after a pipeline was opened is missing from it.
-      try {
-        return (await redis.evalsha(sha, spec.keys.length, ...args)) as number;
-      } catch (err) {
-        if (!(err as Error).message.startsWith('NOSCRIPT')) throw err;
-        return (await redis.eval(lua, spec.keys.length, ...args)) as number;
-      }
+      return (await call(redis, spec.keys.length, args)) as number;
+    },
+    async runBatch<T>(
+      redis: Redis,
+      keys: Record<K, string>,
+      restKeys: readonly string[],
+      argv: Record<A, string | number>,
+      rest: ReadonlyArray<string | number> = [],
+    ) {
+      const args = [...spec.keys.map((k) => keys[k]), ...restKeys, ...spec.argv.map((a) => argv[a]), ...rest];
+      return (await call(redis, spec.keys.length + restKeys.length, args)) as T;
     },
   };
 }
@@ -45,14 +76,24 @@ export function defineScript<const K extends string, const A extends string>(fil
 function checkHeader(name: string, lua: string, spec: ScriptSpec<string, string>): void {
   const declared = { KEYS: [] as string[], ARGV: [] as string[] };
   let rest: string | undefined;
+  let restKeys: string | undefined;
   for (const m of lua.matchAll(/^\s*(KEYS|ARGV)\[(\d+)(\.\.\.)?\]\s+(\w+)/gm)) {
     const list = declared[m[1] as 'KEYS' | 'ARGV'];
-    if (Number(m[2]) !== list.length + 1) throw new Error(`${name}.lua: ${m[1]}[${m[2]}] is out of order in the header`);
-    if (m[3]) rest = m[4];
+    if (Number(m[2]) !== list.length + 1)
+      throw new Error(`${name}.lua: ${m[1]}[${m[2]}] is out of order in the header`);
+    if (m[3] && m[1] === 'KEYS') restKeys = m[4];
+    else if (m[3]) rest = m[4];
     else list.push(m[4]!);
   }
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (!same(declared.KEYS, spec.keys) || !same(declared.ARGV, spec.argv) || rest !== spec.rest) {
-    throw new Error(`${name}.lua: its header names KEYS [${declared.KEYS}] ARGV [${declared.ARGV}]${rest ? ` ...${rest}` : ''}, the code [${spec.keys}] [${spec.argv}]${spec.rest ? ` ...${spec.rest}` : ''}`);
+  if (
+    !same(declared.KEYS, spec.keys) ||
+    !same(declared.ARGV, spec.argv) ||
+    rest !== spec.rest ||
+    restKeys !== spec.restKeys
+  ) {
+    throw new Error(
+      `${name}.lua: its header names KEYS [${declared.KEYS}] ARGV [${declared.ARGV}]${rest ? ` ...${rest}` : ''}, the code [${spec.keys}] [${spec.argv}]${spec.rest ? ` ...${spec.rest}` : ''}`,
+    );
   }
 }

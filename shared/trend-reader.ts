@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import {
-  ANY, EMPTY_COUNTS, addCounts, countsFromFields, coverRange, fieldsToRead, modelField, summarise,
-  type StanceCounts, type StanceSummary,
+  ANY,
+  coverRange,
+  fieldsToRead,
+  modelField,
+  summarise,
+  type StanceCounts,
+  type StanceSummary,
 } from './buckets.ts';
 import type { Keys } from './keys.ts';
 
@@ -21,7 +26,10 @@ export interface RangeTotals {
  * minutes at the edges) and a fixed set of fields is read from each, in one pipelined round trip.
  */
 export class TrendReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   /** Totals for each [from, to) range, in order. All ranges must be minute-aligned. */
   async totals(ranges: Array<[number, number]>, f: Filters): Promise<RangeTotals[]> {
@@ -32,20 +40,27 @@ export class TrendReader {
     for (const cover of covers) for (const b of cover) pipeline.hmget(this.keys.bucket(b.res, b.start), ...fields);
     const replies = (await pipeline.exec()) ?? [];
     let i = 0;
+    // Summed in place, numbers straight from the replies: 1,440 buckets make no per-bucket objects.
     return covers.map((cover) => {
-      let counts = EMPTY_COUNTS;
+      let support = 0,
+        criticism = 0,
+        neutral = 0,
+        scoreSum = 0;
       const perModel: Record<string, number> = {};
       for (let j = 0; j < cover.length; j++) {
         const [err, values] = replies[i++] ?? [new Error('missing reply'), null];
         if (err) throw err;
         const v = values as Array<string | null>;
-        counts = addCounts(counts, countsFromFields(v));
-        models.forEach((m, mi) => {
-          const n = Number(v[4 + mi] ?? 0);
-          if (n) perModel[m] = (perModel[m] ?? 0) + n;
-        });
+        if (v[0] !== null) support += Number(v[0]);
+        if (v[1] !== null) criticism += Number(v[1]);
+        if (v[2] !== null) neutral += Number(v[2]);
+        if (v[3] !== null) scoreSum += Number(v[3]);
+        for (let mi = 0; mi < models.length; mi++) {
+          const n = Number(v[4 + mi] ?? 0); // a field rescored down to "0" is no model's count
+          if (n) perModel[models[mi]!] = (perModel[models[mi]!] ?? 0) + n;
+        }
       }
-      return { counts, models: perModel };
+      return { counts: { support, criticism, neutral, scoreSum }, models: perModel };
     });
   }
 }

@@ -8,6 +8,7 @@ import type { Metrics } from '../shared/metrics.ts';
 import type { PipelineQueues } from '../shared/pipeline-queues.ts';
 import { QUEUES, SCHEDULED_JOB_OPTIONS, jobIds } from '../shared/queues.ts';
 import type { Collector } from './collect/collector.ts';
+import { pollOffsetMs } from './collect/poll-offset.ts';
 
 /** What a workers process does beside running its stages: schedules, failure logs, heartbeat. */
 
@@ -16,13 +17,28 @@ export async function schedule(queues: PipelineQueues, collector: Collector, log
   const feeds = collector.allFeeds();
   const wanted = new Set(feeds.map((f) => jobIds.poll(f.id)));
   for (const feed of feeds) {
-    await queues.collect.upsertJobScheduler(jobIds.poll(feed.id), { every: feed.pollEveryMs }, { name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS });
+    // Each feed at its own point in the period (spread, and the same in every replica).
+    const repeat = { every: feed.pollEveryMs, offset: pollOffsetMs(feed.id, feed.pollEveryMs) };
+    await queues.collect.upsertJobScheduler(jobIds.poll(feed.id), repeat, {
+      name: 'collect',
+      data: { feedId: feed.id },
+      opts: SCHEDULED_JOB_OPTIONS,
+    });
   }
+  // With an offset the first scheduled poll may be up to a period away: poll once now, as before. Two replicas
+  // starting together poll once between them (the poll lock), and the cursor makes a repeat poll cheap.
+  await queues.collect.addBulk(
+    feeds.map((feed) => ({ name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS })),
+  );
   for (const s of await queues.collect.getJobSchedulers()) {
     if (s.key && !wanted.has(s.key)) await queues.collect.removeJobScheduler(s.key);
   }
   log.info({ feeds: feeds.map((f) => f.id) }, 'polling feeds');
-  await queues.spikes.upsertJobScheduler(jobIds.detect, { every: 60_000 }, { name: 'detect', opts: SCHEDULED_JOB_OPTIONS });
+  await queues.spikes.upsertJobScheduler(
+    jobIds.detect,
+    { every: 60_000 },
+    { name: 'detect', opts: SCHEDULED_JOB_OPTIONS },
+  );
 }
 
 export function logFailures<W extends Worker>(w: W, log: Logger): W {
@@ -46,7 +62,10 @@ export async function startHeartbeat(redis: Redis, keys: Keys, metrics: Metrics,
     for (const queue of queues) metrics.workerHeartbeat.set({ queue }, now / 1000);
   };
   await beat();
-  const timer = setInterval(() => beat().catch((err) => log.warn({ err: (err as Error).message }, 'heartbeat failed')), periodSeconds * 1000);
+  const timer = setInterval(
+    () => beat().catch((err) => log.warn({ err: (err as Error).message }, 'heartbeat failed')),
+    periodSeconds * 1000,
+  );
   timer.unref();
   return {
     stop: () => clearInterval(timer),

@@ -4,11 +4,12 @@ import type { Keys, Resolution } from '../../shared/keys.ts';
 import { postKey, type ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 
-/** Counts one post into its buckets and indexes, atomically and at most once (see the script's header). */
-const countPost = defineScript(new URL('./count-post.lua', import.meta.url), {
-  keys: ['counted', 'dayBucket', 'hourBucket', 'minuteBucket', 'post', 'recentAll', 'recentStance', 'recentSource', 'recentLang', 'dataVersion', 'models'],
-  argv: ['countedTtl', 'dayExpireAt', 'hourExpireAt', 'minuteExpireAt', 'now', 'postJson', 'postTtl', 'createdAt', 'member', 'postsMax', 'oldest', 'modelId'],
-  rest: 'fields',
+/** Counts a batch of posts into their buckets and indexes, atomically and each at most once (see the script's header). */
+const countPosts = defineScript(new URL('./count-posts.lua', import.meta.url), {
+  keys: ['dataVersion', 'models', 'recentAll'],
+  argv: ['countedTtl', 'now', 'postTtl', 'postsMax', 'oldest', 'nBuckets', 'nPosts', 'postPrefix'],
+  restKeys: 'batchKeys',
+  rest: 'batchArgs',
 });
 
 export interface Retention {
@@ -18,45 +19,89 @@ export interface Retention {
   bucketsSeconds: Record<Resolution, number>;
 }
 
-export class TrendWriter {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly retention: Retention) {}
+/** Posts per script call: bounds one call's run time (Redis runs nothing else meanwhile) and its argument list. */
+const POSTS_PER_CALL = 200;
 
-  /** Counts the posts not counted before; returns how many were new. */
+export class TrendWriter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retention: Retention,
+  ) {}
+
+  /** Counts the posts not counted before; returns those that were new. */
   async add(posts: ScoredPost[], nowMs = Date.now()): Promise<ScoredPost[]> {
-    const added = await Promise.all(posts.map((p) => this.addOne(p, nowMs)));
-    return posts.filter((_, i) => added[i] === 1);
+    const out: ScoredPost[] = [];
+    for (let i = 0; i < posts.length; i += POSTS_PER_CALL) {
+      const chunk = posts.slice(i, i + POSTS_PER_CALL);
+      const added = await this.addChunk(chunk, nowMs);
+      chunk.forEach((p, j) => added[j] === 1 && out.push(p));
+    }
+    return out;
   }
 
-  private addOne(post: ScoredPost, nowMs: number): Promise<number> {
+  private addChunk(posts: ScoredPost[], nowMs: number): Promise<number[]> {
     const k = this.keys;
-    const key = postKey(post);
-    const createdMs = countTime(post.createdAt, nowMs);
-    const buckets = bucketsForPost(post.createdAt, nowMs, this.retention.bucketsSeconds);
-    const fields = fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id);
-    const bucket = bucketKeys(k, buckets);
-    const keys = {
-      counted: k.counted(key),
-      ...bucket.keys,
-      post: k.post(key),
-      recentAll: k.recent('all'),
-      recentStance: k.recent(`stance=${post.result.stance}`),
-      recentSource: k.recent(`source=${post.source}`),
-      recentLang: k.recent(`lang=${post.lang}`),
-      dataVersion: k.dataVersion,
-      models: k.models,
+    const bucketIndex = new Map<string, number>();
+    const bucketList: string[] = [];
+    const expireAts: number[] = [];
+    const postKeys: string[] = [];
+    const postArgs: Array<string | number> = [];
+    const bucketNo = (key: string, expireAt: number) => {
+      let i = bucketIndex.get(key);
+      if (i === undefined) {
+        i = bucketList.push(key);
+        expireAts.push(expireAt);
+        bucketIndex.set(key, i);
+      }
+      return i;
     };
+    for (const post of posts) {
+      const key = postKey(post);
+      const createdMs = countTime(post.createdAt, nowMs);
+      const buckets = bucketKeys(k, bucketsForPost(post.createdAt, nowMs, this.retention.bucketsSeconds));
+      const fields = fieldIncrements(
+        post.source,
+        post.lang,
+        post.result.stance,
+        post.result.score,
+        post.result.model.id,
+      );
+      postKeys.push(
+        k.counted(key),
+        k.post(key),
+        k.recent(`stance=${post.result.stance}`),
+        k.recent(`source=${post.source}`),
+        k.recent(`lang=${post.lang}`),
+      );
+      postArgs.push(
+        createdMs,
+        key,
+        JSON.stringify(post),
+        post.result.model.id,
+        bucketNo(buckets.keys.dayBucket, buckets.expireAt.dayExpireAt),
+        bucketNo(buckets.keys.hourBucket, buckets.expireAt.hourExpireAt),
+        bucketNo(buckets.keys.minuteBucket, buckets.expireAt.minuteExpireAt),
+        fields.length,
+        ...fields.flat(),
+      );
+    }
     const argv = {
       countedTtl: this.retention.countedSeconds,
-      ...bucket.expireAt,
       now: Math.floor(nowMs / 1000),
-      postJson: JSON.stringify(post),
       postTtl: this.retention.postsSeconds,
-      createdAt: createdMs,
-      member: key,
       postsMax: this.retention.postsMax,
       oldest: nowMs - this.retention.postsSeconds * 1000,
-      modelId: post.result.model.id,
+      nBuckets: bucketList.length,
+      nPosts: posts.length,
+      postPrefix: k.post(''),
     };
-    return countPost.run(this.redis, keys, argv, fields.flat());
+    return countPosts.runBatch<number[]>(
+      this.redis,
+      { dataVersion: k.dataVersion, models: k.models, recentAll: k.recent('all') },
+      [...bucketList, ...postKeys],
+      argv,
+      [...expireAts, ...postArgs],
+    );
   }
 }

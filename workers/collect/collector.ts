@@ -176,8 +176,9 @@ export class Collector {
     const byKey = new Map(posts.map((p) => [postKey(p), p] as const)); // a page may repeat a post
     if (byKey.size === 0) return [];
     const keys = [...byKey.keys()];
-    const exists = await Promise.all(keys.map((k) => this.deps.redis.exists(this.deps.keys.seen(k))));
-    return keys.filter((_, i) => exists[i] === 0).map((k) => byKey.get(k)!);
+    // One MGET for the page rather than one EXISTS per post.
+    const seen = await this.deps.redis.mget(keys.map((k) => this.deps.keys.seen(k)));
+    return keys.filter((_, i) => seen[i] === null).map((k) => byKey.get(k)!);
   }
 
   private async enqueue(posts: Post[]): Promise<void> {
