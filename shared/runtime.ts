@@ -27,7 +27,9 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const log = createLogger(cfg.logLevel, processName);
   const redis = createRedis(cfg.redis.url, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
+  redis.on('error', (err) =>
+    log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'),
+  );
   try {
     await Promise.race([
       redis.ping(),
@@ -43,7 +45,10 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
-    log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
+    log.warn(
+      { policy: policy[1] },
+      'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
+    );
   }
   return { cfg, log, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
 }
