@@ -36,7 +36,13 @@ export interface RunningWorkers {
  * Starts every stage's worker in this process. Any number of such processes can run against one Redis:
  * BullMQ hands each job to one of them, and schedulers are upserted by id, so replicas do not poll twice.
  */
-export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  cfg: Config,
+  redis: Redis,
+  metrics: Metrics,
+  log: Logger,
+  overrides: WorkerOverrides = {},
+): Promise<RunningWorkers> {
   const ctx = await createStageContext(cfg, { redis, metrics, log }, overrides);
   const { queues, collector, keys } = ctx;
   if (overrides.schedule !== false) await schedule(queues, collector, log);

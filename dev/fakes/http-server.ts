@@ -43,7 +43,12 @@ export abstract class FakeHttpServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const rec = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const rec = {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(rec);
         const pathname = new URL(rec.url, 'http://x').pathname;
         const at = this.scripted.findIndex((s) => s.path === undefined || s.path === pathname);

@@ -32,7 +32,12 @@ export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: num
   return `${stance}-${kind}-${windowMinutes}m-${Math.floor(startedAtMs / 60_000)}`;
 }
 
-export function describe(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
+export function describe(
+  stance: SpikeStance,
+  kind: SpikeKind,
+  windowMinutes: number,
+  a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>,
+): string {
   const p = a.pValue < 1e-12 ? '< 1e-12' : a.pValue.toExponential(1);
   return kind === 'volume'
     ? `${stance} volume spike: ${a.observed} posts in ${windowMinutes} min against ${a.expected.toFixed(1)} expected (p ${p})`
