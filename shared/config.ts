@@ -136,11 +136,13 @@ export const envSchema = z.object({
     .default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
 
   // Google News search feeds are ordered by relevance and weeks deep: `when:1d` keeps them to the last day.
-  RSS_FEEDS: list.default([
-    'https://news.google.com/rss/search?q=Durov+when:1d&hl=en-US&gl=US&ceid=US:en',
-    'https://news.google.com/rss/search?q=Durov+when:1d&hl=fr&gl=FR&ceid=FR:fr',
-    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2+when:1d&hl=ru&gl=RU&ceid=RU:ru',
-  ]).pipe(z.array(httpUrl)),
+  RSS_FEEDS: list
+    .default([
+      'https://news.google.com/rss/search?q=Durov+when:1d&hl=en-US&gl=US&ceid=US:en',
+      'https://news.google.com/rss/search?q=Durov+when:1d&hl=fr&gl=FR&ceid=FR:fr',
+      'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2+when:1d&hl=ru&gl=RU&ceid=RU:ru',
+    ])
+    .pipe(z.array(httpUrl)),
   RSS_MAX_AGE_HOURS: int(1, 24 * 365).default(48),
   RSS_POLL_SECONDS: int(60, 86_400).default(300),
 
@@ -152,7 +154,10 @@ export const envSchema = z.object({
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
-  HF_PROVIDER: z.string().regex(/^[a-z0-9-]+$/, 'a provider name such as hf-inference').default(DEFAULT_HF_PROVIDER),
+  HF_PROVIDER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'a provider name such as hf-inference')
+    .default(DEFAULT_HF_PROVIDER),
   HF_ROUTER_URL: httpUrl.default('https://router.huggingface.co'),
   HF_HUB_URL: httpUrl.default('https://huggingface.co'),
   HF_TIMEOUT_MS: int(100, 300_000).default(20_000),
@@ -343,7 +348,12 @@ function sections(env: Env, scorer: ScorerKind) {
         maxPagesPerPoll: env.TELEGRAM_MAX_PAGES_PER_POLL,
         http: { ...http, userAgent: env.TELEGRAM_USER_AGENT },
       },
-      rss: { feeds: env.RSS_FEEDS, pollEveryMs: seconds(env.RSS_POLL_SECONDS), maxAgeMs: hours(env.RSS_MAX_AGE_HOURS), http },
+      rss: {
+        feeds: env.RSS_FEEDS,
+        pollEveryMs: seconds(env.RSS_POLL_SECONDS),
+        maxAgeMs: hours(env.RSS_MAX_AGE_HOURS),
+        http,
+      },
     },
     scoring: {
       kind: scorer,
@@ -475,7 +485,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
   if (cfg.RSS_MAX_AGE_HOURS >= cfg.SEEN_TTL_DAYS * 24) {
     // An item older than its seen marker could come back in a relevance-ordered feed and be counted again.
-    throw new ConfigError([`RSS_MAX_AGE_HOURS: must be under SEEN_TTL_DAYS (${cfg.SEEN_TTL_DAYS} days), or an old article could be counted twice`]);
+    throw new ConfigError([
+      `RSS_MAX_AGE_HOURS: must be under SEEN_TTL_DAYS (${cfg.SEEN_TTL_DAYS} days), or an old article could be counted twice`,
+    ]);
   }
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
   if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL)

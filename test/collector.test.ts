@@ -88,7 +88,10 @@ test('first poll takes the newest page; later polls walk forward with min_id acr
   const second = await c.collect(feedId());
   const asked = fake.requests.slice(requestsBefore).map((r) => new URL(r.url, fake.url).searchParams);
   assert.equal(asked.filter((p) => p.has('min_id')).length, 3, '13 new statuses at 5 per page, forward with min_id');
-  assert.ok(asked.filter((p) => !p.has('min_id')).every((p) => p.has('max_id')), 'then the overlap walks back below the cursor with max_id');
+  assert.ok(
+    asked.filter((p) => !p.has('min_id')).every((p) => p.has('max_id')),
+    'then the overlap walks back below the cursor with max_id',
+  );
   assert.equal(second.relevant, 12 + 2, 'the overlap re-reads the two below the cursor');
   assert.equal(second.duplicates, 2, 'and drops them as seen');
   assert.equal(second.enqueued, 12);
@@ -101,7 +104,10 @@ test('first poll takes the newest page; later polls walk forward with min_id acr
     'posts travel in batches of SCORE_BATCH_SIZE',
   );
   const forward = fake.requests.slice(1).map((r) => new URL(r.url, fake.url).searchParams);
-  assert.ok(forward.every((p) => p.has('min_id') || p.has('max_id')), 'incremental polls ask with min_id (and max_id for the overlap)');
+  assert.ok(
+    forward.every((p) => p.has('min_id') || p.has('max_id')),
+    'incremental polls ask with min_id (and max_id for the overlap)',
+  );
   assert.equal((await c.collect(feedId())).enqueued, 0, 'nothing new, nothing enqueued');
 });
 

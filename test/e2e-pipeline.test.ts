@@ -63,7 +63,8 @@ before(async () => {
     REDIS_URL: redis.url,
     MASTODON_INSTANCES: mastodon.url,
     MASTODON_TAGS: 'durov,FreeDurov',
-    HF_ENDPOINT_URL: `${hf.url}/`, HF_MODEL: 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7',
+    HF_ENDPOINT_URL: `${hf.url}/`,
+    HF_MODEL: 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7',
     HF_CONCURRENCY: '1',
     HF_BACKOFF_BASE_MS: '20',
   });

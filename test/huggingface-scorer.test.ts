@@ -21,8 +21,19 @@ function scorer(o: Partial<HuggingFaceOptions> = {}) {
     },
   });
   return new HuggingFaceScorer({
-    token: TOKEN, model: MODEL, provider: 'hf-inference', routerUrl: hf.url, hubUrl: hf.url, timeoutMs: 2_000, concurrency: 2, maxAttempts: 3,
-    backoffBaseMs: 10, backoffMaxMs: 5_000, metrics: createMetrics(), log: createLogger('debug', 'test', sink), ...o,
+    token: TOKEN,
+    model: MODEL,
+    provider: 'hf-inference',
+    routerUrl: hf.url,
+    hubUrl: hf.url,
+    timeoutMs: 2_000,
+    concurrency: 2,
+    maxAttempts: 3,
+    backoffBaseMs: 10,
+    backoffMaxMs: 5_000,
+    metrics: createMetrics(),
+    log: createLogger('debug', 'test', sink),
+    ...o,
   });
 }
 
@@ -181,7 +192,10 @@ test('a typo in HF_MODEL (Hub 404) is a configuration error at start-up, and a c
   await assert.rejects(s.start(), /404.*HF_MODEL/);
   hf.requests.length = 0;
   const metrics = createMetrics();
-  await assert.rejects(scorer({ model: 'MoritzLaurer/mDeBERTa-typo', maxAttempts: 4, metrics }).score(['Free Durov']), /not usable as configured/);
+  await assert.rejects(
+    scorer({ model: 'MoritzLaurer/mDeBERTa-typo', maxAttempts: 4, metrics }).score(['Free Durov']),
+    /not usable as configured/,
+  );
   assert.equal(hf.requests.filter((r) => r.method === 'POST').length, 0, 'no inference call for an unknown model');
   assert.equal(hf.requests.length, 1, 'one Hub look-up, no retries');
   const errors = (await metrics.modelErrors.get()).values.map((v) => v.labels.status);
@@ -192,7 +206,13 @@ test('a model the provider does not serve fails once per call with status config
   hf.notMapped.add('acme/unserved-2');
   hf.requests.length = 0;
   const metrics = createMetrics();
-  await assert.rejects(scorer({ model: 'acme/unserved-2', maxAttempts: 4, metrics }).score(['Free Durov']), /not usable as configured.*inference provider information/);
+  await assert.rejects(
+    scorer({ model: 'acme/unserved-2', maxAttempts: 4, metrics }).score(['Free Durov']),
+    /not usable as configured.*inference provider information/,
+  );
   assert.equal(hf.requests.length, 1);
-  assert.deepEqual((await metrics.modelErrors.get()).values.map((v) => v.labels.status), ['config']);
+  assert.deepEqual(
+    (await metrics.modelErrors.get()).values.map((v) => v.labels.status),
+    ['config'],
+  );
 });

@@ -118,14 +118,30 @@ test('the request budget is shared: two workers together stay within requests pe
 test('a model the provider does not serve: /readyz degraded with a configuration error naming model and provider', async () => {
   const hf = await new FakeHuggingFace().start();
   hf.notMapped.add('acme/unserved-model');
-  const stack = await startStack({
-    REDIS_URL: redis.url, MASTODON_INSTANCES: 'http://127.0.0.1:9', MASTODON_TAGS: 'durov', HF_TOKEN: 'hf_testtoken000000000000',
-    HF_MODEL: 'acme/unserved-model', HF_ROUTER_URL: hf.url, HF_HUB_URL: hf.url,
-  }, { schedule: false });
-  cleanup.push(() => hf.stop(), () => stack.stop());
-  const ready = await getJson<{ status: string; model: { up: boolean; lastError?: string } | null }>(`${stack.api}/readyz`);
+  const stack = await startStack(
+    {
+      REDIS_URL: redis.url,
+      MASTODON_INSTANCES: 'http://127.0.0.1:9',
+      MASTODON_TAGS: 'durov',
+      HF_TOKEN: 'hf_testtoken000000000000',
+      HF_MODEL: 'acme/unserved-model',
+      HF_ROUTER_URL: hf.url,
+      HF_HUB_URL: hf.url,
+    },
+    { schedule: false },
+  );
+  cleanup.push(
+    () => hf.stop(),
+    () => stack.stop(),
+  );
+  const ready = await getJson<{ status: string; model: { up: boolean; lastError?: string } | null }>(
+    `${stack.api}/readyz`,
+  );
   assert.equal(ready.body.status, 'degraded');
   assert.equal(ready.body.model?.up, false);
-  assert.match(ready.body.model?.lastError ?? '', /^configuration: model acme\/unserved-model with provider hf-inference/);
+  assert.match(
+    ready.body.model?.lastError ?? '',
+    /^configuration: model acme\/unserved-model with provider hf-inference/,
+  );
   assert.ok(!JSON.stringify(ready.body).includes('hf_testtoken'), 'no token on /readyz');
 });

@@ -77,50 +77,78 @@ function composeConfig(dotenv: string | undefined, env: Record<string, string> =
   try {
     copyFileSync('docker-compose.yml', join(dir, 'docker-compose.yml'));
     if (dotenv !== undefined) writeFileSync(join(dir, '.env'), dotenv);
-    return spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), '--project-directory', dir, 'config'], { encoding: 'utf8', cwd: dir, env: { ...process.env, ...env } });
+    return spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), '--project-directory', dir, 'config'], {
+      encoding: 'utf8',
+      cwd: dir,
+      env: { ...process.env, ...env },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-type Composed = { services: Record<string, { environment?: Record<string, string>; image?: string; profiles?: string[] }> };
+type Composed = {
+  services: Record<string, { environment?: Record<string, string>; image?: string; profiles?: string[] }>;
+};
 
-test('docker-compose: every variable set in .env reaches api and workers; the tei profile routes the workers to a TEI >= 1.9', { skip: skipUnless(has('docker-compose'), 'docker-compose') }, async () => {
-  const { envSchema } = await import('../shared/config.ts');
-  const names = Object.keys(envSchema.shape).filter((n) => n !== 'REDIS_URL');
-  const value = (n: string) => (/PORT$/.test(n) ? '18081' : `from-dotenv-${n.toLowerCase()}`); // ports are also interpolated into `ports:`
-  const dotenv = `${readFileSync('.env.example', 'utf8')}\n${names.map((n) => `${n}=${value(n)}`).join('\n')}\n`;
-  const r = composeConfig(dotenv);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const services = (parseYaml(r.stdout) as Composed).services;
-  for (const svc of ['api', 'workers']) {
-    const env = services[svc]!.environment ?? {};
-    const missing = names.filter((n) => env[n] !== value(n) && !(svc === 'api' && n === 'PORT') && !(svc === 'workers' && n === 'WORKERS_METRICS_PORT'));
-    assert.deepEqual(missing, [], `${svc} gets every documented variable from .env`);
-    assert.equal(env.REDIS_URL, 'redis://redis:6379');
-  }
-  const tei = composeConfig(`${readFileSync('.env.example', 'utf8')}\nCOMPOSE_PROFILES=tei\nTEI_URL=http://tei:80\n`);
-  assert.equal(tei.status, 0, tei.stderr);
-  const t = (parseYaml(tei.stdout) as Composed).services;
-  assert.equal(t.workers!.environment!.TEI_URL, 'http://tei:80');
-  const version = /:cpu-(\d+)\.(\d+)/.exec(t.tei!.image ?? '');
-  assert.ok(version && (Number(version[1]) > 1 || Number(version[2]) >= 9), `TEI image ${t.tei!.image} loads DeBERTa-v2 (>= 1.9)`);
-  assert.deepEqual(t.tei!.profiles, ['tei']);
-  assert.match(readFileSync('Dockerfile', 'utf8'), /^FROM node:(22|24)-/m, 'a supported Node.js LTS image');
-});
+test(
+  'docker-compose: every variable set in .env reaches api and workers; the tei profile routes the workers to a TEI >= 1.9',
+  { skip: skipUnless(has('docker-compose'), 'docker-compose') },
+  async () => {
+    const { envSchema } = await import('../shared/config.ts');
+    const names = Object.keys(envSchema.shape).filter((n) => n !== 'REDIS_URL');
+    const value = (n: string) => (/PORT$/.test(n) ? '18081' : `from-dotenv-${n.toLowerCase()}`); // ports are also interpolated into `ports:`
+    const dotenv = `${readFileSync('.env.example', 'utf8')}\n${names.map((n) => `${n}=${value(n)}`).join('\n')}\n`;
+    const r = composeConfig(dotenv);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const services = (parseYaml(r.stdout) as Composed).services;
+    for (const svc of ['api', 'workers']) {
+      const env = services[svc]!.environment ?? {};
+      const missing = names.filter(
+        (n) =>
+          env[n] !== value(n) &&
+          !(svc === 'api' && n === 'PORT') &&
+          !(svc === 'workers' && n === 'WORKERS_METRICS_PORT'),
+      );
+      assert.deepEqual(missing, [], `${svc} gets every documented variable from .env`);
+      assert.equal(env.REDIS_URL, 'redis://redis:6379');
+    }
+    const tei = composeConfig(`${readFileSync('.env.example', 'utf8')}\nCOMPOSE_PROFILES=tei\nTEI_URL=http://tei:80\n`);
+    assert.equal(tei.status, 0, tei.stderr);
+    const t = (parseYaml(tei.stdout) as Composed).services;
+    assert.equal(t.workers!.environment!.TEI_URL, 'http://tei:80');
+    const version = /:cpu-(\d+)\.(\d+)/.exec(t.tei!.image ?? '');
+    assert.ok(
+      version && (Number(version[1]) > 1 || Number(version[2]) >= 9),
+      `TEI image ${t.tei!.image} loads DeBERTa-v2 (>= 1.9)`,
+    );
+    assert.deepEqual(t.tei!.profiles, ['tei']);
+    assert.match(readFileSync('Dockerfile', 'utf8'), /^FROM node:(22|24)-/m, 'a supported Node.js LTS image');
+  },
+);
 
-test('docker-compose: the full stack is valid, with no secret in the file', { skip: skipUnless(has('docker-compose'), 'docker-compose') }, () => {
-  const r = composeConfig(readFileSync('.env.example', 'utf8'), { GRAFANA_ADMIN_PASSWORD: 'ci-only' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  const services = Object.keys((parseYaml(r.stdout) as { services: Record<string, unknown> }).services).sort();
-  assert.deepEqual(services, ['alertmanager', 'api', 'grafana', 'prometheus', 'redis', 'tei', 'workers']);
-  const raw = readFileSync('docker-compose.yml', 'utf8');
-  // Secret-looking settings must come from the environment (${VAR…}), never be written here.
-  const literalSecret = /^\s*[A-Z_]*(PASSWORD|SECRET|TOKEN|KEY)[A-Z_]*:\s*(?!\$\{)\S+/m;
-  assert.ok(!literalSecret.test(raw) && !/hf_[A-Za-z0-9]{10,}/.test(raw), 'no secret written into the compose file');
-  const unset = composeConfig(readFileSync('.env.example', 'utf8').replace(/^GRAFANA_ADMIN_PASSWORD=.*$/m, ''), { GRAFANA_ADMIN_PASSWORD: '' });
-  assert.notEqual(unset.status, 0, 'Grafana refuses to start without an admin password');
-  assert.notEqual(composeConfig(undefined, { GRAFANA_ADMIN_PASSWORD: 'x' }).status, 0, 'no .env: compose says so (cp .env.example .env)');
-});
+test(
+  'docker-compose: the full stack is valid, with no secret in the file',
+  { skip: skipUnless(has('docker-compose'), 'docker-compose') },
+  () => {
+    const r = composeConfig(readFileSync('.env.example', 'utf8'), { GRAFANA_ADMIN_PASSWORD: 'ci-only' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const services = Object.keys((parseYaml(r.stdout) as { services: Record<string, unknown> }).services).sort();
+    assert.deepEqual(services, ['alertmanager', 'api', 'grafana', 'prometheus', 'redis', 'tei', 'workers']);
+    const raw = readFileSync('docker-compose.yml', 'utf8');
+    // Secret-looking settings must come from the environment (${VAR…}), never be written here.
+    const literalSecret = /^\s*[A-Z_]*(PASSWORD|SECRET|TOKEN|KEY)[A-Z_]*:\s*(?!\$\{)\S+/m;
+    assert.ok(!literalSecret.test(raw) && !/hf_[A-Za-z0-9]{10,}/.test(raw), 'no secret written into the compose file');
+    const unset = composeConfig(readFileSync('.env.example', 'utf8').replace(/^GRAFANA_ADMIN_PASSWORD=.*$/m, ''), {
+      GRAFANA_ADMIN_PASSWORD: '',
+    });
+    assert.notEqual(unset.status, 0, 'Grafana refuses to start without an admin password');
+    assert.notEqual(
+      composeConfig(undefined, { GRAFANA_ADMIN_PASSWORD: 'x' }).status,
+      0,
+      'no .env: compose says so (cp .env.example .env)',
+    );
+  },
+);
 
 test('Grafana: provisioned datasource and dashboards with fixed uids on a 24-column grid', () => {
   const ds = parseYaml(readFileSync('ops/grafana/provisioning/datasources/prometheus.yml', 'utf8')) as {

@@ -60,9 +60,24 @@ after(async () => {
 
 function rescore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/rescore.ts', ...args], {
-      env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: 'rs', LOG_LEVEL: 'warn', HF_TOKEN: '', TEI_URL: '', HF_ENDPOINT_URL: `${hf.url}/`, HF_MODEL: 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7' },
-    }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/rescore.ts', ...args],
+      {
+        env: {
+          ...process.env,
+          REDIS_URL: server.url,
+          REDIS_PREFIX: 'rs',
+          LOG_LEVEL: 'warn',
+          HF_TOKEN: '',
+          TEI_URL: '',
+          HF_ENDPOINT_URL: `${hf.url}/`,
+          HF_MODEL: 'MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7',
+        },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 

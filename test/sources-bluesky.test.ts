@@ -121,11 +121,18 @@ test('search v2: opaque cursors, no hitsTotal, an empty page with a cursor: pagi
     if (!hidden) visible.add(p.uri);
   }
   let enqueued = 0;
-  for (let polls = 0; polls < 6 && enqueued < visible.size; polls++) enqueued += (await h.collector(source).collect(feed)).enqueued;
+  for (let polls = 0; polls < 6 && enqueued < visible.size; polls++)
+    enqueued += (await h.collector(source).collect(feed)).enqueued;
   assert.equal(enqueued, visible.size);
   const searches = fake.requests.filter((r) => r.url.includes('searchPosts'));
-  assert.ok(searches.some((r) => /cursor=[A-Za-z0-9%]+/.test(r.url) && !/cursor=\d+(&|$)/.test(r.url)), 'opaque cursors were followed');
-  assert.ok(searches.every((r) => offsetOf(r.url) < 300), 'never asked past the paging limit, without reading the cursor');
+  assert.ok(
+    searches.some((r) => /cursor=[A-Za-z0-9%]+/.test(r.url) && !/cursor=\d+(&|$)/.test(r.url)),
+    'opaque cursors were followed',
+  );
+  assert.ok(
+    searches.every((r) => offsetOf(r.url) < 300),
+    'never asked past the paging limit, without reading the cursor',
+  );
   assert.equal(new Set((await h.queuedPosts()).map((p) => p.id)).size, visible.size, 'none twice');
 });
 

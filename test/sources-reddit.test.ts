@@ -12,10 +12,23 @@ const redis = () => suite.redis;
 async function setup(o: Partial<RedditOptions> = {}, residential = true) {
   const fake = new FakeReddit();
   fake.blockAnonymous = !residential;
-  const s = await suite.setup(fake, (fake) => new RedditSource({
-    publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
-    queries: ['durov'], subreddits: ['Telegram'], pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, spacingMs: 1, ...o,
-  }));
+  const s = await suite.setup(
+    fake,
+    (fake) =>
+      new RedditSource({
+        publicUrl: fake.url,
+        oauthUrl: fake.url,
+        authUrl: fake.url,
+        userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+        queries: ['durov'],
+        subreddits: ['Telegram'],
+        pollEveryMs: 60_000,
+        maxPagesPerPoll: 10,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000 },
+        spacingMs: 1,
+        ...o,
+      }),
+  );
   return { ...s, search: s.source.feeds[0]!.id, comments: s.source.feeds[1]!.id };
 }
 const t0 = Math.floor(Date.now() / 1000) - 3_600;
@@ -45,12 +58,28 @@ test('workers: Reddit is off without credentials, and says so once', async () =>
   const { createLogger } = await import('../shared/logger.ts');
   const { Writable } = await import('node:stream');
   let logged = '';
-  const log = createLogger('info', 'test', new Writable({ write(chunk, _e, cb) { logged += String(chunk); cb(); } }));
-  const none = createSources(loadConfig({ SOURCES: 'reddit' }).sources, { log, redis: redis(), keys: createKeys('rdc') });
+  const log = createLogger(
+    'info',
+    'test',
+    new Writable({
+      write(chunk, _e, cb) {
+        logged += String(chunk);
+        cb();
+      },
+    }),
+  );
+  const none = createSources(loadConfig({ SOURCES: 'reddit' }).sources, {
+    log,
+    redis: redis(),
+    keys: createKeys('rdc'),
+  });
   assert.deepEqual(none, []);
   assert.equal(logged.match(/reddit not configured/g)?.length, 1);
   assert.match(logged, /approval/);
-  const on = createSources(loadConfig({ SOURCES: 'reddit', REDDIT_CLIENT_ID: 'id', REDDIT_CLIENT_SECRET: 'secret' }).sources, { log, redis: redis(), keys: createKeys('rdc') });
+  const on = createSources(
+    loadConfig({ SOURCES: 'reddit', REDDIT_CLIENT_ID: 'id', REDDIT_CLIENT_SECRET: 'secret' }).sources,
+    { log, redis: redis(), keys: createKeys('rdc') },
+  );
   assert.equal(on[0]?.name, 'reddit');
   assert.ok(!logged.includes('secret'));
 });

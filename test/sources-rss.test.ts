@@ -91,21 +91,45 @@ test('an oversized feed is refused', async () => {
 
 test('Google News search: relevance order and weeks-old items; default feeds ask when:1d; each article counted once at its pubDate', async () => {
   const { loadConfig } = await import('../shared/config.ts');
-  assert.ok(loadConfig({}).sources.rss.feeds.every((u) => u.startsWith('https://news.google.com/rss/search?') && /q=[^&]*when:1d/.test(u)), 'the default queries ask for the last day');
+  assert.ok(
+    loadConfig({}).sources.rss.feeds.every(
+      (u) => u.startsWith('https://news.google.com/rss/search?') && /q=[^&]*when:1d/.test(u),
+    ),
+    'the default queries ask for the last day',
+  );
   const fake = new FakeRss();
-  const { h, c, feed } = await suite.setup(fake, (f) => new RssSource({ feeds: [`${f.url}/rss/search?q=Durov+when:1d`], pollEveryMs: 60_000, maxAgeMs: 48 * 3_600_000, http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 't' } }));
+  const { h, c, feed } = await suite.setup(
+    fake,
+    (f) =>
+      new RssSource({
+        feeds: [`${f.url}/rss/search?q=Durov+when:1d`],
+        pollEveryMs: 60_000,
+        maxAgeMs: 48 * 3_600_000,
+        http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 't' },
+      }),
+  );
   fake.clock = () => h.now;
   const day = 86_400_000;
-  for (let i = 0; i < 30; i++) fake.add(`Durov story ${i}`, 'x', new Date(h.now - (i % 3 === 0 ? 20 * day : 0) - i * 600_000)); // some weeks old
+  for (let i = 0; i < 30; i++)
+    fake.add(`Durov story ${i}`, 'x', new Date(h.now - (i % 3 === 0 ? 20 * day : 0) - i * 600_000)); // some weeks old
   const fresh = fake.items.filter((i) => i.date.getTime() >= h.now - day);
   const first = await c.collect(feed);
   assert.equal(first.enqueued, fresh.length, 'only the last day: weeks-old relevant items are not in a when:1d answer');
   const posts = await h.queuedPosts();
-  assert.deepEqual(posts.map((p) => Date.parse(p.createdAt)).sort(), fresh.map((i) => Math.floor(i.date.getTime() / 1000) * 1000).sort(), 'counted at their pubDate');
+  assert.deepEqual(
+    posts.map((p) => Date.parse(p.createdAt)).sort(),
+    fresh.map((i) => Math.floor(i.date.getTime() / 1000) * 1000).sort(),
+    'counted at their pubDate',
+  );
   h.now += 3_600_000;
   assert.equal((await c.collect(feed)).enqueued, 0, 'a second read of the same relevance-ordered feed adds nothing');
   // Without when:1d the same search reaches weeks back; those items are still not counted (older than the max age).
-  const wideSource = new RssSource({ feeds: [`${fake.url}/rss/search?q=Durov`], pollEveryMs: 60_000, maxAgeMs: 48 * 3_600_000, http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 't' } });
+  const wideSource = new RssSource({
+    feeds: [`${fake.url}/rss/search?q=Durov`],
+    pollEveryMs: 60_000,
+    maxAgeMs: 48 * 3_600_000,
+    http: { timeoutMs: 2_000, maxBytes: 500_000, userAgent: 't' },
+  });
   const out = await h.collector(wideSource).collect(wideSource.feeds[0]!.id);
   assert.equal(out.read, fresh.length);
 });

@@ -45,12 +45,15 @@ function post(i: number, stance: Stance, at: number): ScoredPost {
 before(async () => {
   redis = await startRedis();
   await hooks.start();
-  stack = await startStack({
-    REDIS_URL: redis.url,
-    MASTODON_INSTANCES: 'http://127.0.0.1:9',
-    ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager-webhook=${hooks.url}/am,alertmanager=${hooks.url}/am2`,
-    ALERT_WEBHOOK_SECRET: SECRET,
-  }, { schedule: false }); // this test runs the detector itself, at a fixed time; the scheduled run would race it
+  stack = await startStack(
+    {
+      REDIS_URL: redis.url,
+      MASTODON_INSTANCES: 'http://127.0.0.1:9',
+      ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager-webhook=${hooks.url}/am,alertmanager=${hooks.url}/am2`,
+      ALERT_WEBHOOK_SECRET: SECRET,
+    },
+    { schedule: false },
+  ); // this test runs the detector itself, at a fixed time; the scheduled run would race it
   const keys = createKeys(stack.cfg.redis.prefix);
   const writer = new TrendWriter(stack.redis, keys, {
     countedSeconds: 86_400,
@@ -128,7 +131,12 @@ test('each webhook gets its format, signed with the HMAC of timestamp and body',
   assert.equal(am.status, 'firing');
   assert.equal(am.alerts[0]!.labels.stance, 'support');
   assert.ok(am.alerts[0]!.fingerprint.length > 0);
-  const ingest = JSON.parse(byPath('/am2')[0]!.body) as Array<{ labels: Record<string, string>; startsAt: string; endsAt: string; generatorURL: string }>;
+  const ingest = JSON.parse(byPath('/am2')[0]!.body) as Array<{
+    labels: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    generatorURL: string;
+  }>;
   assert.ok(Array.isArray(ingest), 'Alertmanager ingest takes an array of postable alerts');
   assert.equal(ingest[0]!.labels.alertname, 'StancewatchSpike');
   assert.ok(Date.parse(ingest[0]!.endsAt) > Date.parse(ingest[0]!.startsAt));
@@ -185,6 +193,8 @@ test('a failing webhook is retried, then counted as failed, never silently dropp
   );
   for (let i = 0; !(await dead.isFailed()) && i < 100; i++) await sleep(50);
   assert.ok(await dead.isFailed(), 'kept in the failed set');
-  const failed = (await stack.metrics.alertDeliveries.get()).values.find((v) => v.labels.outcome === 'failed' && v.labels.format === 'generic');
+  const failed = (await stack.metrics.alertDeliveries.get()).values.find(
+    (v) => v.labels.outcome === 'failed' && v.labels.format === 'generic',
+  );
   assert.equal(failed?.value, 1);
 });

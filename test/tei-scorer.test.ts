@@ -68,7 +68,10 @@ test('posts go in batches of (post, hypothesis) pairs with raw scores; stances c
   assert.deepEqual(body.inputs[0], ['Free Durov', H.support]);
 });
 
-for (const [version, status] of [['1.8', 413], ['1.9', 422]] as const) {
+for (const [version, status] of [
+  ['1.8', 413],
+  ['1.9', 422],
+] as const) {
   test(`an oversized batch (TEI ${version}: ${status}) halves the batch and keeps the smaller size`, async () => {
     tei.requests.length = 0;
     tei.batchSizes = [];
@@ -81,7 +84,10 @@ for (const [version, status] of [['1.8', 413], ['1.9', 422]] as const) {
       assert.equal(r.length, 10);
       assert.ok(r.every((x) => x.stance === 'support'));
       assert.equal(tei.requests[0]!.body.length > 0 && JSON.parse(tei.requests[0]!.body).inputs.length, 30);
-      assert.ok(tei.batchSizes.every((n) => n <= 12 && n % 3 === 0), tei.batchSizes.join());
+      assert.ok(
+        tei.batchSizes.every((n) => n <= 12 && n % 3 === 0),
+        tei.batchSizes.join(),
+      );
       await s.score(['Free Durov again']);
       assert.ok(tei.batchSizes.at(-1)! <= 12);
     } finally {
@@ -92,7 +98,10 @@ for (const [version, status] of [['1.8', 413], ['1.9', 422]] as const) {
 }
 
 test('a 422 that is not about the batch size is an error, not a reason to shrink', async () => {
-  tei.failNext({ status: 422, body: '{"error":"Input validation error: inputs must have less than 512 tokens","error_type":"Validation"}' });
+  tei.failNext({
+    status: 422,
+    body: '{"error":"Input validation error: inputs must have less than 512 tokens","error_type":"Validation"}',
+  });
   const s = scorer({ maxBatch: 30 });
   await assert.rejects(s.score(['Free Durov']), /TEI answered 422/);
   assert.equal(s.batchPairs, 30);
@@ -109,7 +118,10 @@ test('start-up reads max_client_batch_size and max_input_length from GET /info; 
     assert.equal(s.batchPairs, 6, 'whole posts (three pairs each) under the server limit of 8');
     assert.equal(s.maxInputLength, 256);
     await s.score(Array.from({ length: 5 }, (_, i) => `Free Durov ${i}`));
-    assert.ok(!tei.requests.some((r) => r.method === 'POST' && JSON.parse(r.body).inputs.length > 8), 'never refused: no request over the limit');
+    assert.ok(
+      !tei.requests.some((r) => r.method === 'POST' && JSON.parse(r.body).inputs.length > 8),
+      'never refused: no request over the limit',
+    );
     assert.deepEqual(tei.batchSizes, [6, 6, 3]);
   } finally {
     tei.maxClientBatchSize = 32;
@@ -118,7 +130,11 @@ test('start-up reads max_client_batch_size and max_input_length from GET /info; 
 });
 
 test('the request body is accepted by TEI 1.8 (which refuses lowercase truncation_direction) and by 1.9', async () => {
-  const raw = await fetch(`${tei.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [['a b c', 'h']], truncation_direction: 'right' }) });
+  const raw = await fetch(`${tei.url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [['a b c', 'h']], truncation_direction: 'right' }),
+  });
   assert.equal(raw.status, 422, 'the fake refuses "right" as TEI <= 1.8 does');
   for (const lower of [false, true]) {
     tei.lowercaseTruncation = lower;

@@ -41,10 +41,16 @@ export async function createStageContext(
   const { redis, metrics, log } = base;
   const keys = createKeys(cfg.redis.prefix);
   const queues = openQueues(redis, keys);
-  const scorer = overrides.scorer ? { scorer: overrides.scorer } : chooseScorer(cfg.scoring, { metrics, log, redis, keys });
+  const scorer = overrides.scorer
+    ? { scorer: overrides.scorer }
+    : chooseScorer(cfg.scoring, { metrics, log, redis, keys });
   // What can be checked before the first post (TEI limits from /info, the Hub's provider mapping).
   await scorer.scorer.start?.();
-  const collector = await createCollector(cfg, { redis, keys, metrics, log, scoreQueue: queues.score }, overrides.sources);
+  const collector = await createCollector(
+    cfg,
+    { redis, keys, metrics, log, scoreQueue: queues.score },
+    overrides.sources,
+  );
   initialiseWorkerSeries(metrics, [...new Set(collector.allFeeds().map((f) => f.source))], scorer.scorer.model.kind);
   return { cfg, ...base, keys, queues, collector, scorer };
 }

@@ -43,7 +43,12 @@ export class FakeBluesky extends FakeHttpServer {
   private n = 0;
 
   /** A post created at `createdAt`, indexed then (or at `opts.indexedAt`, later); `hidden` is dropped from pages by hydration. */
-  add(text: string, createdAt: Date, langs: string[] = ['en'], opts: { indexedAt?: Date; hidden?: boolean } = {}): FakePostView {
+  add(
+    text: string,
+    createdAt: Date,
+    langs: string[] = ['en'],
+    opts: { indexedAt?: Date; hidden?: boolean } = {},
+  ): FakePostView {
     const indexedAt = opts.indexedAt ?? createdAt;
     const rkey = `3l${(this.n++).toString(36).padStart(11, 'a')}`;
     const did = `did:plc:user${this.n % 7}`;
@@ -52,7 +57,12 @@ export class FakeBluesky extends FakeHttpServer {
       cid: `bafyrei${rkey}`,
       author: { did, handle: `user${this.n % 7}.bsky.social`, displayName: 'User' },
       record: { $type: 'app.bsky.feed.post', text, createdAt: createdAt.toISOString(), langs },
-      replyCount: 1, repostCount: 2, likeCount: 3, quoteCount: 0, indexedAt: indexedAt.toISOString(), labels: [],
+      replyCount: 1,
+      repostCount: 2,
+      likeCount: 3,
+      quoteCount: 0,
+      indexedAt: indexedAt.toISOString(),
+      labels: [],
     };
     this.posts.push(p);
     if (opts.hidden) this.hidden.add(p.uri);
@@ -106,17 +116,34 @@ export class FakeBluesky extends FakeHttpServer {
       const until = u.searchParams.get('until');
       const limit = Math.min(100, Number(u.searchParams.get('limit') ?? 25));
       const raw = u.searchParams.get('cursor');
-      const offset = raw === null ? 0 : this.searchV2 ? Number((JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as { o?: number }).o ?? NaN) : Number(raw);
-      if (!Number.isInteger(offset)) return this.json(res, 400, { error: 'InvalidRequest', message: 'malformed cursor' });
-      if (offset >= this.cursorBreaksAt) return this.json(res, 502, { error: 'InternalServerError', message: 'Internal Server Error' });
+      const offset =
+        raw === null
+          ? 0
+          : this.searchV2
+            ? Number((JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as { o?: number }).o ?? NaN)
+            : Number(raw);
+      if (!Number.isInteger(offset))
+        return this.json(res, 400, { error: 'InvalidRequest', message: 'malformed cursor' });
+      if (offset >= this.cursorBreaksAt)
+        return this.json(res, 502, { error: 'InternalServerError', message: 'Internal Server Error' });
       const now = new Date(this.clock()).toISOString();
       const sortAt = (p: FakePostView) => (p.indexedAt < p.record.createdAt ? p.indexedAt : p.record.createdAt);
       const hits = this.posts
-        .filter((p) => p.indexedAt <= now && p.record.text.toLowerCase().includes(q) && (!since || sortAt(p) >= since) && (!until || sortAt(p) < until))
+        .filter(
+          (p) =>
+            p.indexedAt <= now &&
+            p.record.text.toLowerCase().includes(q) &&
+            (!since || sortAt(p) >= since) &&
+            (!until || sortAt(p) < until),
+        )
         .sort((a, b) => sortAt(b).localeCompare(sortAt(a)));
       const page = hits.slice(offset, offset + limit).filter((p) => !this.hidden.has(p.uri));
       const more = offset + limit < hits.length;
-      const cursor = more ? (this.searchV2 ? Buffer.from(JSON.stringify({ o: offset + limit, v: 2 })).toString('base64') : String(offset + limit)) : undefined;
+      const cursor = more
+        ? this.searchV2
+          ? Buffer.from(JSON.stringify({ o: offset + limit, v: 2 })).toString('base64')
+          : String(offset + limit)
+        : undefined;
       const total = this.searchV2 && !this.omitHitsTotal ? { hitsTotal: hits.length } : {};
       return this.json(res, 200, { ...(cursor ? { cursor } : {}), ...total, posts: page }, rate);
     }

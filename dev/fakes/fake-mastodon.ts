@@ -62,10 +62,16 @@ export class FakeMastodon extends FakeHttpServer {
    * Adds a status to a tag's timeline and returns it. A local status's id comes from the instance clock (its
    * arrival); a remote one's (`remote`) from `createdAt`, as Mastodon mints them. `deliverAt` hides it until then.
    */
-  post(tag: string, s: Partial<FakeStatus> & { content: string }, createdAt = new Date(this.clock()), opts: { remote?: boolean; deliverAt?: number } = {}): FakeStatus {
+  post(
+    tag: string,
+    s: Partial<FakeStatus> & { content: string },
+    createdAt = new Date(this.clock()),
+    opts: { remote?: boolean; deliverAt?: number } = {},
+  ): FakeStatus {
     let n: bigint;
     if (opts.remote) {
-      do n = snowflakeAt(createdAt.getTime(), Math.floor(Math.random() * 0xffff)); while (this.usedIds.has(String(n)));
+      do n = snowflakeAt(createdAt.getTime(), Math.floor(Math.random() * 0xffff));
+      while (this.usedIds.has(String(n)));
     } else {
       n = snowflakeAt(this.clock(), Math.floor(Math.random() * 0xffff));
       if (n <= this.lastLocalId) n = this.lastLocalId + 1n;
@@ -132,18 +138,23 @@ export class FakeMastodon extends FakeHttpServer {
       const minId = u.searchParams.get('min_id');
       const maxId = u.searchParams.get('max_id');
       const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
-      let statuses = authed ? [...this.timelines.values()].flat().filter((s) => this.visible(s) && s.content.toLowerCase().includes(q)) : [];
+      let statuses = authed
+        ? [...this.timelines.values()].flat().filter((s) => this.visible(s) && s.content.toLowerCase().includes(q))
+        : [];
       // statuses_search_service.rb: min_id/max_id become created_at ranges; the newest matches come first, up to limit.
       if (minId) statuses = statuses.filter((s) => Date.parse(s.created_at) > snowflakeTime(minId));
       if (maxId) statuses = statuses.filter((s) => Date.parse(s.created_at) < snowflakeTime(maxId));
-      statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => b.created_at.localeCompare(a.created_at) || cmp(b.id, a.id)).slice(0, limit);
+      statuses = [...new Map(statuses.map((s) => [s.id, s])).values()]
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || cmp(b.id, a.id))
+        .slice(0, limit);
       return this.json(res, 200, { accounts: [], statuses, hashtags: [] });
     }
     const m = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(u.pathname);
     if (req.method !== 'GET' || !m) return this.json(res, 404, { error: 'Record not found' });
     const tag = decodeURIComponent(m[1]!).toLowerCase();
     if (this.missingTags.has(tag)) return this.json(res, 404, { error: 'Record not found' });
-    if (this.tagTimelinesAccess === 'authenticated' && !authed) return this.json(res, 401, { error: 'This API requires an authenticated user' });
+    if (this.tagTimelinesAccess === 'authenticated' && !authed)
+      return this.json(res, 401, { error: 'This API requires an authenticated user' });
     if (this.clock() >= this.windowEndsAt) {
       this.windowEndsAt = this.clock() + 5 * 60_000;
       this.remaining = 300;

@@ -49,9 +49,17 @@ export class FakeRss extends FakeHttpServer {
       if (path === '/rss/search') {
         const q = u.searchParams.get('q') ?? '';
         const dayOnly = /\bwhen:1d\b/.test(q);
-        list = list.filter((i) => !dayOnly || i.date.getTime() >= this.clock() - 86_400_000).sort((a, b) => this.relevance(a) - this.relevance(b)).slice(0, 100);
+        list = list
+          .filter((i) => !dayOnly || i.date.getTime() >= this.clock() - 86_400_000)
+          .sort((a, b) => this.relevance(a) - this.relevance(b))
+          .slice(0, 100);
       }
-      const items = list.map((i) => `<item><title>${esc(`${i.title} - ${i.outlet}`)}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>${i.date.toUTCString()}</pubDate><description>${esc(`${i.descriptionHtml}&nbsp;&nbsp;<font color="#6f6f6f">${i.outlet}</font>`)}</description><source url="https://${i.outlet.toLowerCase().replace(/\s/g, '')}.example">${esc(i.outlet)}</source></item>`).join('');
+      const items = list
+        .map(
+          (i) =>
+            `<item><title>${esc(`${i.title} - ${i.outlet}`)}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>${i.date.toUTCString()}</pubDate><description>${esc(`${i.descriptionHtml}&nbsp;&nbsp;<font color="#6f6f6f">${i.outlet}</font>`)}</description><source url="https://${i.outlet.toLowerCase().replace(/\s/g, '')}.example">${esc(i.outlet)}</source></item>`,
+        )
+        .join('');
       res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' });
       res.end(
         `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><generator>NFE/5.0</generator><title>"Durov" - Google News</title><link>https://news.google.com/search?q=Durov</link><language>${this.language}</language><webMaster>news-webmaster@google.com</webMaster><copyright>2026 Google Inc.</copyright><lastBuildDate>${new Date().toUTCString()}</lastBuildDate><description>Google News</description>${items}</channel></rss>`,

@@ -62,20 +62,45 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
     return {
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${slackText(alert.summary)}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}`.slice(0, SLACK_SECTION_MAX) } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `${icon} *[${alert.state.toUpperCase()}]* ${slackText(alert.summary)}\n${slackLink(link, `alert ${alert.id}`)}`.slice(
+              0,
+              SLACK_SECTION_MAX,
+            ),
+          },
+        },
         ...packSections(lines).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
       ],
     };
   }
   if (format === 'generic') {
-    return { type: 'stancewatch.spike', alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link } };
+    return {
+      type: 'stancewatch.spike',
+      alert: { ...alert, examples: (alert.examples ?? []).map((e) => ({ ...e, url: plainUrl(e.url) })), url: link },
+    };
   }
-  const labels = { alertname: 'StancewatchSpike', alert_id: alert.id, stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
-  const annotations = { summary: plainText(alert.summary), description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) };
+  const labels = {
+    alertname: 'StancewatchSpike',
+    alert_id: alert.id,
+    stance: alert.stance,
+    kind: alert.kind,
+    window: `${alert.windowMinutes}m`,
+    severity: 'page',
+  };
+  const annotations = {
+    summary: plainText(alert.summary),
+    description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'),
+    z: alert.z.toFixed(2),
+    p_value: String(alert.pValue),
+  };
   if (format === 'alertmanager') {
     // Alertmanager's ingest API (api/v2/openapi.yaml, postAlerts): an array of postable alerts. It resolves
     // an alert when endsAt has passed, so a resolution is the same labels with endsAt = when it ended.
-    const endsAt = alert.resolvedAt ?? new Date(Date.parse(alert.startedAt) + ALERTMANAGER_FIRING_HOLD_MS).toISOString();
+    const endsAt =
+      alert.resolvedAt ?? new Date(Date.parse(alert.startedAt) + ALERTMANAGER_FIRING_HOLD_MS).toISOString();
     return [{ labels, annotations, startsAt: alert.startedAt, endsAt, generatorURL: link }];
   }
   {
@@ -90,15 +115,17 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
       commonLabels: labels,
       commonAnnotations: { summary: plainText(alert.summary) },
       externalURL: baseUrl,
-      alerts: [{
-        status: alert.state,
-        labels,
-        annotations,
-        startsAt: alert.startedAt,
-        endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
-        generatorURL: link,
-        fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
-      }],
+      alerts: [
+        {
+          status: alert.state,
+          labels,
+          annotations,
+          startsAt: alert.startedAt,
+          endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
+          generatorURL: link,
+          fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
+        },
+      ],
     };
   }
 }
@@ -119,7 +146,8 @@ function packSections(lines: string[]): string[] {
   const out: string[] = [];
   for (const line of lines) {
     const last = out.at(-1);
-    if (last !== undefined && last.length + 1 + line.length <= SLACK_SECTION_MAX) out[out.length - 1] = `${last}\n${line}`;
+    if (last !== undefined && last.length + 1 + line.length <= SLACK_SECTION_MAX)
+      out[out.length - 1] = `${last}\n${line}`;
     else out.push(line);
   }
   return out;

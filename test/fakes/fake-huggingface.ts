@@ -28,7 +28,8 @@ export class FakeHuggingFace extends FakeHttpServer {
     const u = new URL(req.url, this.url);
     if (req.method === 'GET' && u.pathname.startsWith('/api/models/')) {
       const id = decodeURIComponent(u.pathname.slice('/api/models/'.length));
-      if (this.unknownModels.has(id)) return this.json(res, 404, { error: 'Repository not found' }, { 'x-request-id': 'hub-404' });
+      if (this.unknownModels.has(id))
+        return this.json(res, 404, { error: 'Repository not found' }, { 'x-request-id': 'hub-404' });
       const mapping = this.notMapped.has(id)
         ? [{ provider: 'featherless-ai', providerId: id, status: 'live', task: 'text-generation' }]
         : [{ provider: 'hf-inference', providerId: id, status: 'live', task: 'zero-shot-classification' }];

@@ -31,15 +31,30 @@ export class FakeTei extends FakeHttpServer {
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     if (req.method === 'GET' && new URL(req.url, this.url).pathname === '/info') {
       return this.json(res, 200, {
-        model_id: this.modelId, model_sha: null, model_dtype: 'float32', model_type: { classifier: { id2label: { 0: 'entailment', 1: 'neutral', 2: 'contradiction' }, label2id: { entailment: 0, neutral: 1, contradiction: 2 } } },
-        max_concurrent_requests: 512, max_input_length: this.maxInputLength, max_batch_tokens: 16_384, max_batch_requests: null,
-        max_client_batch_size: this.maxClientBatchSize, auto_truncate: false, tokenization_workers: 4, version: this.lowercaseTruncation ? '1.9.0' : '1.8.3',
+        model_id: this.modelId,
+        model_sha: null,
+        model_dtype: 'float32',
+        model_type: {
+          classifier: {
+            id2label: { 0: 'entailment', 1: 'neutral', 2: 'contradiction' },
+            label2id: { entailment: 0, neutral: 1, contradiction: 2 },
+          },
+        },
+        max_concurrent_requests: 512,
+        max_input_length: this.maxInputLength,
+        max_batch_tokens: 16_384,
+        max_batch_requests: null,
+        max_client_batch_size: this.maxClientBatchSize,
+        auto_truncate: false,
+        tokenization_workers: 4,
+        version: this.lowercaseTruncation ? '1.9.0' : '1.8.3',
       });
     }
     if (req.method !== 'POST' || !['/predict', '/', '/invocations'].includes(new URL(req.url, this.url).pathname)) {
       return this.json(res, 404, { error: 'Not Found', error_type: 'NotFound' });
     }
-    if (this.apiKey && req.headers.authorization !== `Bearer ${this.apiKey}`) return this.json(res, 401, { error: 'Unauthorized', error_type: 'Unauthorized' });
+    if (this.apiKey && req.headers.authorization !== `Bearer ${this.apiKey}`)
+      return this.json(res, 401, { error: 'Unauthorized', error_type: 'Unauthorized' });
     let body: { inputs?: unknown; raw_scores?: boolean; truncation_direction?: unknown };
     try {
       body = JSON.parse(req.body);
@@ -49,7 +64,10 @@ export class FakeTei extends FakeHttpServer {
     const dir = body.truncation_direction;
     if (dir !== undefined && !(this.lowercaseTruncation ? /^(left|right)$/i : /^(Left|Right)$/).test(String(dir))) {
       // What axum's Json extractor answers when serde refuses the enum value.
-      return this.json(res, 422, { error: `Failed to deserialize the JSON body into the target type: truncation_direction: unknown variant \`${String(dir)}\`, expected \`Left\` or \`Right\``, error_type: 'Validation' });
+      return this.json(res, 422, {
+        error: `Failed to deserialize the JSON body into the target type: truncation_direction: unknown variant \`${String(dir)}\`, expected \`Left\` or \`Right\``,
+        error_type: 'Validation',
+      });
     }
     const inputs = body.inputs;
     const isBatch = Array.isArray(inputs) && inputs.length > 0 && Array.isArray(inputs[0]);
@@ -57,7 +75,10 @@ export class FakeTei extends FakeHttpServer {
     if (batch.length === 0 || batch.some((x) => x === '' || (Array.isArray(x) && x.length === 0)))
       return this.json(res, 400, { error: '`inputs` cannot be empty', error_type: 'Empty' });
     if (batch.length > this.maxClientBatchSize) {
-      return this.json(res, this.oversizedStatus, { error: `batch size ${batch.length} > maximum allowed batch size ${this.maxClientBatchSize}`, error_type: 'Validation' });
+      return this.json(res, this.oversizedStatus, {
+        error: `batch size ${batch.length} > maximum allowed batch size ${this.maxClientBatchSize}`,
+        error_type: 'Validation',
+      });
     }
     this.batchSizes.push(batch.length);
     const answer = batch.map((input) => {

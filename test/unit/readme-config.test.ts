@@ -25,16 +25,38 @@ test('"What each source needs in 2026" matches the code: which sources are off w
   const { createKeys } = await import('../../shared/keys.ts');
   const { createLogger } = await import('../../shared/logger.ts');
   const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf('### What each source needs in 2026'), readme.indexOf('For every source:'));
-  const rows = [...section.matchAll(/^\| (Mastodon|Bluesky|Hacker News|Reddit|Telegram|RSS \/ Atom) \|([^\n]*)$/gm)].map((m) => ({ name: m[1]!, cells: m[2]!.split(' | ') }));
+  const section = readme.slice(
+    readme.indexOf('### What each source needs in 2026'),
+    readme.indexOf('For every source:'),
+  );
+  const rows = [
+    ...section.matchAll(/^\| (Mastodon|Bluesky|Hacker News|Reddit|Telegram|RSS \/ Atom) \|([^\n]*)$/gm),
+  ].map((m) => ({ name: m[1]!, cells: m[2]!.split(' | ') }));
   assert.equal(rows.length, 6);
-  const names: Record<string, string> = { Mastodon: 'mastodon', Bluesky: 'bluesky', 'Hacker News': 'hackernews', Reddit: 'reddit', Telegram: 'telegram', 'RSS / Atom': 'rss' };
+  const names: Record<string, string> = {
+    Mastodon: 'mastodon',
+    Bluesky: 'bluesky',
+    'Hacker News': 'hackernews',
+    Reddit: 'reddit',
+    Telegram: 'telegram',
+    'RSS / Atom': 'rss',
+  };
   const cfg = parseEnv({});
   // No Redis traffic happens while building sources; a stand-in client object is enough.
-  const built = new Set(createSources(loadConfig({}).sources, { log: createLogger('silent'), redis: {} as never, keys: createKeys('x') }).map((s) => s.name));
+  const built = new Set(
+    createSources(loadConfig({}).sources, {
+      log: createLogger('silent'),
+      redis: {} as never,
+      keys: createKeys('x'),
+    }).map((s) => s.name),
+  );
   for (const r of rows) {
     const off = r.cells[2]!.includes('**off**');
-    assert.equal(off, !built.has(names[r.name] as never), `${r.name}: README says ${off ? 'off' : 'on'} without credentials`);
+    assert.equal(
+      off,
+      !built.has(names[r.name] as never),
+      `${r.name}: README says ${off ? 'off' : 'on'} without credentials`,
+    );
   }
   const text = rows.map((r) => r.cells.join(' ')).join('\n');
   assert.ok(text.includes(`\`MASTODON_LATE_WINDOW_MINUTES\` (${cfg.MASTODON_LATE_WINDOW_MINUTES})`));

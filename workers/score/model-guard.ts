@@ -56,7 +56,10 @@ export class GuardedScorer implements Scorer {
       await this.inner.start?.();
     } catch (err) {
       if (!(err instanceof ModelConfigError)) throw err;
-      this.opts.log.error({ model: this.model.id, err: err.message }, 'the stance model is misconfigured; posts wait until the configuration is fixed');
+      this.opts.log.error(
+        { model: this.model.id, err: err.message },
+        'the stance model is misconfigured; posts wait until the configuration is fixed',
+      );
       await this.publish(false, `configuration: ${err.message}`);
     }
   }

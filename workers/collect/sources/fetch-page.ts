@@ -38,7 +38,11 @@ export async function fetchPage(
     const special = opts.classify4xx?.(res, now);
     if (special) throw special;
   }
-  if (res.status >= 400) throw new SourceError('http_4xx', `${host} answered ${res.status}${opts.describe4xx ? `: ${opts.describe4xx(res)}` : ''}`);
+  if (res.status >= 400)
+    throw new SourceError(
+      'http_4xx',
+      `${host} answered ${res.status}${opts.describe4xx ? `: ${opts.describe4xx(res)}` : ''}`,
+    );
   return res;
 }
 

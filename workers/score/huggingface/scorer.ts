@@ -1,6 +1,13 @@
 import {
-  InferenceClient, InferenceClientHubApiError, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError,
-  PROVIDERS_OR_POLICIES, getProviderHelper, makeRequestOptions, type InferenceProviderOrPolicy,
+  InferenceClient,
+  InferenceClientHubApiError,
+  InferenceClientInputError,
+  InferenceClientProviderApiError,
+  InferenceClientProviderOutputError,
+  PROVIDERS_OR_POLICIES,
+  getProviderHelper,
+  makeRequestOptions,
+  type InferenceProviderOrPolicy,
 } from '@huggingface/inference';
 import pLimit from 'p-limit';
 import { parseRetryAfter } from '../../../shared/backoff.ts';
@@ -90,16 +97,28 @@ export class HuggingFaceScorer implements Scorer {
     const provider = this.opts.provider as InferenceProviderOrPolicy;
     const where = `model ${this.opts.model} with provider ${this.opts.provider} for ${task}`;
     if (!(PROVIDERS_OR_POLICIES as readonly string[]).includes(provider)) {
-      throw new ModelConfigError(`HF_PROVIDER ${this.opts.provider} is not a provider the client knows (${PROVIDERS_OR_POLICIES.join(', ')})`);
+      throw new ModelConfigError(
+        `HF_PROVIDER ${this.opts.provider} is not a provider the client knows (${PROVIDERS_OR_POLICIES.join(', ')})`,
+      );
     }
     try {
       const helper = getProviderHelper(provider, task as 'zero-shot-classification');
-      await makeRequestOptions({ model: this.opts.model, inputs: '', ...(this.opts.token ? { accessToken: this.opts.token } : {}) }, helper, { task, fetch: this.fetchVia() });
-      this.opts.log.info({ model: this.opts.model, provider: this.opts.provider, task }, 'the Hub maps the model to the provider');
+      await makeRequestOptions(
+        { model: this.opts.model, inputs: '', ...(this.opts.token ? { accessToken: this.opts.token } : {}) },
+        helper,
+        { task, fetch: this.fetchVia() },
+      );
+      this.opts.log.info(
+        { model: this.opts.model, provider: this.opts.provider, task },
+        'the Hub maps the model to the provider',
+      );
     } catch (err) {
       const failure = configFailure(err);
       if (failure) throw new ModelConfigError(`${where}: ${failure}`);
-      this.opts.log.warn({ err: (err as Error).message?.slice(0, 200) }, `could not check ${where} on the Hub; going on`);
+      this.opts.log.warn(
+        { err: (err as Error).message?.slice(0, 200) },
+        `could not check ${where} on the Hub; going on`,
+      );
     }
   }
 
@@ -128,7 +147,9 @@ export class HuggingFaceScorer implements Scorer {
     const fetchThrough = this.fetchVia((res) => {
       retryAfter = res.headers.get('retry-after');
     });
-    const target = this.opts.endpointUrl ? { endpointUrl: this.opts.endpointUrl } : { model: this.opts.model, provider: this.opts.provider as InferenceProviderOrPolicy };
+    const target = this.opts.endpointUrl
+      ? { endpointUrl: this.opts.endpointUrl }
+      : { model: this.opts.model, provider: this.opts.provider as InferenceProviderOrPolicy };
     const request = async () => {
       const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.opts.timeoutMs) };
       const answer = this.opts.classifier
@@ -175,7 +196,9 @@ function configFailure(err: unknown): string | undefined {
   if (err instanceof InferenceClientInputError) return err.message.slice(0, 300);
   if (err instanceof InferenceClientHubApiError && err.httpResponse.status < 500) {
     // The client also raises HubApiError (with the 200 status) when the Hub knows no provider for the model.
-    return err.httpResponse.status === 404 ? 'the Hub does not know this model (404); check HF_MODEL' : `the Hub refused it (${err.httpResponse.status}): ${err.message.slice(0, 200)}`;
+    return err.httpResponse.status === 404
+      ? 'the Hub does not know this model (404); check HF_MODEL'
+      : `the Hub refused it (${err.httpResponse.status}): ${err.message.slice(0, 200)}`;
   }
   return undefined;
 }
@@ -202,7 +225,22 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
 }
 
 export const huggingface: ScorerFactory = (cfg, { metrics, log, budget }) => {
-  const scorer = new HuggingFaceScorer({ ...cfg.huggingface, ...cfg.retries, hypotheses: cfg.hypotheses, multiLabel: cfg.multiLabel, budget, metrics, log });
-  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.huggingface.endpointUrl ? 'endpoint' : `${cfg.huggingface.provider} provider` }, 'scoring with a Hugging Face model');
+  const scorer = new HuggingFaceScorer({
+    ...cfg.huggingface,
+    ...cfg.retries,
+    hypotheses: cfg.hypotheses,
+    multiLabel: cfg.multiLabel,
+    budget,
+    metrics,
+    log,
+  });
+  log.info(
+    {
+      model: scorer.model.id,
+      setup: scorer.model.setup,
+      via: cfg.huggingface.endpointUrl ? 'endpoint' : `${cfg.huggingface.provider} provider`,
+    },
+    'scoring with a Hugging Face model',
+  );
   return scorer;
 };

@@ -54,18 +54,35 @@ export class TeiScorer implements Scorer {
   /** Reads the server's limits once; a server not up yet is not fatal (the 413/422 handling still applies). */
   async start(): Promise<void> {
     try {
-      const res = await fetch(new URL('info', this.base()), { headers: this.authHeader(), signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      const res = await fetch(new URL('info', this.base()), {
+        headers: this.authHeader(),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
       if (!res.ok) throw new Error(`answered ${res.status}`);
-      const info = (await res.json()) as { model_id?: unknown; max_client_batch_size?: unknown; max_input_length?: unknown };
+      const info = (await res.json()) as {
+        model_id?: unknown;
+        max_client_batch_size?: unknown;
+        max_input_length?: unknown;
+      };
       const serverMax = Number(info.max_client_batch_size);
-      if (Number.isInteger(serverMax) && serverMax >= 3 && serverMax < this.batch) this.batch = serverMax - (serverMax % 3);
+      if (Number.isInteger(serverMax) && serverMax >= 3 && serverMax < this.batch)
+        this.batch = serverMax - (serverMax % 3);
       this.maxInputLength = Number.isInteger(info.max_input_length) ? (info.max_input_length as number) : undefined;
       if (typeof info.model_id === 'string' && info.model_id !== this.opts.modelLabel) {
-        this.opts.log.warn({ served: info.model_id, configured: this.opts.modelLabel }, 'TEI serves another model than TEI_MODEL names; results are labelled with TEI_MODEL');
+        this.opts.log.warn(
+          { served: info.model_id, configured: this.opts.modelLabel },
+          'TEI serves another model than TEI_MODEL names; results are labelled with TEI_MODEL',
+        );
       }
-      this.opts.log.info({ batchPairs: this.batch, maxInputTokens: this.maxInputLength, model: info.model_id }, 'TEI limits read from /info');
+      this.opts.log.info(
+        { batchPairs: this.batch, maxInputTokens: this.maxInputLength, model: info.model_id },
+        'TEI limits read from /info',
+      );
     } catch (err) {
-      this.opts.log.warn({ err: (err as Error).message.slice(0, 200) }, `TEI /info at ${hostOf(this.opts.url)} not readable; batch size found on the first refusal instead`);
+      this.opts.log.warn(
+        { err: (err as Error).message.slice(0, 200) },
+        `TEI /info at ${hostOf(this.opts.url)} not readable; batch size found on the first refusal instead`,
+      );
     }
   }
 
@@ -108,10 +125,15 @@ export class TeiScorer implements Scorer {
         out.push(...(await this.predictWithRetries(chunk)));
         i += chunk.length;
       } catch (err) {
-        const tooLarge = err instanceof ModelCallError && (err.status === '413' || (err.status === '422' && BATCH_TOO_LARGE.test(err.message)));
+        const tooLarge =
+          err instanceof ModelCallError &&
+          (err.status === '413' || (err.status === '422' && BATCH_TOO_LARGE.test(err.message)));
         if (!tooLarge || this.batch <= 3) throw err;
         this.batch = Math.max(3, Math.floor(this.batch / 6) * 3); // halve, keeping a post's three pairs together
-        this.opts.log.warn({ batch: this.batch, status: (err as ModelCallError).status }, 'TEI refused the batch size; using smaller batches');
+        this.opts.log.warn(
+          { batch: this.batch, status: (err as ModelCallError).status },
+          'TEI refused the batch size; using smaller batches',
+        );
       }
     }
     return out;

@@ -72,7 +72,9 @@ export class BlueskySource implements Source<BlueskyFeed> {
 
   async *poll(f: BlueskyFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     // Re-read an overlap below the cursor every poll (late-indexed posts); the seen markers drop the repeats.
-    const lo = cursor ? Date.parse(cursor) - (this.opts.overlapMs ?? DEFAULT_SEARCH_OVERLAP_MS) : ctx.now() - this.opts.initialLookbackMs;
+    const lo = cursor
+      ? Date.parse(cursor) - (this.opts.overlapMs ?? DEFAULT_SEARCH_OVERLAP_MS)
+      : ctx.now() - this.opts.initialLookbackMs;
     yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.opts.maxPagesPerPoll);
   }
 
@@ -107,7 +109,9 @@ export class BlueskySource implements Source<BlueskyFeed> {
         // A window must fit both the service's paging limit and what is left of this poll's budget,
         // or it would be read again and again without the cursor ever moving.
         const capacity = Math.min(limit, (budget + 1) * PAGE_SIZE);
-        const tooMany = (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && pageInWindow * PAGE_SIZE >= limit);
+        const tooMany =
+          (pageCursor === null && (res.hitsTotal ?? 0) > capacity) ||
+          (next !== null && pageInWindow * PAGE_SIZE >= limit);
         if (tooMany && hi - lo > 1_000) {
           // Shrink in proportion when the service says how many match (one step), else halve.
           const factor = res.hitsTotal ? (0.8 * capacity) / res.hitsTotal : 0.5;

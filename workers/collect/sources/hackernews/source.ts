@@ -54,7 +54,13 @@ export class HackerNewsSource implements Source<HnFeed> {
   }
 
   async *poll(f: HnFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    yield* this.walk(f, cursor ? Number(cursor) - OVERLAP_S : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
+    yield* this.walk(
+      f,
+      cursor ? Number(cursor) - OVERLAP_S : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000),
+      Math.floor(ctx.now() / 1000) - INDEX_LAG_S,
+      ctx,
+      this.opts.maxPagesPerPoll,
+    );
   }
 
   async *backfill(f: HnFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {

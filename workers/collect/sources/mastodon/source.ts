@@ -136,10 +136,15 @@ export class MastodonSource implements Source<MastodonFeed> {
     let maxId: string | undefined;
     const pages = cursor === null ? this.opts.initialPages : this.opts.maxPagesPerPoll;
     for (let page = 0; page < pages; page++) {
-      const res = await this.fetchPage(f, this.timelineUrl(f, { ...(floor ? { min_id: floor } : {}), ...(maxId ? { max_id: maxId } : {}) }), ctx);
-      if (newest === null || (res.parsed.newestId && BigInt(res.parsed.newestId) > BigInt(newest))) newest = res.parsed.newestId ?? newest;
+      const res = await this.fetchPage(
+        f,
+        this.timelineUrl(f, { ...(floor ? { min_id: floor } : {}), ...(maxId ? { max_id: maxId } : {}) }),
+        ctx,
+      );
+      if (newest === null || (res.parsed.newestId && BigInt(res.parsed.newestId) > BigInt(newest)))
+        newest = res.parsed.newestId ?? newest;
       const count = res.parsed.statuses.length + res.parsed.malformed.length;
-      const done = count < this.opts.pageLimit || !res.parsed.oldestId || cursor === null && page + 1 >= pages;
+      const done = count < this.opts.pageLimit || !res.parsed.oldestId || (cursor === null && page + 1 >= pages);
       const cursorOut = newest && (cursor === null || BigInt(newest) > BigInt(cursor)) ? newest : cursor;
       yield { posts: res.posts, ...(done && cursorOut ? { cursor: cursorOut } : {}), ...res.pause };
       if (done || res.pause.pauseUntilMs) return;
@@ -216,7 +221,9 @@ export class MastodonSource implements Source<MastodonFeed> {
   private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
     const now = ctx.now();
     // The token goes on tag timelines too: Mastodon 4.5 can require login for hashtag feeds.
-    const http = this.opts.accessToken ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } } : this.opts.http;
+    const http = this.opts.accessToken
+      ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } }
+      : this.opts.http;
     const res = await fetchPage(url, http, now, {
       resetWaitMs: (r) => resetWait(r, now),
       describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,

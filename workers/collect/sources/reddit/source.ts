@@ -54,7 +54,11 @@ export function isRedditBlockPage(res: { status: number; headers: Headers; body:
 }
 
 function blockedError(now: number, what: string): SourceError {
-  return new SourceError('blocked', `reddit blocked ${what} from this address (403 block page); anonymous access from servers is refused, use OAuth credentials (REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET)`, now + REDDIT_BLOCKED_PAUSE_MS);
+  return new SourceError(
+    'blocked',
+    `reddit blocked ${what} from this address (403 block page); anonymous access from servers is refused, use OAuth credentials (REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET)`,
+    now + REDDIT_BLOCKED_PAUSE_MS,
+  );
 }
 
 /** Reddit's limits: about 10 requests a minute without OAuth, 100 with application-only OAuth. */
@@ -146,11 +150,19 @@ export class RedditSource implements Source<RedditFeed> {
     const get = async () => {
       await this.space(oauth);
       const headers = oauth ? { authorization: `Bearer ${await this.accessToken(ctx)}` } : undefined;
-      return fetchPage(u.toString(), { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
-        resetWaitMs: (r) => resetWait(r),
-        describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
-        classify4xx: (r, now) => (isRedditBlockPage(r) ? blockedError(now, oauth ? 'the API request' : 'the anonymous .json request') : undefined),
-      });
+      return fetchPage(
+        u.toString(),
+        { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) },
+        ctx.now(),
+        {
+          resetWaitMs: (r) => resetWait(r),
+          describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
+          classify4xx: (r, now) =>
+            isRedditBlockPage(r)
+              ? blockedError(now, oauth ? 'the API request' : 'the anonymous .json request')
+              : undefined,
+        },
+      );
     };
     let res: HttpResponse;
     try {
@@ -191,7 +203,8 @@ export class RedditSource implements Source<RedditFeed> {
       throw new SourceError('network', 'reddit token endpoint unreachable');
     }
     const text = await res.text().catch(() => '');
-    if (isRedditBlockPage({ status: res.status, headers: res.headers, body: text })) throw blockedError(ctx.now(), 'the token request');
+    if (isRedditBlockPage({ status: res.status, headers: res.headers, body: text }))
+      throw blockedError(ctx.now(), 'the token request');
     let body: { access_token?: string; expires_in?: number; error?: string } = {};
     try {
       body = JSON.parse(text);
@@ -228,10 +241,16 @@ function resetWait(res: HttpResponse): number | undefined {
 export const reddit: SourceFactory = ({ reddit: cfg }, { redis, keys, log }) => {
   if (!cfg.clientId || !cfg.clientSecret) {
     // Anonymous .json requests from servers get a 403 block page, so without credentials Reddit is off: said once.
-    log.info({ source: 'reddit' }, "reddit not configured: anonymous requests from servers are blocked (403); set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET of an OAuth app (new apps need Reddit's approval since November 2025) to collect from it");
+    log.info(
+      { source: 'reddit' },
+      "reddit not configured: anonymous requests from servers are blocked (403); set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET of an OAuth app (new apps need Reddit's approval since November 2025) to collect from it",
+    );
     return undefined;
   }
   if (!cfg.queries.length && !cfg.subreddits.length) return undefined;
   // Reddit limits per client and per IP: every workers replica draws on one budget in Redis.
-  return new RedditSource({ ...cfg, budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), REDDIT_REQUESTS_PER_MINUTE.oauth) });
+  return new RedditSource({
+    ...cfg,
+    budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), REDDIT_REQUESTS_PER_MINUTE.oauth),
+  });
 };

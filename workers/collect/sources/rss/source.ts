@@ -49,7 +49,10 @@ export class RssSource implements Source<RssFeed> {
     const newest = parsed.items.reduce((max, i) => (i.published > max ? i.published : max), cursor ?? '');
     const oldest = this.opts.maxAgeMs === undefined ? -Infinity : ctx.now() - this.opts.maxAgeMs;
     const recent = parsed.items.filter((i) => Date.parse(i.published) >= oldest);
-    yield { posts: recent.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };
+    yield {
+      posts: recent.map((i) => itemToPost(i, parsed.language, ctx.authorKey)),
+      ...(newest ? { cursor: newest } : {}),
+    };
   }
 }
 
