@@ -18,7 +18,7 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
       string,
       { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: PublicError | null }
     > = {};
-    let model: { model: string; up: boolean; at: number; reason?: unknown } | null = null;
+    let model: { model: string; up: boolean; at: number; reason?: unknown; configError?: unknown } | null = null;
     try {
       redisOk = (await redis.ping()) === 'PONG';
       workers = (await scanAll(redis, keys.heartbeatPattern)).length;
@@ -57,6 +57,10 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
             up: model.up,
             since: new Date(model.at).toISOString(),
             ...(isReason(model.reason) ? { reason: model.reason } : {}),
+            // Worded by us from the settings (model, provider, task), never upstream text: safe to show.
+            ...(model.reason === 'configuration' && typeof model.configError === 'string'
+              ? { lastError: `configuration: ${model.configError.slice(0, 300)}` }
+              : {}),
           }
         : null,
       sources,

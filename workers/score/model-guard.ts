@@ -60,7 +60,7 @@ export class GuardedScorer implements Scorer {
         { model: this.model.id, err: err.message },
         'the stance model is misconfigured; posts wait until the configuration is fixed',
       );
-      await this.publish(false, `configuration: ${err.message}`);
+      await this.publish(false, 'configuration', err.publicMessage);
     }
   }
 
@@ -104,11 +104,17 @@ export class GuardedScorer implements Scorer {
   }
 
   /** Only a reason code is published: the state is shown on the public /readyz, and upstream text may echo secrets. */
-  private async publish(up: boolean, reason?: string): Promise<void> {
+  private async publish(up: boolean, reason?: string, configError?: string): Promise<void> {
     const at = (this.opts.now ?? Date.now)();
     await this.opts.redis.set(
       this.opts.keys.modelState,
-      JSON.stringify({ model: this.model.id, up, at, ...(reason ? { reason } : {}) }),
+      JSON.stringify({
+        model: this.model.id,
+        up,
+        at,
+        ...(reason ? { reason } : {}),
+        ...(configError ? { configError } : {}),
+      }),
       'EX',
       3_600,
     );

@@ -17,7 +17,14 @@ export interface Scorer {
 
 /** The model cannot work as configured (e.g. the provider does not serve it): an operator must act; retrying is useless. */
 export class ModelConfigError extends Error {
-  constructor(message: string) {
+  /**
+   * @param publicMessage what the public /readyz may show: our own words and settings only, never text an
+   * upstream sent (it can echo credentials). Defaults to the message, for errors we word entirely ourselves.
+   */
+  constructor(
+    message: string,
+    readonly publicMessage: string = message,
+  ) {
     super(message);
     this.name = 'ModelConfigError';
   }

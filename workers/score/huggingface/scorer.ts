@@ -114,7 +114,7 @@ export class HuggingFaceScorer implements Scorer {
       );
     } catch (err) {
       const failure = configFailure(err);
-      if (failure) throw new ModelConfigError(`${where}: ${failure}`);
+      if (failure) throw new ModelConfigError(`${where}: ${failure}`, `${where}: not served or not found on the Hub`);
       this.opts.log.warn(
         { err: (err as Error).message?.slice(0, 200) },
         `could not check ${where} on the Hub; going on`,
