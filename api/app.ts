@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { metricsEndpoint } from '../shared/metrics-endpoint.ts';
@@ -10,13 +11,21 @@ import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
 
 export interface AppDeps {
+  /** A bounded connection (createBoundedRedis): requests and health checks must fail fast while Redis is down. */
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
   log: Logger;
   limits: ApiLimits;
   beforeScrape?: () => Promise<void>;
+  /** /readyz: the workers' heartbeat period and how long it may take to answer. */
+  health: { heartbeatSeconds: number; timeoutMs: number };
   now?: () => number;
+}
+
+/** /readyz settings from the configuration: it answers within two Redis command timeouts. */
+export function healthFromConfig(cfg: Pick<Config, 'WORKER_HEARTBEAT_SECONDS' | 'REDIS_COMMAND_TIMEOUT_MS'>): AppDeps['health'] {
+  return { heartbeatSeconds: cfg.WORKER_HEARTBEAT_SECONDS, timeoutMs: cfg.REDIS_COMMAND_TIMEOUT_MS * 2 };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -30,8 +39,8 @@ export function createApp(deps: AppDeps): Express {
     res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-  app.use(healthRoutes(deps.redis, deps.keys, deps.now));
-  app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
+  app.use(healthRoutes(deps.redis, deps.keys, { ...deps.health, ...(deps.now ? { now: deps.now } : {}) }));
+  app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape, deps.health.timeoutMs));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -1,15 +1,22 @@
-import { openQueues } from '../shared/pipeline-queues.ts';
+import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown } from '../shared/runtime.ts';
-import { createApp } from './app.ts';
+import { createApp, healthFromConfig } from './app.ts';
 
 /** The API process: serves trends, summary, posts, health and metrics. Stateless; run as many as you like. */
 const rt = await boot('api');
-const queues = openQueues(rt.redis, rt.keys);
-const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, queues) });
+// Everything the API reads goes through the fail-fast connection, so an outage is a quick 503, not a hang.
+const reads = await rt.openReads();
+const queues = openQueues(reads, rt.keys, rt.log);
+const app = createApp({
+  ...rt, redis: reads, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(rt.cfg),
+  beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, queues),
+});
 const server = app.listen(rt.cfg.PORT, () => rt.log.info({ port: rt.cfg.PORT }, 'API listening'));
-onShutdown(rt.log, async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await Promise.all(Object.values(queues).map((q) => q.close()));
-  await rt.redis.quit();
+onShutdown(rt.log, rt.cfg.SHUTDOWN_GRACE_SECONDS * 1000, {
+  async graceful() {
+    await new Promise((resolve) => server.close(resolve));
+    await closeQueues(queues);
+    await Promise.all([reads.quit(), rt.redis.quit()]);
+  },
 });

@@ -22,7 +22,7 @@ export class CollectorHarness {
   collector(source: Source): Collector {
     return new Collector({
       redis: this.redis, keys: this.keys, metrics: this.metrics, log: createLogger('silent'), sources: [source], authorKey: 'k',
-      batchSize: 50, seenTtlSeconds: 3_600, scoreQueue: this.queue, now: () => this.now,
+      batchSize: 50, seenTtlSeconds: 3_600, pollLockMs: 30_000, scoreQueue: this.queue, now: () => this.now,
     });
   }
 

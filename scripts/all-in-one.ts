@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { createApp } from '../api/app.ts';
+import { createApp, healthFromConfig } from '../api/app.ts';
+import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
@@ -15,7 +16,12 @@ export interface AllInOne {
 export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues) });
+  const reads = await rt.openReads();
+  const apiQueues = openQueues(reads, rt.keys, rt.log);
+  const app = createApp({
+    ...rt, redis: reads, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(rt.cfg),
+    beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, apiQueues),
+  });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(rt.cfg.PORT, () => resolve(s));
   });
@@ -25,9 +31,10 @@ export async function runAllInOne(): Promise<AllInOne> {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await workers.close();
-    await rt.redis.quit();
+    await closeQueues(apiQueues);
+    await Promise.all([reads.quit(), rt.redis.quit()]);
   };
-  onShutdown(rt.log, close);
+  onShutdown(rt.log, rt.cfg.SHUTDOWN_GRACE_SECONDS * 1000, { graceful: close, handBack: () => workers.handBack() });
   return { rt, baseUrl, close };
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../api/app.ts';
+import { createApp, healthFromConfig } from '../api/app.ts';
 import { loadConfig } from '../shared/config.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -47,7 +47,7 @@ while ((await counted()) < N) await sleep(20);
 const seconds = (performance.now() - t0) / 1000;
 const rssAfter = process.memoryUsage().rss;
 
-const app = createApp({ redis, keys: createKeys(prefix), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS } });
+const app = createApp({ redis, keys: createKeys(prefix), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(cfg) });
 const server = app.listen(0);
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

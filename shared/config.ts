@@ -139,6 +139,9 @@ export const envSchema = z.object({
   TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
   JOB_LOCK_SECONDS: int(1, 3_600).default(30),
+  JOB_MAX_STALLS: int(1, 1_000).default(10),
+  SHUTDOWN_GRACE_SECONDS: int(0, 600).default(8),
+  REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(2_000),
 
   SPIKE_WINDOWS_MINUTES: list.default(['5', '15']).pipe(z.array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240))).min(1)),
   SPIKE_BASELINE_MINUTES: int(30, 7 * 24 * 60).default(360),
@@ -151,6 +154,8 @@ export const envSchema = z.object({
   SPIKE_COOLDOWN_MINUTES: int(0, 10_000).default(30),
   ALERT_WEBHOOKS: list.default([]).pipe(z.array(webhook)),
   ALERT_WEBHOOK_SECRET: optionalSecret,
+  ALERT_DELIVERY_ATTEMPTS: int(1, 20).default(6),
+  ALERT_DELIVERY_BACKOFF_MS: int(10, 600_000).default(5_000),
   PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:8080'),
 });
 

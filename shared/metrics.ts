@@ -1,5 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ScorerKind } from './post.ts';
+import { POST_QUEUES } from './queues.ts';
+
+/** Results of one webhook delivery attempt (the `result` label of stancewatch_alert_delivery_attempts_total). */
+export const DELIVERY_RESULTS = ['delivered', 'http_4xx', 'http_5xx', 'timeout', 'network'] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 
 /**
  * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
@@ -51,6 +56,18 @@ export function createMetrics() {
       name: 'stancewatch_posts_aggregated_total',
       help: 'Posts counted into the trend buckets (exactly once each), by source, stance and language (en, ru, fr, uk, de, es, it, pt, pl, tr, other, und).',
       labelNames: ['source', 'stance', 'lang'] as const,
+      registers: r,
+    }),
+    postsRejectedByModel: new Counter({
+      name: 'stancewatch_posts_rejected_by_model_total',
+      help: 'Posts the model refused outright (HTTP 4xx such as 422), by what became of them: fallback (scored by the built-in scorer, labelled) or unscorable (not counted in the trends).',
+      labelNames: ['source', 'outcome'] as const,
+      registers: r,
+    }),
+    jobsParked: new Counter({
+      name: 'stancewatch_jobs_parked_total',
+      help: 'Pipeline jobs that used up their attempts (or were interrupted JOB_MAX_STALLS times) and were parked in the failed set; their posts wait for `npm run redrive`.',
+      labelNames: ['queue'] as const,
       registers: r,
     }),
     modelRequestDuration: new Histogram({
@@ -125,6 +142,12 @@ export function createMetrics() {
       labelNames: ['format', 'outcome'] as const,
       registers: r,
     }),
+    alertDeliveryAttempts: new Counter({
+      name: 'stancewatch_alert_delivery_attempts_total',
+      help: 'Every attempt to deliver an alert to a webhook, by result (delivered, http_4xx, http_5xx, timeout, network).',
+      labelNames: ['format', 'result'] as const,
+      registers: r,
+    }),
     spikeActive: new Gauge({
       name: 'stancewatch_spike_active',
       help: '1 while a spike alert of this stance and kind is firing (any window).',
@@ -186,7 +209,10 @@ export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], s
     }
   }
   for (const result of ['hit', 'miss']) m.scoreCache.inc({ result }, 0);
+  for (const source of sources) for (const outcome of ['fallback', 'unscorable']) m.postsRejectedByModel.inc({ source, outcome }, 0);
+  for (const queue of POST_QUEUES) m.jobsParked.inc({ queue }, 0);
   for (const format of ['generic', 'slack', 'alertmanager']) {
     for (const outcome of ['delivered', 'retrying', 'failed']) m.alertDeliveries.inc({ format, outcome }, 0);
+    for (const result of DELIVERY_RESULTS) m.alertDeliveryAttempts.inc({ format, result }, 0);
   }
 }

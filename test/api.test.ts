@@ -49,7 +49,7 @@ before(async () => {
   assert.equal((await writer.add(posts, NOW)).length, 14);
   assert.equal((await writer.add(posts, NOW)).length, 0, 'a second write of the same posts counts nothing');
   const queues = openQueues(redis, keys);
-  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 500 }, now: () => NOW, beforeScrape: scrapeGauges(metrics, redis, keys, queues) });
+  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 500 }, health: { heartbeatSeconds: 10, timeoutMs: 2_000 }, now: () => NOW, beforeScrape: scrapeGauges(metrics, redis, keys, queues) });
   http = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -171,7 +171,7 @@ test('the OpenAPI document and the router describe the same routes', async () =>
     assert.ok(!body.includes('no route for'), `${path} is documented but not served`);
   }
   // Every served GET route is documented: walk Express's router.
-  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 10 } });
+  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 10 }, health: { heartbeatSeconds: 10, timeoutMs: 2_000 } });
   const served = new Set<string>();
   const walk = (stack: Array<{ route?: { path: string }; handle?: { stack?: unknown[] } }>) => {
     for (const layer of stack) {
@@ -203,7 +203,9 @@ test('/healthz answers; /readyz says not ready without workers, and why', async 
   const r = await getJson<{ status: string; redis: string; workers: number }>(`${base}/readyz`);
   assert.equal(r.status, 503);
   assert.deepEqual([r.body.redis, r.body.workers], ['ok', 0]);
-  await redis.set(keys.heartbeat('w1'), '{}', 'EX', 30);
+  await redis.zadd(keys.workers, NOW - 60_000, 'w-dead'); // last beat a minute ago: over three periods
+  assert.equal((await getJson<{ workers: number }>(`${base}/readyz`)).body.workers, 0);
+  await redis.zadd(keys.workers, NOW - 1_000, 'w1');
   const ok = await getJson<{ status: string }>(`${base}/readyz`);
   assert.equal(ok.status, 200);
 });

@@ -28,7 +28,7 @@ function collector(opts: Partial<ConstructorParameters<typeof MastodonSource>[0]
     http: { timeoutMs: 2_000, maxBytes: 200_000, userAgent: 'stancewatch-test' }, ...opts,
   });
   return new Collector({
-    redis, keys, metrics, log: createLogger('silent'), sources: [source], authorKey: 'k', batchSize: 3, seenTtlSeconds: 3_600,
+    redis, keys, metrics, log: createLogger('silent'), sources: [source], authorKey: 'k', batchSize: 3, seenTtlSeconds: 3_600, pollLockMs: 30_000,
     scoreQueue: queue, now: () => now,
   });
 }

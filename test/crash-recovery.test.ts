@@ -52,7 +52,7 @@ test('a worker killed mid-job loses no post and counts none twice', async () => 
   hf.failNext({ status: 200, delayMs: 60_000, body: '[]' });
   const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   for (let i = 0; hf.requests.filter((r) => r.method === 'POST').length === 0; i++) {
-    assert.ok(i < 200, 'the first worker never called the model');
+    assert.ok(i < 1_200, 'the first worker never called the model'); // start-up takes seconds on a loaded machine
     await sleep(50);
   }
   child.kill('SIGKILL');

@@ -56,6 +56,7 @@ before(async () => {
     redis: stack.redis, keys, metrics: stack.metrics, log: createLogger('silent'), detector: detectorFromConfig(stack.cfg),
     windowsMin: stack.cfg.SPIKE_WINDOWS_MINUTES, baselineMin: stack.cfg.SPIKE_BASELINE_MINUTES, webhooks: stack.cfg.ALERT_WEBHOOKS,
     deliveryQueue: stack.workers.queues.alertDelivery,
+    delivery: { attempts: stack.cfg.ALERT_DELIVERY_ATTEMPTS, backoffMs: stack.cfg.ALERT_DELIVERY_BACKOFF_MS },
   };
 });
 

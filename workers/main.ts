@@ -12,8 +12,12 @@ app.get('/healthz', (_req, res) => {
   res.json({ status: 'ok' });
 });
 const server = app.listen(rt.cfg.WORKERS_METRICS_PORT, () => rt.log.info({ port: rt.cfg.WORKERS_METRICS_PORT }, 'workers metrics listening'));
-onShutdown(rt.log, async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await workers.close();
-  await rt.redis.quit();
+onShutdown(rt.log, rt.cfg.SHUTDOWN_GRACE_SECONDS * 1000, {
+  async graceful() {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await workers.close();
+    await rt.redis.quit();
+  },
+  handBack: () => workers.handBack(),
 });

@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp } from '../../api/app.ts';
+import { createApp, healthFromConfig } from '../../api/app.ts';
+import { closeQueues, openQueues } from '../../shared/pipeline-queues.ts';
 import { loadConfig, type Config } from '../../shared/config.ts';
 import { createKeys } from '../../shared/keys.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createMetrics, type Metrics } from '../../shared/metrics.ts';
 import { scrapeGauges } from '../../shared/scrape-gauges.ts';
-import { createRedis } from '../../shared/redis.ts';
+import { createBoundedRedis, createRedis, whenReady } from '../../shared/redis.ts';
 import { startWorkers, type RunningWorkers, type WorkerOverrides } from '../../workers/pipeline.ts';
 import type { Redis } from 'ioredis';
 
@@ -27,7 +28,16 @@ export async function startStack(env: Record<string, string>, overrides: WorkerO
   const redis = createRedis(cfg.REDIS_URL, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
-  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues) });
+  // As in api/main.ts: the API reads through a fail-fast connection of its own.
+  const reads = createBoundedRedis(cfg.REDIS_URL, 'test-reads', cfg.REDIS_COMMAND_TIMEOUT_MS);
+  reads.on('error', () => {});
+  await whenReady(reads, 5_000);
+  const keys = createKeys(cfg.REDIS_PREFIX);
+  const apiQueues = openQueues(reads, keys, log);
+  const app = createApp({
+    redis: reads, keys, metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(cfg),
+    beforeScrape: scrapeGauges(metrics, reads, keys, apiQueues),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -38,7 +48,8 @@ export async function startStack(env: Record<string, string>, overrides: WorkerO
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await workers.close();
-      await redis.quit();
+      await closeQueues(apiQueues);
+      await Promise.all([redis.quit(), reads.quit()]);
     },
   };
 }

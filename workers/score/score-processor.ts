@@ -1,10 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
+import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post, type ScoredPost, type StanceResult } from '../../shared/post.ts';
 import { textFingerprint } from '../../shared/text/fingerprint.ts';
 import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
+import { isRejected, scoreIsolatingRejects, settleRejected, type Rejected } from './rejected-input.ts';
 import type { Scorer } from './scorer.ts';
 
 export interface ScoreDeps {
@@ -15,6 +17,9 @@ export interface ScoreDeps {
   metrics: Metrics;
   /** How long a fingerprint's score is reused. */
   cacheTtlSeconds: number;
+  /** Scores posts the model refuses (SCORER_FALLBACK=builtin); without it they are counted as unscorable. */
+  fallback?: Scorer;
+  log?: Logger;
 }
 
 /**
@@ -28,9 +33,10 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
   for (const p of posts.filter((_, i) => counted[i] !== 0)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await scoreWithCache(todo.map((p) => p.text), deps);
+  const results = await settleRejected(todo, await scoreWithCache(todo.map((p) => p.text), deps), deps);
   const scoredAt = new Date().toISOString();
-  const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
+  // A post the model refused and no fallback scored is left out (counted as unscorable): it is not news volume we can judge.
+  const scored: ScoredPost[] = todo.flatMap((p, i) => (results[i] ? [{ ...p, result: results[i], scoredAt }] : []));
   for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
   // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
   await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
@@ -41,12 +47,12 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
  * Scores texts, reusing the score of an identical text (by fingerprint) under the same model: a repost or a
  * cross-post costs no model call, yet each occurrence is still counted as volume for its own source.
  */
-async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
+async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<Array<StanceResult | Rejected>> {
   const fps = texts.map(textFingerprint);
   const modelKey = `${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`;
   const cacheKeys = fps.map((fp) => deps.keys.scoreCache(modelKey, fp));
   const cached = await deps.redis.mget(cacheKeys);
-  const results: Array<StanceResult | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
+  const results: Array<StanceResult | Rejected | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
   // Identical texts within one batch are scored once too.
   const missing = [...new Set(fps.filter((_, i) => !results[i]))];
   deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
@@ -54,12 +60,12 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceR
   if (missing.length) {
     const firstText = new Map<string, string>();
     fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
-    const fresh = await deps.scorer.score(missing.map((fp) => firstText.get(fp)!));
+    const fresh = await scoreIsolatingRejects(deps.scorer, missing.map((fp) => firstText.get(fp)!));
     const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
     fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
     const pipeline = deps.redis.pipeline();
-    for (const [fp, r] of byFp) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
+    for (const [fp, r] of byFp) if (!isRejected(r)) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
     await pipeline.exec();
   }
-  return results as StanceResult[];
+  return results as Array<StanceResult | Rejected>;
 }

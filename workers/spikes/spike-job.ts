@@ -6,7 +6,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
-import { PIPELINE_JOB_OPTIONS, type AlertDeliveryJob } from '../../shared/queues.ts';
+import { deliveryJobOptions, type AlertDeliveryJob } from '../../shared/queues.ts';
 import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import {
@@ -25,6 +25,7 @@ export interface SpikeDeps {
   baselineMin: number;
   webhooks: Webhook[];
   deliveryQueue: Queue<AlertDeliveryJob>;
+  delivery: { attempts: number; backoffMs: number };
 }
 
 /** Fewer baseline windows than this (a fresh install) and nothing is judged: there is no "usual" yet. */
@@ -131,7 +132,7 @@ async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: numbe
     name: 'deliver',
     data: { webhook, alert },
     // One delivery per webhook and state change, even if this run is retried.
-    opts: { ...PIPELINE_JOB_OPTIONS, jobId: `deliver-${alert.id}-${alert.state}-${i}` },
+    opts: { ...deliveryJobOptions(deps.delivery.attempts, deps.delivery.backoffMs), jobId: `deliver-${alert.id}-${alert.state}-${i}` },
   })));
 }
 

@@ -6,6 +6,7 @@ import type { RequestBudget } from '../../../shared/request-budget.ts';
 import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { withRetries, type RetryDecision } from '../../../shared/retry.ts';
+import { InputRejectedError, rejectsInput } from '../rejected-input.ts';
 import { hasScorableText } from '../scorer.ts';
 import type { Scorer } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
@@ -80,6 +81,9 @@ export class HuggingFaceScorer implements Scorer {
       decide: retryDecision,
       onRetry: (err, attempt, waitMs) =>
         this.opts.log.warn({ status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
+    }).catch((err: unknown) => {
+      if (err instanceof ModelCallError && rejectsInput(Number(err.status))) throw new InputRejectedError(err.status, err.message);
+      throw err;
     });
     return { ...scores, model: this.model };
   }

@@ -6,6 +6,7 @@ import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, StanceResult } from '../../../shared/post.ts';
 import { withRetries } from '../../../shared/retry.ts';
 import { zeroShotFromNli, type PairLogits } from './nli.ts';
+import { InputRejectedError, rejectsInput } from '../rejected-input.ts';
 import { hasScorableText, type Scorer } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, ModelOutputError, setupVersion, type Hypotheses } from '../stance-map.ts';
 
@@ -59,7 +60,11 @@ export class TeiScorer implements Scorer {
     const todo = texts.map((t, i) => ({ t: t.slice(0, MAX_INPUT_CHARS), i })).filter((x) => !results[x.i]);
     const hyps = [this.hyps.support, this.hyps.criticism, this.hyps.neutral];
     const pairs = todo.flatMap((x) => hyps.map((h) => [x.t, h] as [string, string]));
-    const logits = await this.predictAll(pairs);
+    const logits = await this.predictAll(pairs).catch((err: unknown) => {
+      // A refusal of the request's content (422, or 413 even at the smallest batch) goes to the poison handling.
+      if (err instanceof TeiError && rejectsInput(Number(err.status))) throw new InputRejectedError(err.status, err.message);
+      throw err;
+    });
     todo.forEach((x, k) => {
       const three = logits.slice(k * 3, k * 3 + 3) as [PairLogits, PairLogits, PairLogits];
       results[x.i] = { ...zeroShotFromNli(three, this.hyps, this.opts.multiLabel), model: this.model };
