@@ -209,3 +209,15 @@ test('/healthz answers; /readyz says not ready without workers, and why', async 
   const ok = await getJson<{ status: string }>(`${base}/readyz`);
   assert.equal(ok.status, 200);
 });
+
+test('/readyz costs a fixed handful of commands and never scans the keyspace', async () => {
+  const pipe = redis.pipeline();
+  for (let i = 0; i < 20_000; i++) pipe.set(`${keys.post(`filler-${i}`)}`, '1');
+  await pipe.exec();
+  await redis.config('RESETSTAT');
+  await getJson(`${base}/readyz`);
+  const stats = await redis.info('commandstats');
+  const calls = [...stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].filter(([, cmd]) => cmd !== 'info' && cmd !== 'config');
+  assert.ok(!calls.some(([, cmd]) => cmd === 'scan' || cmd === 'keys'), stats);
+  assert.ok(calls.reduce((a, [, , n]) => a + Number(n), 0) <= 6, stats);
+});

@@ -28,7 +28,7 @@ export interface RunningWorkers {
   close(): Promise<void>;
   /**
    * For a shutdown whose grace period is over: running jobs go back to the wait list (attempt and stall
-   * counts untouched), poll locks are released, and the workers stop without waiting further.
+   * counts untouched) and poll locks are released; the caller exits the process next.
    */
   handBack(): Promise<void>;
 }
@@ -173,8 +173,8 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
       running.clear();
       const back = await Promise.allSettled(jobs.map(({ job, token }) => job.moveToWait(token)));
       log.warn({ jobs: jobs.map(({ job }) => `${job.queueName}/${job.id}`), handedBack: back.filter((b) => b.status === 'fulfilled').length }, 'handed unfinished jobs back to their queues');
+      // The process exits next: no need to wait for BullMQ's own close, which may wait for Redis.
       await Promise.allSettled([collector.releaseLocks(), redis.zrem(keys.workers, workerId)]);
-      await Promise.allSettled(workers.map((w) => w.close(true)));
     },
   };
 }
