@@ -24,8 +24,8 @@ export interface AppDeps {
 }
 
 /** /readyz settings from the configuration: it answers within two Redis command timeouts. */
-export function healthFromConfig(cfg: Pick<Config, 'WORKER_HEARTBEAT_SECONDS' | 'REDIS_COMMAND_TIMEOUT_MS'>): AppDeps['health'] {
-  return { heartbeatSeconds: cfg.WORKER_HEARTBEAT_SECONDS, timeoutMs: cfg.REDIS_COMMAND_TIMEOUT_MS * 2 };
+export function healthFromConfig(cfg: Pick<Config, 'workers' | 'redis'>): AppDeps['health'] {
+  return { heartbeatSeconds: cfg.workers.heartbeatSeconds, timeoutMs: cfg.redis.commandTimeoutMs * 2 };
 }
 
 export function createApp(deps: AppDeps): Express {

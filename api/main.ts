@@ -9,11 +9,11 @@ const rt = await boot('api');
 const reads = await rt.openReads();
 const queues = openQueues(reads, rt.keys, rt.log);
 const app = createApp({
-  ...rt, redis: reads, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(rt.cfg),
+  ...rt, redis: reads, limits: { maxBuckets: rt.cfg.api.maxBuckets }, health: healthFromConfig(rt.cfg),
   beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, queues),
 });
-const server = app.listen(rt.cfg.PORT, () => rt.log.info({ port: rt.cfg.PORT }, 'API listening'));
-onShutdown(rt.log, rt.cfg.SHUTDOWN_GRACE_SECONDS * 1000, {
+const server = app.listen(rt.cfg.api.port, () => rt.log.info({ port: rt.cfg.api.port }, 'API listening'));
+onShutdown(rt.log, rt.cfg.shutdownGraceMs, {
   async graceful() {
     await new Promise((resolve) => server.close(resolve));
     await closeQueues(queues);

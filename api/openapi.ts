@@ -1,5 +1,5 @@
 import { INTERVALS } from '../shared/buckets.ts';
-import { SOURCE_NAMES, STANCES } from '../shared/post.ts';
+import { ALERT_STATES, SCORER_KINDS, SOURCE_NAMES, SPIKE_KINDS, SPIKE_STANCES, STANCES } from '../shared/lists.ts';
 import { SUMMARY_WINDOWS } from './routes.ts';
 
 /** The API's contract. test/api.test.ts holds it and the router together. */
@@ -87,7 +87,7 @@ export const openapi = {
       get: {
         summary: 'Spike alerts, newest first',
         parameters: [
-          { name: 'state', in: 'query', schema: { type: 'string', enum: ['firing', 'resolved'] } },
+          { name: 'state', in: 'query', schema: { type: 'string', enum: [...ALERT_STATES] } },
           { name: 'since', in: 'query', schema: { type: 'string' }, description: 'Only alerts that started at or after this time (ISO 8601 or Unix seconds).' },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
         ],
@@ -121,8 +121,8 @@ export const openapi = {
       Alert: {
         type: 'object',
         properties: {
-          id: { type: 'string' }, kind: { type: 'string', enum: ['volume', 'share'] }, stance: { type: 'string', enum: ['support', 'criticism'] },
-          windowMinutes: { type: 'integer' }, state: { type: 'string', enum: ['firing', 'resolved'] },
+          id: { type: 'string' }, kind: { type: 'string', enum: [...SPIKE_KINDS] }, stance: { type: 'string', enum: [...SPIKE_STANCES] },
+          windowMinutes: { type: 'integer' }, state: { type: 'string', enum: [...ALERT_STATES] },
           observed: { type: 'number', description: 'Posts (volume) or share (share) in the window.' }, expected: { type: 'number' },
           pValue: { type: 'number' }, z: { type: 'number' }, startedAt: { type: 'string', format: 'date-time' },
           resolvedAt: { type: ['string', 'null'], format: 'date-time' }, summary: { type: 'string' },
@@ -139,7 +139,7 @@ export const openapi = {
             type: 'object',
             properties: {
               stance: { type: 'string', enum: [...STANCES] }, score: { type: 'number', minimum: -1, maximum: 1 }, confidence: { type: 'number', minimum: 0, maximum: 1 },
-              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['builtin', 'huggingface', 'tei'] } } },
+              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: [...SCORER_KINDS] } } },
             },
           },
           scoredAt: { type: 'string', format: 'date-time' },

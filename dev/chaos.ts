@@ -9,9 +9,9 @@ import { ANY, countField } from '../shared/buckets.ts';
 import { createKeys } from '../shared/keys.ts';
 import type { Stance } from '../shared/post.ts';
 import { QUEUES } from '../shared/queues.ts';
-import { FakeHuggingFace } from '../test/fakes/fake-huggingface.ts';
-import { FakeTei } from '../test/fakes/fake-tei.ts';
-import { startRedis, type TestRedis } from '../test/helpers/redis-server.ts';
+import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
+import { FakeTei } from './fakes/fake-tei.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
 
 /**
@@ -40,6 +40,10 @@ export interface TrialResult {
   /** How many times the job killed first was handed back by BullMQ (its stall count); ≥ 2 proves the double kill. */
   sameJobStalls: number;
   nonJsonLogLines: number;
+  /** Jobs still waiting, active or delayed when the trial gave up waiting (0 when everything drained). */
+  unfinishedJobs: number;
+  /** Set when the last workers process died by itself before the end (its exit code or signal). */
+  lastProcessDied?: string;
   seconds: number;
 }
 
@@ -97,7 +101,9 @@ export async function runChaos(opts: ChaosOptions): Promise<TrialResult[]> {
     await hf.stop();
     await tei.stop();
     await redis.stop();
-    rmSync(logDir, { recursive: true, force: true });
+    // The workers' logs of a failed run are kept for diagnosis.
+    if (results.length === opts.trials && results.every((r) => r.lost === 0 && r.doubled === 0)) rmSync(logDir, { recursive: true, force: true });
+    else process.stderr.write(`chaos: workers logs kept in ${logDir}\n`);
   }
   return results;
 }
@@ -205,6 +211,9 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
     await waitFor(async () => ((await distinct()) >= n && (await busy()) === 0 ? true : undefined), 60_000);
     debug('drained');
     const counted = await distinct();
+    const unfinishedJobs = await busy();
+    const last = child!;
+    const lastProcessDied = last.exitCode !== null || last.signalCode !== null ? String(last.exitCode ?? last.signalCode) : undefined;
     const total = await summaryTotal(rig.client, keys);
     const parkedJobs = (await score.getFailedCount()) + (await aggregate.getFailedCount());
     const sameJobStalls = first ? Number((await target.getJob(first))?.stalledCounter ?? 0) : 0;
@@ -216,7 +225,7 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
     out.end();
     await new Promise<void>((r) => out.once('close', () => r()));
     const nonJsonLogLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.trim() && !isJson(l)).length;
-    return { trial, scorer, posts: n, counted, lost: n - counted, doubled: total - counted, parkedJobs, kills, sameJobStalls, nonJsonLogLines, seconds: Math.round((Date.now() - t0) / 100) / 10 };
+    return { trial, scorer, posts: n, counted, lost: n - counted, doubled: total - counted, parkedJobs, kills, sameJobStalls, nonJsonLogLines, unfinishedJobs, ...(lastProcessDied ? { lastProcessDied } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10 };
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await target.close();

@@ -19,11 +19,11 @@ export async function runAllInOne(): Promise<AllInOne> {
   const reads = await rt.openReads();
   const apiQueues = openQueues(reads, rt.keys, rt.log);
   const app = createApp({
-    ...rt, redis: reads, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(rt.cfg),
+    ...rt, redis: reads, limits: { maxBuckets: rt.cfg.api.maxBuckets }, health: healthFromConfig(rt.cfg),
     beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, apiQueues),
   });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-    const s = app.listen(rt.cfg.PORT, () => resolve(s));
+    const s = app.listen(rt.cfg.api.port, () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
@@ -34,7 +34,7 @@ export async function runAllInOne(): Promise<AllInOne> {
     await closeQueues(apiQueues);
     await Promise.all([reads.quit(), rt.redis.quit()]);
   };
-  onShutdown(rt.log, rt.cfg.SHUTDOWN_GRACE_SECONDS * 1000, { graceful: close, handBack: () => workers.handBack() });
+  onShutdown(rt.log, rt.cfg.shutdownGraceMs, { graceful: close, handBack: () => workers.handBack() });
   return { rt, baseUrl, close };
 }
 

@@ -1,4 +1,3 @@
-import { createLogger } from '../shared/logger.ts';
 import { createRedis } from '../shared/redis.ts';
 import { BlueskySource } from '../workers/collect/sources/bluesky/source.ts';
 import { HackerNewsSource } from '../workers/collect/sources/hackernews/source.ts';

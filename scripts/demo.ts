@@ -47,8 +47,8 @@ const { rt, baseUrl } = app;
 // The demo has a prefix of its own; start from a clean slate so a second run shows the same picture.
 let cursor = '0';
 do {
-  const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.cfg.REDIS_PREFIX}:*`, 'COUNT', 500);
-  const stale = keys.filter((k) => !k.startsWith(`${rt.cfg.REDIS_PREFIX}:q:`) && !k.endsWith(':author-hash-key'));
+  const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.cfg.redis.prefix}:*`, 'COUNT', 500);
+  const stale = keys.filter((k) => !k.startsWith(`${rt.cfg.redis.prefix}:q:`) && !k.endsWith(':author-hash-key'));
   if (stale.length) await rt.redis.del(...stale);
   cursor = next;
 } while (cursor !== '0');

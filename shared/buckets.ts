@@ -1,5 +1,5 @@
 import type { Keys, Resolution } from './keys.ts';
-import { STANCES, type Stance } from './post.ts';
+import { STANCES, type Stance } from './lists.ts';
 
 /**
  * Time-bucket maths for the aggregates. Pure: unit-tested without Redis.
@@ -69,10 +69,21 @@ export function coverRange(from: number, to: number): StorageBucket[] {
   return out;
 }
 
+/**
+ * When a post counts (epoch ms): its creation time, except that a post dated after the moment it was counted
+ * (clock skew at the source) counts at that moment rather than in a bucket nobody reads yet. Applying it
+ * again to its own result changes nothing, so the rescorer, given the time the writer indexed the post
+ * under, finds the same buckets.
+ */
+export function countTime(createdAt: string, countedAtMs: number): number {
+  return Math.min(Date.parse(createdAt), countedAtMs);
+}
+
 /** The storage buckets a post lands in, with the time each should expire (epoch seconds). */
-export function bucketsForPost(createdAtSeconds: number, retentionSeconds: Record<Resolution, number>): Array<StorageBucket & { expireAt: number }> {
+export function bucketsForPost(createdAt: string, countedAtMs: number, retentionSeconds: Record<Resolution, number>): Array<StorageBucket & { expireAt: number }> {
+  const seconds = Math.floor(countTime(createdAt, countedAtMs) / 1000);
   return RESOLUTIONS_LARGEST_FIRST.map((res) => {
-    const start = alignDown(createdAtSeconds, RESOLUTION_SECONDS[res]);
+    const start = alignDown(seconds, RESOLUTION_SECONDS[res]);
     return { res, start, expireAt: start + RESOLUTION_SECONDS[res] + retentionSeconds[res] };
   });
 }

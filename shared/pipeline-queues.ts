@@ -4,29 +4,17 @@ import type { Keys } from './keys.ts';
 import { throttledLog } from './log-routing.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import { QUEUES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from './queues.ts';
+import { QUEUE_NAMES, QUEUES, type JobData, type QueueName } from './queues.ts';
 
-export interface PipelineQueues {
-  collect: Queue<CollectJob>;
-  score: Queue<ScoreJob>;
-  aggregate: Queue<AggregateJob>;
-  spikes: Queue;
-  alertDelivery: Queue<AlertDeliveryJob>;
-}
+export type PipelineQueues = { [Q in QueueName]: Queue<JobData[Q]> };
 
 /**
  * The pipeline's queues on one connection. With a logger, connection errors are logged (throttled): a Queue
  * without an 'error' listener makes BullMQ print each one to the console, thousands of lines in an outage.
  */
 export function openQueues(connection: Redis, keys: Keys, log?: Logger): PipelineQueues {
-  const opts = { connection, prefix: keys.bullPrefix };
-  const queues: PipelineQueues = {
-    collect: new Queue<CollectJob>(QUEUES.collect, opts),
-    score: new Queue<ScoreJob>(QUEUES.score, opts),
-    aggregate: new Queue<AggregateJob>(QUEUES.aggregate, opts),
-    spikes: new Queue(QUEUES.spikes, opts),
-    alertDelivery: new Queue<AlertDeliveryJob>(QUEUES.alertDelivery, opts),
-  };
+  const open = <Q extends QueueName>(q: Q) => new Queue<JobData[Q]>(QUEUES[q], { connection, prefix: keys.bullPrefix });
+  const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, open(q)])) as PipelineQueues;
   if (log) {
     const problem = throttledLog(log);
     for (const q of Object.values(queues) as Queue[]) q.on('error', (err: Error) => problem('warn', `queue:${q.name}`, { queue: q.name, err: err.message }, 'queue connection problem'));

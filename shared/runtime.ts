@@ -29,11 +29,11 @@ export async function boot(processName: string): Promise<Runtime> {
     }
     throw err;
   }
-  const log = createLogger(cfg.LOG_LEVEL, processName);
+  const log = createLogger(cfg.logLevel, processName);
   routeConsoleToLogger(log);
-  const redis = createRedis(cfg.REDIS_URL, processName);
+  const redis = createRedis(cfg.redis.url, processName);
   const redisProblem = throttledLog(log);
-  redis.on('error', (err) => redisProblem('warn', 'redis', { err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'));
+  redis.on('error', (err) => redisProblem('warn', 'redis', { err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
   try {
     await Promise.race([
       redis.ping(),
@@ -41,7 +41,7 @@ export async function boot(processName: string): Promise<Runtime> {
     ]);
   } catch (err) {
     process.stderr.write(
-      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.REDIS_URL)} (${(err as Error).message}).\n` +
+      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.redis.url)} (${(err as Error).message}).\n` +
         'Start one (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis && brew services start redis`),\n' +
         'or point REDIS_URL at a Redis you have. `npm start` starts a private redis-server by itself when one is installed.\n',
     );
@@ -54,14 +54,14 @@ export async function boot(processName: string): Promise<Runtime> {
   let reads: Promise<Redis> | undefined;
   const openReads = () => {
     reads ??= (async () => {
-      const r = createBoundedRedis(cfg.REDIS_URL, `${processName}-reads`, cfg.REDIS_COMMAND_TIMEOUT_MS);
-      r.on('error', (err) => redisProblem('warn', 'redis-reads', { err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem (reads)'));
+      const r = createBoundedRedis(cfg.redis.url, `${processName}-reads`, cfg.redis.commandTimeoutMs);
+      r.on('error', (err) => redisProblem('warn', 'redis-reads', { err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem (reads)'));
       await whenReady(r, 5_000);
       return r;
     })();
     return reads;
   };
-  return { cfg, log, redis, openReads, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics() };
+  return { cfg, log, redis, openReads, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
 }
 
 export interface ShutdownSteps {

@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config.ts';
 import { deliveryGiveUpBoundMs, deliveryJobOptions, type AlertDeliveryJob } from '../shared/queues.ts';
 import type { Alert } from '../shared/spikes/alert.ts';
 import { startStack, type TestStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 import { WebhookReceiver } from './fakes/webhook-receiver.ts';
 
 /**
@@ -51,7 +51,7 @@ async function deliverUntilFailed(url: string, id: string): Promise<{ job: Job<A
 
 test('the default retry schedule gives a failing webhook up within 10 minutes', () => {
   const cfg = loadConfig({});
-  const bound = deliveryGiveUpBoundMs(cfg.ALERT_DELIVERY_ATTEMPTS, cfg.ALERT_DELIVERY_BACKOFF_MS, cfg.HTTP_TIMEOUT_MS);
+  const bound = deliveryGiveUpBoundMs(cfg.alerts.delivery.attempts, cfg.alerts.delivery.backoffMs, cfg.alerts.timeoutMs);
   assert.ok(bound <= 10 * 60_000, `${bound} ms`);
   assert.equal(bound, 5_000 * 31 + 6 * 10_000); // as the README states: 155 s + 60 s
 });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.ts';
-import { openapi } from '../api/openapi.ts';
+import { type openapi } from '../api/openapi.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
@@ -15,7 +15,7 @@ import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { getJson } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** The API over real Redis, seeded through the real aggregate writer with posts whose counts we know. */
 let server: TestRedis;

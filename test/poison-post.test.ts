@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../shared/redis.ts';
-import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
+import { FakeHuggingFace } from '../dev/fakes/fake-huggingface.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { countedTotal, drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * One post of a batch of 20 that the model refuses every time (HTTP 422): it must not open the breaker nor
@@ -56,7 +56,7 @@ test('a post the model always refuses is counted as unscorable; the other 19 are
   assert.equal(await countedTotal(stack), 19);
   assert.equal(await rejected(stack, 'unscorable'), 1);
   assert.equal(await rejected(stack, 'fallback'), 0);
-  assert.equal(await stack.redis.llen(`${stack.cfg.REDIS_PREFIX}:unscorable`), 1);
+  assert.equal(await stack.redis.llen(`${stack.cfg.redis.prefix}:unscorable`), 1);
   // The breaker (opening after one failure here, with a 10-minute cooldown) never took the 422 as a failure.
   assert.equal((await stack.metrics.modelBreaker.get()).values[0]?.value, 0);
   const ready = await getJson<{ model: { up: boolean } | null }>(`${stack.api}/readyz`);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { countedTotal, drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * A real redis-server (AOF, fsync always) is killed under a running API and workers, then started again.

@@ -7,7 +7,7 @@ import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
 import type { Scorer } from '../workers/score/scorer.ts';
 import { countedTotal, drain, startStack, type TestStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * A score job that runs out of attempts is parked, not lost: it stays in the failed set, the parked counter
@@ -49,7 +49,7 @@ test('a parked job is visible and `npm run redrive` gets its posts counted', asy
   }
   const [job] = await stack.workers.queues.score.getDelayed();
   // BullMQ's attempts-made field, set to one short of the 12 allowed, then the retry is run now.
-  await stack.redis.hset(`${stack.cfg.REDIS_PREFIX}:q:score:${job!.id}`, 'atm', '11');
+  await stack.redis.hset(`${stack.cfg.redis.prefix}:q:score:${job!.id}`, 'atm', '11');
   await job!.promote();
   for (let i = 0; (await stack.workers.queues.score.getFailedCount()) === 0; i++) {
     assert.ok(i < 300, 'the job was never parked');

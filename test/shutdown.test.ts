@@ -7,9 +7,9 @@ import { Redis } from 'ioredis';
 import { createKeys } from '../shared/keys.ts';
 import { QUEUES } from '../shared/queues.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
-import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
+import { FakeHuggingFace } from '../dev/fakes/fake-huggingface.ts';
 import { countedTotal, drain, startStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * SIGTERM to a workers process (a separate process, as Docker stops it): it stops taking jobs, gives running

@@ -24,18 +24,18 @@ export interface TestStack {
 /** The real workers and the real API, in this process, against a given Redis and environment. */
 export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
   const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, SOURCES: 'mastodon', ...env });
-  const log = createLogger(cfg.LOG_LEVEL, 'test');
-  const redis = createRedis(cfg.REDIS_URL, 'test');
+  const log = createLogger(cfg.logLevel, 'test');
+  const redis = createRedis(cfg.redis.url, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
   // As in api/main.ts: the API reads through a fail-fast connection of its own.
-  const reads = createBoundedRedis(cfg.REDIS_URL, 'test-reads', cfg.REDIS_COMMAND_TIMEOUT_MS);
+  const reads = createBoundedRedis(cfg.redis.url, 'test-reads', cfg.redis.commandTimeoutMs);
   reads.on('error', () => {});
   await whenReady(reads, 5_000);
-  const keys = createKeys(cfg.REDIS_PREFIX);
+  const keys = createKeys(cfg.redis.prefix);
   const apiQueues = openQueues(reads, keys, log);
   const app = createApp({
-    redis: reads, keys, metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, health: healthFromConfig(cfg),
+    redis: reads, keys, metrics, log, limits: { maxBuckets: cfg.api.maxBuckets }, health: healthFromConfig(cfg),
     beforeScrape: scrapeGauges(metrics, reads, keys, apiQueues),
   });
   const server: Server = await new Promise((resolve) => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bucketKeys, bucketsForPost, fieldIncrements } from '../../shared/buckets.ts';
+import { bucketKeys, bucketsForPost, countTime, fieldIncrements } from '../../shared/buckets.ts';
 import type { Keys } from '../../shared/keys.ts';
 import { postKey, type ScoredPost, type StanceResult } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
@@ -15,12 +15,15 @@ const rescorePost = defineScript(new URL('./rescore-post.lua', import.meta.url),
 export class Rescorer {
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly retention: Retention) {}
 
-  /** Applies a new result to a stored post; false when the post changed (or expired) in the meantime. */
-  async apply(storedJson: string, post: ScoredPost, result: StanceResult): Promise<boolean> {
+  /**
+   * Applies a new result to a stored post; false when the post changed (or expired) in the meantime.
+   * `indexedAtMs` is the post's score in the recent-posts index: the time the writer counted it under.
+   */
+  async apply(storedJson: string, post: ScoredPost, result: StanceResult, indexedAtMs: number): Promise<boolean> {
     const k = this.keys;
     const key = postKey(post);
-    const createdMs = Date.parse(post.createdAt);
-    const buckets = bucketsForPost(Math.floor(createdMs / 1000), this.retention.bucketsSeconds);
+    const createdMs = countTime(post.createdAt, indexedAtMs);
+    const buckets = bucketsForPost(post.createdAt, indexedAtMs, this.retention.bucketsSeconds);
     // Net field changes: the old contribution out, the new one in (fields that cancel are dropped).
     const delta = new Map<string, number>();
     for (const [f, v] of fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id)) delta.set(f, (delta.get(f) ?? 0) - v);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { bucketKeys, bucketsForPost, fieldIncrements, RESOLUTION_SECONDS } from '../../shared/buckets.ts';
+import { bucketKeys, bucketsForPost, countTime, fieldIncrements } from '../../shared/buckets.ts';
 import type { Keys, Resolution } from '../../shared/keys.ts';
 import { postKey, type ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
@@ -30,9 +30,8 @@ export class TrendWriter {
   private addOne(post: ScoredPost, nowMs: number): Promise<number> {
     const k = this.keys;
     const key = postKey(post);
-    // A post dated in the future (clock skew at the source) is counted now rather than in a bucket nobody reads yet.
-    const createdMs = Math.min(Date.parse(post.createdAt), nowMs);
-    const buckets = bucketsForPost(Math.floor(createdMs / 1000), this.retention.bucketsSeconds);
+    const createdMs = countTime(post.createdAt, nowMs);
+    const buckets = bucketsForPost(post.createdAt, nowMs, this.retention.bucketsSeconds);
     const fields = fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id);
     const bucket = bucketKeys(k, buckets);
     const keys = {
@@ -60,21 +59,4 @@ export class TrendWriter {
     };
     return countPost.run(this.redis, keys, argv, fields.flat());
   }
-}
-
-export function retentionFromConfig(cfg: {
-  SEEN_TTL_DAYS: number;
-  POSTS_RETENTION_HOURS: number;
-  POSTS_RETENTION_MAX: number;
-  MINUTE_BUCKETS_RETENTION_DAYS: number;
-  HOUR_BUCKETS_RETENTION_DAYS: number;
-  DAY_BUCKETS_RETENTION_DAYS: number;
-}): Retention {
-  const day = RESOLUTION_SECONDS.d;
-  return {
-    countedSeconds: cfg.SEEN_TTL_DAYS * day,
-    postsSeconds: cfg.POSTS_RETENTION_HOURS * 3_600,
-    postsMax: cfg.POSTS_RETENTION_MAX,
-    bucketsSeconds: { m: cfg.MINUTE_BUCKETS_RETENTION_DAYS * day, h: cfg.HOUR_BUCKETS_RETENTION_DAYS * day, d: cfg.DAY_BUCKETS_RETENTION_DAYS * day },
-  };
 }

@@ -1,13 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post } from '../../shared/post.ts';
-import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
+import type { Config } from '../../shared/config.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type ScoreJob } from '../../shared/queues.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
+import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
@@ -180,9 +182,7 @@ export class Collector {
     const jobs = [];
     for (let i = 0; i < posts.length; i += this.deps.batchSize) {
       const batch = posts.slice(i, i + this.deps.batchSize);
-      // The same batch enqueued twice (a retried poll) is one job while the first is still known to BullMQ.
-      const id = createHash('sha256').update(batch.map(postKey).join(',')).digest('base64url').slice(0, 24);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: `score-${id}` } });
+      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) } });
     }
     await this.deps.scoreQueue.addBulk(jobs);
   }
@@ -196,4 +196,28 @@ export class Collector {
     await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
     this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
   }
+}
+
+/** The process's collector over the sources the settings enable (or the given ones, in tests and commands). */
+export async function createCollector(
+  cfg: Pick<Config, 'sources' | 'workers' | 'retention'>,
+  deps: Pick<CollectorDeps, 'redis' | 'keys' | 'metrics' | 'log' | 'scoreQueue'>,
+  sources?: Source[],
+): Promise<Collector> {
+  const { redis, keys, log } = deps;
+  return new Collector({
+    ...deps,
+    authorKey: cfg.workers.authorHashKey ?? (await sharedAuthorKey(redis, keys, log)),
+    sources: sources ?? createSources(cfg.sources, { redis, keys, log }),
+    batchSize: cfg.workers.scoreBatchSize,
+    seenTtlSeconds: cfg.retention.seenSeconds,
+    pollLockMs: cfg.workers.jobLockMs,
+  });
+}
+
+/** Without a configured key, one random key is created in Redis and shared by every replica. */
+async function sharedAuthorKey(redis: Redis, keys: Keys, log: Logger): Promise<string> {
+  const created = await redis.set(keys.authorHashKey, randomBytes(32).toString('base64url'), 'NX');
+  if (created) log.info('no AUTHOR_HASH_KEY set: created a random author-pseudonym key in Redis');
+  return (await redis.get(keys.authorHashKey))!;
 }

@@ -3,6 +3,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post, type StanceResult } from '../../shared/post.ts';
+import { ModelCallError } from './model-call.ts';
 import type { Scorer } from './scorer.ts';
 
 /**
@@ -24,6 +25,12 @@ export class InputRejectedError extends Error {
  */
 export function rejectsInput(status: number): boolean {
   return status >= 400 && status < 500 && ![401, 403, 404, 407, 408, 429].includes(status);
+}
+
+/** For a scorer's catch: a model call that ended in an input-refusing 4xx becomes an InputRejectedError. */
+export function throwAsRejection(err: unknown): never {
+  if (err instanceof ModelCallError && rejectsInput(Number(err.status))) throw new InputRejectedError(err.status, err.message);
+  throw err;
 }
 
 export interface Rejected {

@@ -2,7 +2,7 @@ import type { HttpResponse } from '../../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseSearchPage, postViewToPost } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface BlueskyOptions {
   /** The PDS that signs in the account and serves search (https://bsky.social). */
@@ -41,7 +41,7 @@ const INDEX_LAG_MS = 60_000;
  * (`createSession`, limited to 30 per 5 minutes) and keeps the session, refreshing it with
  * `refreshSession` when the access token expires. A poll reads forward from the cursor in time windows.
  */
-export class BlueskySource implements Source {
+export class BlueskySource implements Source<BlueskyFeed> {
   readonly name = 'bluesky' as const;
   readonly feeds: BlueskyFeed[];
   private session?: Session;
@@ -51,20 +51,13 @@ export class BlueskySource implements Source {
     this.feeds = opts.queries.map((query) => ({ id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'bluesky' as const, pollEveryMs: opts.pollEveryMs, query }));
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feed(feed.id);
+  async *poll(f: BlueskyFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const lo = cursor ? Date.parse(cursor) : ctx.now() - this.opts.initialLookbackMs;
     yield* this.walk(f, lo, ctx.now() - INDEX_LAG_MS, ctx, this.opts.maxPagesPerPoll);
   }
 
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    yield* this.walk(this.feed(feed.id), range.sinceMs, range.untilMs, ctx, Number.MAX_SAFE_INTEGER);
-  }
-
-  private feed(id: string): BlueskyFeed {
-    const f = this.feeds.find((x) => x.id === id);
-    if (!f) throw new Error(`unknown Bluesky feed ${id}`);
-    return f;
+  async *backfill(f: BlueskyFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
+    yield* this.walk(f, range.sinceMs, range.untilMs, ctx, Number.MAX_SAFE_INTEGER);
   }
 
   /**
@@ -186,3 +179,10 @@ function resetWait(res: Pick<HttpResponse, 'headers'>, now: number): number | un
 }
 
 const toHttp = (res: Response): Pick<HttpResponse, 'headers'> => ({ headers: res.headers });
+
+/** Bluesky refuses anonymous search: without credentials the source says so once and stays off. */
+export const bluesky: SourceFactory = ({ bluesky: cfg }, { log }) => {
+  if (cfg.handle && cfg.appPassword) return new BlueskySource({ ...cfg, handle: cfg.handle, appPassword: cfg.appPassword });
+  log.info({ source: 'bluesky' }, 'bluesky not configured: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) to collect from it');
+  return undefined;
+};

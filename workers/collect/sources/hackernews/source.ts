@@ -1,7 +1,7 @@
 import { fetchPage } from '../fetch-page.ts';
 import { hitToPost, parseHnPage } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface HackerNewsOptions {
   baseUrl: string;
@@ -31,7 +31,7 @@ const FIRST_WINDOW_S = 6 * 3_600;
  * with more than Algolia will return is halved until it fits, so nothing in it is skipped; the live edge
  * stays two minutes behind now, so items still being indexed are not jumped over.
  */
-export class HackerNewsSource implements Source {
+export class HackerNewsSource implements Source<HnFeed> {
   readonly name = 'hackernews' as const;
   readonly feeds: HnFeed[];
 
@@ -39,15 +39,11 @@ export class HackerNewsSource implements Source {
     this.feeds = opts.queries.map((query) => ({ id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'hackernews' as const, pollEveryMs: opts.pollEveryMs, query }));
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
+  async *poll(f: HnFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
   }
 
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Hacker News feed ${feed.id}`);
+  async *backfill(f: HnFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     yield* this.walk(f, Math.floor(range.sinceMs / 1000) - 1, Math.floor(range.untilMs / 1000) - 1, ctx, Number.MAX_SAFE_INTEGER);
   }
 
@@ -93,3 +89,5 @@ export class HackerNewsSource implements Source {
     return parsed;
   }
 }
+
+export const hackernews: SourceFactory = (cfg) => new HackerNewsSource(cfg.hackernews);

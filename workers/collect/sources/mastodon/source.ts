@@ -3,7 +3,7 @@ import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseLinkHeader } from '../link-header.ts';
 import { parseSearchResults, parseTimelinePage, statusToPost } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface MastodonOptions {
   instances: string[];
@@ -36,7 +36,7 @@ const RATE_LIMIT_RESERVE = 5;
  * `min_id`: each request returns the statuses just after the cursor, so walking forward page by page and
  * persisting the newest id after each page leaves no gap, however far behind we are.
  */
-export class MastodonSource implements Source {
+export class MastodonSource implements Source<MastodonFeed> {
   readonly name = 'mastodon' as const;
   readonly feeds: MastodonFeed[];
 
@@ -51,17 +51,13 @@ export class MastodonSource implements Source {
     });
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+  async *poll(f: MastodonFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     if (cursor === null) yield* this.firstPoll(f, ctx);
     else yield* this.forward(f, cursor, ctx);
   }
 
   /** Older statuses, newest first, following `Link: rel="next"` (max_id) until the range's start. */
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Mastodon feed ${feed.id}`);
+  async *backfill(f: MastodonFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
     let url: string | undefined = this.timelineUrl(f, {});
     for (let page = 0; url && page < MAX_BACKFILL_PAGES; page++) {
@@ -143,3 +139,6 @@ function resetWait(res: HttpResponse, now: number): number | undefined {
   const reset = Date.parse(res.headers.get('x-ratelimit-reset') ?? '');
   return Number.isNaN(reset) ? undefined : Math.max(0, reset - now);
 }
+
+/** Hashtag timelines on every configured instance, and keyword search when a token is set. */
+export const mastodon: SourceFactory = (cfg) => new MastodonSource(cfg.mastodon);

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpResponse } from '../../../../shared/http.ts';
-import type { RequestBudget } from '../../../../shared/request-budget.ts';
+import { RedisRequestBudget, type RequestBudget } from '../../../../shared/request-budget.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
 import { parseListing, thingToPost } from './parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface RedditOptions {
   /** Unauthenticated `.json` endpoints (www.reddit.com). */
@@ -45,7 +45,7 @@ const LISTING_PAGES = 10;
  * X-Ratelimit-* headers are obeyed. Listings come newest first, so a poll pages back with `after` until it
  * reaches what it read last time, and the cursor (newest `created_utc`) moves at the end.
  */
-export class RedditSource implements Source {
+export class RedditSource implements Source<RedditFeed> {
   readonly name = 'reddit' as const;
   readonly feeds: RedditFeed[];
   private token?: { value: string; expiresAt: number };
@@ -62,9 +62,7 @@ export class RedditSource implements Source {
     return Boolean(this.opts.clientId && this.opts.clientSecret);
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Reddit feed ${feed.id}`);
+  async *poll(f: RedditFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const since = cursor ? Number(cursor) : 0;
     let newest = since;
     let after: string | null = null;
@@ -82,9 +80,7 @@ export class RedditSource implements Source {
   }
 
   /** Listings go back about 1,000 items, newest first: the part of the range they still reach. */
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Reddit feed ${feed.id}`);
+  async *backfill(f: RedditFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
     let after: string | null = null;
     for (let page = 0; page < LISTING_PAGES; page++) {
@@ -167,3 +163,13 @@ function resetWait(res: HttpResponse): number | undefined {
   const s = Number(res.headers.get('x-ratelimit-reset') ?? NaN);
   return Number.isFinite(s) ? s * 1000 : undefined;
 }
+
+export const reddit: SourceFactory = ({ reddit: cfg }, { redis, keys, log }) => {
+  if (!cfg.queries.length && !cfg.subreddits.length) return undefined;
+  const oauth = Boolean(cfg.clientId && cfg.clientSecret);
+  // Reddit limits per client and per IP: every workers replica draws on one budget in Redis.
+  const perMinute = oauth ? REDDIT_REQUESTS_PER_MINUTE.oauth : REDDIT_REQUESTS_PER_MINUTE.public;
+  const source = new RedditSource({ ...cfg, budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), perMinute) });
+  if (!source.usesOAuth) log.info({ source: 'reddit' }, 'reddit without OAuth: public endpoints at 10 requests a minute (set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET for 100)');
+  return source;
+};

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fetchPage } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
 import { itemToPost, parseFeed } from './parse.ts';
-import { type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 export interface RssOptions {
   feeds: string[];
@@ -19,7 +19,7 @@ interface RssFeed extends Feed {
  * each poll reads the whole document, and items are de-duplicated on their guid/id by the collector. The
  * cursor records the newest publication time seen, for /readyz and for operators.
  */
-export class RssSource implements Source {
+export class RssSource implements Source<RssFeed> {
   readonly name = 'rss' as const;
   readonly feeds: RssFeed[];
 
@@ -32,9 +32,7 @@ export class RssSource implements Source {
     }));
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown RSS feed ${feed.id}`);
+  async *poll(f: RssFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const res = await fetchPage(f.url, { ...this.opts.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' }, ctx.now());
     const parsed = parsePage(new URL(f.url).host, () => parseFeed(res.body));
     for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
@@ -42,3 +40,5 @@ export class RssSource implements Source {
     yield { posts: parsed.items.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };
   }
 }
+
+export const rss: SourceFactory = (cfg) => (cfg.rss.feeds.length ? new RssSource(cfg.rss) : undefined);

@@ -1,7 +1,7 @@
 import { fetchPage } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
 import { messageToPost, parseChannelPage } from './parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source } from '../source.ts';
+import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
 
 const MAX_BACKFILL_PAGES = 5_000;
 
@@ -22,7 +22,7 @@ interface TelegramFeed extends Feed {
  * with `?before=<id>`), parsed as HTML. No account needed. A channel without a public preview redirects
  * away from `/s/`, which is reported as such. The cursor is the newest message id read.
  */
-export class TelegramSource implements Source {
+export class TelegramSource implements Source<TelegramFeed> {
   readonly name = 'telegram' as const;
   readonly feeds: TelegramFeed[];
 
@@ -30,9 +30,7 @@ export class TelegramSource implements Source {
     this.feeds = opts.channels.map((channel) => ({ id: `telegram-${channel}`, source: 'telegram' as const, pollEveryMs: opts.pollEveryMs, channel }));
   }
 
-  async *poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Telegram feed ${feed.id}`);
+  async *poll(f: TelegramFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     let after = cursor ? Number(cursor) : null;
     for (let page = 0; page < this.opts.maxPagesPerPoll; page++) {
       const res = await this.fetch(f, after === null ? {} : { after: String(after) }, ctx);
@@ -51,9 +49,7 @@ export class TelegramSource implements Source {
    * sometimes missing (the oldest id on the page serves as well) and runs of deleted messages leave empty
    * pages (stepped over 20 ids at a time); ids already seen are not yielded twice.
    */
-  async *backfill(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const f = this.feeds.find((x) => x.id === feed.id);
-    if (!f) throw new Error(`unknown Telegram feed ${feed.id}`);
+  async *backfill(f: TelegramFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
     let before: number | null = null;
     const seen = new Set<number>();
@@ -86,3 +82,5 @@ export class TelegramSource implements Source {
     return page;
   }
 }
+
+export const telegram: SourceFactory = (cfg) => (cfg.telegram.channels.length ? new TelegramSource(cfg.telegram) : undefined);

@@ -1,17 +1,23 @@
 import type { Job } from 'bullmq';
 import { hostOf } from '../../shared/http.ts';
+import type { AlertsConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { DeliveryResult, Metrics } from '../../shared/metrics.ts';
+import type { DeliveryResult } from '../../shared/lists.ts';
+import type { Metrics } from '../../shared/metrics.ts';
 import type { AlertDeliveryJob } from '../../shared/queues.ts';
 import { signature, webhookBody } from '../../shared/spikes/alert.ts';
+import type { HandlerFactory } from '../stage.ts';
 
 export interface DeliveryDeps {
   metrics: Metrics;
   log: Logger;
-  secret?: string;
-  baseUrl: string;
-  timeoutMs: number;
+  alerts: Pick<AlertsConfig, 'secret' | 'baseUrl' | 'timeoutMs'>;
 }
+
+export const deliverJob: HandlerFactory<'alertDelivery'> =
+  ({ metrics, log, cfg }) =>
+  (job) =>
+    deliverAlert(job, { metrics, log, alerts: cfg.alerts });
 
 /**
  * POSTs one alert to one webhook. Every attempt is counted by its result (stancewatch_alert_delivery_attempts_total).
@@ -21,19 +27,20 @@ export interface DeliveryDeps {
  */
 export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDeps): Promise<void> {
   const { webhook, alert } = job.data;
-  const body = JSON.stringify(webhookBody(webhook.format, alert, deps.baseUrl));
+  const { secret, baseUrl, timeoutMs } = deps.alerts;
+  const body = JSON.stringify(webhookBody(webhook.format, alert, baseUrl));
   const timestamp = String(Math.floor(Date.now() / 1000));
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'stancewatch-alerts/0.1' };
-  if (deps.secret) {
+  if (secret) {
     headers['x-stancewatch-timestamp'] = timestamp;
-    headers['x-stancewatch-signature'] = signature(deps.secret, timestamp, body);
+    headers['x-stancewatch-signature'] = signature(secret, timestamp, body);
   }
   // Webhook URLs are secrets (a Slack hook URL is a credential): only the host goes into messages.
   const host = hostOf(webhook.url);
   let result: DeliveryResult;
   let message: string;
   try {
-    const res = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(deps.timeoutMs) });
+    const res = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
     if (res.ok) {
       deps.metrics.alertDeliveryAttempts.inc({ format: webhook.format, result: 'delivered' });
@@ -46,7 +53,7 @@ export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDep
     const name = (err as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
       result = 'timeout';
-      message = `webhook at ${host} did not answer within ${deps.timeoutMs} ms`;
+      message = `webhook at ${host} did not answer within ${timeoutMs} ms`;
     } else {
       result = 'network';
       message = `webhook at ${host} unreachable`;

@@ -1,11 +1,13 @@
-import type { Queue } from 'bullmq';
+import { DelayedError, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post, type ScoredPost, type StanceResult } from '../../shared/post.ts';
 import { textFingerprint } from '../../shared/text/fingerprint.ts';
-import { PIPELINE_JOB_OPTIONS, type AggregateJob } from '../../shared/queues.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type AggregateJob } from '../../shared/queues.ts';
+import type { HandlerFactory } from '../stage.ts';
+import { ModelUnavailableError } from './model-guard.ts';
 import { isRejected, scoreIsolatingRejects, settleRejected, type Rejected } from './rejected-input.ts';
 import type { Scorer } from './scorer.ts';
 
@@ -23,6 +25,29 @@ export interface ScoreDeps {
 }
 
 /**
+ * Scores a batch (see scoreBatch). While the model is down the batch either falls back to the built-in
+ * scorer (SCORER_FALLBACK=builtin) or waits, delayed until the breaker may try again, without using up one
+ * of its attempts.
+ */
+export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, log, queues, scorer, cfg }) => {
+  const deps = {
+    redis, keys, scorer: scorer.scorer, aggregateQueue: queues.aggregate, metrics, log, cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
+    // Posts the model refuses outright go to the fallback too, when there is one (rejected-input.ts).
+    ...(scorer.fallback ? { fallback: scorer.fallback } : {}),
+  };
+  return async (job, token) => {
+    try {
+      return await scoreBatch(job.id!, job.data.posts, deps);
+    } catch (err) {
+      if (!(err instanceof ModelUnavailableError)) throw err;
+      if (scorer.fallback) return scoreBatch(job.id!, job.data.posts, { ...deps, scorer: scorer.fallback });
+      await job.moveToDelayed(Date.now() + Math.max(1_000, err.retryInMs), token);
+      throw new DelayedError();
+    }
+  };
+};
+
+/**
  * Scores one batch and hands it to the aggregator. Posts already counted (a batch re-delivered after a
  * crash) are not sent to the model again. If the model fails, this throws and BullMQ retries the job
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
@@ -38,8 +63,7 @@ export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps):
   // A post the model refused and no fallback scored is left out (counted as unscorable): it is not news volume we can judge.
   const scored: ScoredPost[] = todo.flatMap((p, i) => (results[i] ? [{ ...p, result: results[i], scoredAt }] : []));
   for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
-  // The aggregate job's id follows the score job's, so a retried score job does not enqueue a second one.
-  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: `agg-${jobId}` });
+  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) });
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 

@@ -1,17 +1,18 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { alignDown } from '../../shared/buckets.ts';
-import type { Config, Webhook } from '../../shared/config.ts';
+import type { SpikesConfig, Webhook } from '../../shared/config.ts';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
-import { deliveryJobOptions, type AlertDeliveryJob } from '../../shared/queues.ts';
+import { deliveryJobOptions, jobIds, type AlertDeliveryJob } from '../../shared/queues.ts';
 import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
+import type { HandlerFactory } from '../stage.ts';
 import {
   INITIAL_STATE, SPIKE_KINDS, SPIKE_STANCES, assessShare, assessVolume, step,
-  type DetectorConfig, type SeriesState, type SpikeKind,
+  type SeriesState, type SpikeKind,
 } from '../../shared/spikes/detector.ts';
 import { cutWindows, type MinuteCounts } from '../../shared/spikes/simulate.ts';
 
@@ -20,30 +21,22 @@ export interface SpikeDeps {
   keys: Keys;
   metrics: Metrics;
   log: Logger;
-  detector: DetectorConfig;
-  windowsMin: number[];
-  baselineMin: number;
-  webhooks: Webhook[];
+  spikes: SpikesConfig;
+  webhooks: readonly Webhook[];
   deliveryQueue: Queue<AlertDeliveryJob>;
   delivery: { attempts: number; backoffMs: number };
 }
+
+/** One scheduled run of the detector, at the time it runs. */
+export const detectJob: HandlerFactory<'spikes'> = ({ redis, keys, metrics, log, cfg, queues }) => {
+  const deps = { redis, keys, metrics, log, spikes: cfg.spikes, webhooks: cfg.alerts.webhooks, deliveryQueue: queues.alertDelivery, delivery: cfg.alerts.delivery };
+  return () => detectSpikes(Date.now(), deps);
+};
 
 /** Fewer baseline windows than this (a fresh install) and nothing is judged: there is no "usual" yet. */
 const MIN_BASELINE_WINDOWS = 12;
 const EXAMPLES = 5;
 const EXCERPT_CHARS = 280;
-
-export function detectorFromConfig(cfg: Config): DetectorConfig {
-  return {
-    pFire: cfg.SPIKE_P_FIRE,
-    pResolve: cfg.SPIKE_P_RESOLVE,
-    minCount: cfg.SPIKE_MIN_COUNT,
-    minTotal: cfg.SPIKE_MIN_TOTAL,
-    minShareRise: cfg.SPIKE_MIN_SHARE_RISE,
-    resolveAfter: cfg.SPIKE_RESOLVE_AFTER,
-    cooldownMs: cfg.SPIKE_COOLDOWN_MINUTES * 60_000,
-  };
-}
 
 /**
  * One run of the spike detector (scheduled every minute): reads the per-minute buckets of the baseline
@@ -52,7 +45,8 @@ export function detectorFromConfig(cfg: Config): DetectorConfig {
  */
 export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fired: string[]; resolved: string[] }> {
   const end = alignDown(Math.floor(nowMs / 1000), 60);
-  const span = deps.baselineMin + Math.max(...deps.windowsMin);
+  const { detector, windowsMin, baselineMin } = deps.spikes;
+  const span = baselineMin + Math.max(...windowsMin);
   const minutes = await readMinutes(deps, end - span * 60, end);
   const states = await deps.redis.hgetall(deps.keys.spikeState);
   const fired: string[] = [];
@@ -60,15 +54,15 @@ export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fi
   const stateUpdates: Record<string, string> = {};
   const lastUpdates: Record<string, string> = {};
 
-  for (const w of deps.windowsMin) {
+  for (const w of windowsMin) {
     for (const stance of SPIKE_STANCES) {
-      const { current, baseline } = cutWindows(minutes, minutes.length, w, deps.baselineMin, stance);
+      const { current, baseline } = cutWindows(minutes, minutes.length, w, baselineMin, stance);
       if (baseline.filter((b) => b.total > 0).length < MIN_BASELINE_WINDOWS) continue;
       for (const kind of SPIKE_KINDS) {
         const series = `${stance}/${kind}/${w}`;
-        const a = kind === 'volume' ? assessVolume(current, baseline, deps.detector) : assessShare(current, baseline, deps.detector);
+        const a = kind === 'volume' ? assessVolume(current, baseline, detector) : assessShare(current, baseline, detector);
         const before: SeriesState = states[series] ? (JSON.parse(states[series]) as SeriesState) : INITIAL_STATE;
-        const { state, transition } = step(before, a, nowMs, deps.detector);
+        const { state, transition } = step(before, a, nowMs, detector);
         stateUpdates[series] = JSON.stringify(state);
         lastUpdates[series] = JSON.stringify({ z: a.z, pValue: a.pValue, at: nowMs });
         if (transition.type === 'fire') {
@@ -131,8 +125,7 @@ async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: numbe
   await deps.deliveryQueue.addBulk(deps.webhooks.map((webhook, i) => ({
     name: 'deliver',
     data: { webhook, alert },
-    // One delivery per webhook and state change, even if this run is retried.
-    opts: { ...deliveryJobOptions(deps.delivery.attempts, deps.delivery.backoffMs), jobId: `deliver-${alert.id}-${alert.state}-${i}` },
+    opts: { ...deliveryJobOptions(deps.delivery.attempts, deps.delivery.backoffMs), jobId: jobIds.delivery(alert.id, alert.state, i) },
   })));
 }
 
