@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { PipelineQueues } from '../shared/pipeline-queues.ts';
 import { throttledLog } from '../shared/log-routing.ts';
-import { POST_QUEUES, QUEUES, SCHEDULED_JOB_OPTIONS, jobIds } from '../shared/queues.ts';
+import type { AlertsConfig } from '../shared/config.ts';
+import { POST_QUEUES, QUEUES, SCHEDULED_JOB_OPTIONS, deliveryGiveUpBoundMs, jobIds, type JobHandler, type QueueName } from '../shared/queues.ts';
 import type { Collector } from './collect/collector.ts';
 
 /** What a workers process does beside running its stages: schedules, failure logs, heartbeat. */
@@ -69,4 +70,38 @@ export async function startHeartbeat(redis: Redis, keys: Keys, metrics: Metrics,
       await redis.zrem(keys.workers, workerId);
     },
   };
+}
+
+/** Jobs running in this process, so a shutdown past its grace period can hand them back to their queues. */
+export function trackRunning() {
+  const running = new Map<string, { job: Job; token: string }>();
+  return {
+    wrap:
+      <Q extends QueueName>(handler: JobHandler<Q>): JobHandler<Q> =>
+      async (job, token) => {
+        const id = `${job.queueName}/${job.id}`;
+        running.set(id, { job, token: token ?? '' });
+        try {
+          return await handler(job, token);
+        } finally {
+          running.delete(id);
+        }
+      },
+    /** Moves every running job back to waiting (attempt and stall counts untouched). */
+    async handBack(log: Logger) {
+      const jobs = [...running.values()];
+      running.clear();
+      const back = await Promise.allSettled(jobs.map(({ job, token }) => job.moveToWait(token)));
+      const handedBack = back.filter((b) => b.status === 'fulfilled').length;
+      log.warn({ jobs: jobs.map(({ job }) => `${job.queueName}/${job.id}`), handedBack }, 'handed unfinished jobs back to their queues');
+    },
+  };
+}
+
+/** States, once, how long a failing webhook is retried before it counts as failed. */
+export function logDeliveryBound(alerts: Pick<AlertsConfig, 'webhooks' | 'delivery' | 'timeoutMs'>, log: Logger): void {
+  if (alerts.webhooks.length === 0) return;
+  const { attempts, backoffMs } = alerts.delivery;
+  const giveUpWithinSeconds = Math.round(deliveryGiveUpBoundMs(attempts, backoffMs, alerts.timeoutMs) / 1000);
+  log.info({ webhooks: alerts.webhooks.length, giveUpWithinSeconds }, 'alert webhooks configured; a failing one is reported as failed within this bound');
 }
