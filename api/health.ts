@@ -38,7 +38,13 @@ export function healthRoutes(redis: Redis, keys: Keys, opts: HealthOptions): Rou
         redis.hgetall(keys.sourceLastError),
         redis.get(keys.modelState),
       ]);
-      return { redisOk: pong === 'PONG', workers, ok, errs, model: modelState ? (JSON.parse(modelState) as ModelState) : null };
+      return {
+        redisOk: pong === 'PONG',
+        workers,
+        ok,
+        errs,
+        model: modelState ? (JSON.parse(modelState) as ModelState) : null,
+      };
     };
     let state: Awaited<ReturnType<typeof read>> | null = null;
     try {
@@ -56,19 +62,31 @@ export function healthRoutes(redis: Redis, keys: Keys, opts: HealthOptions): Rou
     const sources: Record<string, FeedHealth> = Object.fromEntries(
       [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
         const at = ok[feed] ? Number(ok[feed]) : null;
-        return [feed, {
-          lastSuccess: at ? new Date(at).toISOString() : null,
-          lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
-          lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
-        }];
+        return [
+          feed,
+          {
+            lastSuccess: at ? new Date(at).toISOString() : null,
+            lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
+            lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
+          },
+        ];
       }),
     );
     const ready = redisOk && workers > 0;
     // The API still serves what is counted while the model is down: degraded, not unready.
     const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
     res.status(ready ? 200 : 503).json({
-      status, redis: redisOk ? 'ok' : 'unreachable', workers,
-      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(model.lastError ? { lastError: model.lastError } : {}) } : null,
+      status,
+      redis: redisOk ? 'ok' : 'unreachable',
+      workers,
+      model: model
+        ? {
+            id: model.model,
+            up: model.up,
+            since: new Date(model.at).toISOString(),
+            ...(model.lastError ? { lastError: model.lastError } : {}),
+          }
+        : null,
       sources,
     });
   });

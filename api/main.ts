@@ -9,7 +9,10 @@ const rt = await boot('api');
 const reads = await rt.openReads();
 const queues = openQueues(reads, rt.keys, rt.log);
 const app = createApp({
-  ...rt, redis: reads, limits: { maxBuckets: rt.cfg.api.maxBuckets }, health: healthFromConfig(rt.cfg),
+  ...rt,
+  redis: reads,
+  limits: { maxBuckets: rt.cfg.api.maxBuckets },
+  health: healthFromConfig(rt.cfg),
   beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, queues),
 });
 const server = app.listen(rt.cfg.api.port, () => rt.log.info({ port: rt.cfg.api.port }, 'API listening'));

@@ -20,14 +20,16 @@ export function sendProblem(res: Response, req: Request, p: Problem): void {
   res
     .status(p.status)
     .type('application/problem+json')
-    .send(JSON.stringify({
-      type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      instance: req.path,
-      ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
-    }));
+    .send(
+      JSON.stringify({
+        type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
+        title: p.title,
+        status: p.status,
+        detail: p.detail,
+        instance: req.path,
+        ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
+      }),
+    );
 }
 
 export function notFound(req: Request, res: Response): void {
@@ -41,9 +43,17 @@ export function errorHandler(onUnexpected: (err: unknown) => void) {
     if (isRedisUnavailable(err)) {
       // Redis is down or too slow: a retryable condition the operator sees in /readyz and stancewatch_redis_up.
       res.setHeader('Retry-After', '5');
-      return sendProblem(res, req, new Problem(503, 'Service Unavailable', 'the data store does not answer right now; try again shortly'));
+      return sendProblem(
+        res,
+        req,
+        new Problem(503, 'Service Unavailable', 'the data store does not answer right now; try again shortly'),
+      );
     }
     onUnexpected(err);
-    sendProblem(res, req, new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'));
+    sendProblem(
+      res,
+      req,
+      new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'),
+    );
   };
 }

@@ -91,7 +91,14 @@ export async function runChaos(opts: ChaosOptions): Promise<TrialResult[]> {
   try {
     for (let trial = 1; trial <= opts.trials; trial++) {
       const scorer = CHAOS_SCORERS[(trial - 1) % CHAOS_SCORERS.length]!;
-      const r = await runTrial(trial, scorer, n, opts.randomKills ?? 2, random, { redis, mastodon, hf, tei, client, logDir });
+      const r = await runTrial(trial, scorer, n, opts.randomKills ?? 2, random, {
+        redis,
+        mastodon,
+        hf,
+        tei,
+        client,
+        logDir,
+      });
       results.push(r);
       opts.onTrial?.(r);
     }
@@ -102,7 +109,8 @@ export async function runChaos(opts: ChaosOptions): Promise<TrialResult[]> {
     await tei.stop();
     await redis.stop();
     // The workers' logs of a failed run are kept for diagnosis.
-    if (results.length === opts.trials && results.every((r) => r.lost === 0 && r.doubled === 0)) rmSync(logDir, { recursive: true, force: true });
+    if (results.length === opts.trials && results.every((r) => r.lost === 0 && r.doubled === 0))
+      rmSync(logDir, { recursive: true, force: true });
     else process.stderr.write(`chaos: workers logs kept in ${logDir}\n`);
   }
   return results;
@@ -117,12 +125,24 @@ interface Rig {
   logDir: string;
 }
 
-async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKills: number, random: () => number, rig: Rig): Promise<TrialResult> {
+async function runTrial(
+  trial: number,
+  scorer: ChaosScorer,
+  n: number,
+  randomKills: number,
+  random: () => number,
+  rig: Rig,
+): Promise<TrialResult> {
   const t0 = Date.now();
   const prefix = `chaos${trial}`;
   const tag = `chaos${trial}`;
   const base = Date.now() - 3_600_000;
-  for (let i = 0; i < n; i++) rig.mastodon.post(tag, { content: `<p>Durov post ${trial}-${i} [${STANCES[i % 3]}]</p>` }, new Date(base + i * 1000));
+  for (let i = 0; i < n; i++)
+    rig.mastodon.post(
+      tag,
+      { content: `<p>Durov post ${trial}-${i} [${STANCES[i % 3]}]</p>` },
+      new Date(base + i * 1000),
+    );
   const env: Record<string, string> = {
     REDIS_URL: rig.redis.url,
     REDIS_PREFIX: prefix,
@@ -146,17 +166,24 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
   };
   const keys = createKeys(prefix);
   // Jobs that run long enough to be caught: scoring with a model, polling the slow source with the built-in scorer.
-  const target = new Queue(scorer === 'builtin' ? QUEUES.collect : QUEUES.score, { connection: rig.client, prefix: keys.bullPrefix });
+  const target = new Queue(scorer === 'builtin' ? QUEUES.collect : QUEUES.score, {
+    connection: rig.client,
+    prefix: keys.bullPrefix,
+  });
   const logFile = join(rig.logDir, `trial-${trial}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
   let child: ChildProcess | undefined;
   const start = () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.pipe(out, { end: false });
     child.stderr!.pipe(out, { end: false });
   };
   let kills = 0;
-  const debug = (m: string) => process.env.CHAOS_DEBUG && process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+  const debug = (m: string) =>
+    process.env.CHAOS_DEBUG && process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   const kill = async () => {
     debug(`kill ${kills + 1}`);
     const c = child!;
@@ -205,7 +232,11 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
     const distinct = async () => countKeys(rig.client, `${prefix}:counted:*`);
     const busy = async () => {
       let jobs = 0;
-      for (const q of [score, aggregate]) jobs += Object.values(await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce((a, b) => a + b, 0);
+      for (const q of [score, aggregate])
+        jobs += Object.values(await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).reduce(
+          (a, b) => a + b,
+          0,
+        );
       return jobs;
     };
     await waitFor(async () => ((await distinct()) >= n && (await busy()) === 0 ? true : undefined), 60_000);
@@ -213,7 +244,8 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
     const counted = await distinct();
     const unfinishedJobs = await busy();
     const last = child!;
-    const lastProcessDied = last.exitCode !== null || last.signalCode !== null ? String(last.exitCode ?? last.signalCode) : undefined;
+    const lastProcessDied =
+      last.exitCode !== null || last.signalCode !== null ? String(last.exitCode ?? last.signalCode) : undefined;
     const total = await summaryTotal(rig.client, keys);
     const parkedJobs = (await score.getFailedCount()) + (await aggregate.getFailedCount());
     const sameJobStalls = first ? Number((await target.getJob(first))?.stalledCounter ?? 0) : 0;
@@ -224,8 +256,24 @@ async function runTrial(trial: number, scorer: ChaosScorer, n: number, randomKil
     if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
     out.end();
     await new Promise<void>((r) => out.once('close', () => r()));
-    const nonJsonLogLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.trim() && !isJson(l)).length;
-    return { trial, scorer, posts: n, counted, lost: n - counted, doubled: total - counted, parkedJobs, kills, sameJobStalls, nonJsonLogLines, unfinishedJobs, ...(lastProcessDied ? { lastProcessDied } : {}), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+    const nonJsonLogLines = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !isJson(l)).length;
+    return {
+      trial,
+      scorer,
+      posts: n,
+      counted,
+      lost: n - counted,
+      doubled: total - counted,
+      parkedJobs,
+      kills,
+      sameJobStalls,
+      nonJsonLogLines,
+      unfinishedJobs,
+      ...(lastProcessDied ? { lastProcessDied } : {}),
+      seconds: Math.round((Date.now() - t0) / 100) / 10,
+    };
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await target.close();

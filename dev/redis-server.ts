@@ -41,7 +41,23 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   let child!: ChildProcess;
   const launch = async () => {
     try {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+      child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          ...persistence,
+          '--dir',
+          dir,
+          '--maxmemory-policy',
+          'noeviction',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       throw new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)');
     }
@@ -66,7 +82,11 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
 }
 
 async function waitUntilAnswers(url: string, child: ChildProcess): Promise<void> {
-  const spawnError = new Promise<never>((_, reject) => child.once('error', () => reject(new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)'))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', () =>
+      reject(new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)')),
+    ),
+  );
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
   for (let i = 0; ; i++) {

@@ -19,14 +19,20 @@ export async function runAllInOne(): Promise<AllInOne> {
   const reads = await rt.openReads();
   const apiQueues = openQueues(reads, rt.keys, rt.log);
   const app = createApp({
-    ...rt, redis: reads, limits: { maxBuckets: rt.cfg.api.maxBuckets }, health: healthFromConfig(rt.cfg),
+    ...rt,
+    redis: reads,
+    limits: { maxBuckets: rt.cfg.api.maxBuckets },
+    health: healthFromConfig(rt.cfg),
     beforeScrape: scrapeGauges(rt.metrics, reads, rt.keys, apiQueues),
   });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(rt.cfg.api.port, () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
+  rt.log.info(
+    { trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` },
+    'stancewatch is running',
+  );
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

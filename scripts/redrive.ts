@@ -13,8 +13,14 @@ import { boot } from '../shared/runtime.ts';
  * pipeline, so re-driving twice, or a job some of whose posts were counted, counts nothing twice.
  * Prints one JSON line per queue: {queue, parked, redriven, posts}.
  */
-const QUEUE_OPTION: Record<string, keyof PipelineQueues> = { [QUEUES.score]: 'score', [QUEUES.aggregate]: 'aggregate', [QUEUES.alertDelivery]: 'alertDelivery' };
-const { values } = parseArgs({ options: { queue: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean', default: false } } });
+const QUEUE_OPTION: Record<string, keyof PipelineQueues> = {
+  [QUEUES.score]: 'score',
+  [QUEUES.aggregate]: 'aggregate',
+  [QUEUES.alertDelivery]: 'alertDelivery',
+};
+const { values } = parseArgs({
+  options: { queue: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean', default: false } },
+});
 const chosen = (values.queue ?? [...POST_QUEUES]) as QueueName[];
 for (const q of chosen) {
   if (!(q in QUEUE_OPTION)) {
@@ -31,7 +37,9 @@ for (const name of chosen) {
   const totals = { queue: name, parked: 0, redriven: 0, posts: 0 };
   // Always the first page: each re-driven job leaves the failed set, so the next page moves up.
   for (let seen = new Set<string>(); ;) {
-    const jobs = (await queue.getFailed(values['dry-run'] ? seen.size : 0, (values['dry-run'] ? seen.size : 0) + PAGE - 1)).filter((j) => j && !seen.has(j.id!));
+    const jobs = (
+      await queue.getFailed(values['dry-run'] ? seen.size : 0, (values['dry-run'] ? seen.size : 0) + PAGE - 1)
+    ).filter((j) => j && !seen.has(j.id!));
     if (jobs.length === 0) break;
     for (const job of jobs) {
       seen.add(job.id!);

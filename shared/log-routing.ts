@@ -27,10 +27,12 @@ export function throttledLog(log: Logger, intervalMs = 30_000) {
  */
 export function routeConsoleToLogger(log: Logger): void {
   const emit = throttledLog(log, 30_000);
-  const route = (level: 'warn' | 'error') => (...args: unknown[]) => {
-    const text = format(...args).slice(0, 2_000);
-    emit(level, `console:${text.slice(0, 60)}`, { origin: 'console' }, text);
-  };
+  const route =
+    (level: 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const text = format(...args).slice(0, 2_000);
+      emit(level, `console:${text.slice(0, 60)}`, { origin: 'console' }, text);
+    };
   console.error = route('error');
   console.warn = route('warn');
   console.log = route('warn');

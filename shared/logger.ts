@@ -4,7 +4,16 @@ export type { Logger };
 
 /** Secret fields by name, in the environment's spelling and in the settings sections', at any depth up to three. */
 const SECRET_FIELDS = [
-  'token', 'accessToken', 'apiKey', 'appPassword', 'clientSecret', 'authorHashKey', 'secret', 'webhooks', 'HF_TOKEN', 'AUTHOR_HASH_KEY',
+  'token',
+  'accessToken',
+  'apiKey',
+  'appPassword',
+  'clientSecret',
+  'authorHashKey',
+  'secret',
+  'webhooks',
+  'HF_TOKEN',
+  'AUTHOR_HASH_KEY',
 ];
 
 /**
@@ -18,8 +27,12 @@ export function createLogger(level: string, name = 'stancewatch', destination?: 
     redact: {
       paths: [
         ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
-        'headers.authorization', 'headers.Authorization', '*.headers.authorization', '*.headers.Authorization',
-        'err.httpRequest.headers', 'httpRequest.headers',
+        'headers.authorization',
+        'headers.Authorization',
+        '*.headers.authorization',
+        '*.headers.Authorization',
+        'err.httpRequest.headers',
+        'httpRequest.headers',
       ],
       censor: '[redacted]',
     },

@@ -6,14 +6,22 @@ import type { Metrics } from './metrics.ts';
  * GET /metrics in the Prometheus text format, refreshing scrape-time gauges first. The refresh gets at most
  * `refreshTimeoutMs`: a scrape answers (with the gauges as they are) even while Redis hangs.
  */
-export function metricsEndpoint(metrics: Metrics, log: Logger, beforeScrape: () => Promise<void> = async () => {}, refreshTimeoutMs = 2_000) {
+export function metricsEndpoint(
+  metrics: Metrics,
+  log: Logger,
+  beforeScrape: () => Promise<void> = async () => {},
+  refreshTimeoutMs = 2_000,
+) {
   return async (_req: Request, res: Response) => {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         beforeScrape(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`scrape-time gauges not refreshed within ${refreshTimeoutMs} ms`)), refreshTimeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`scrape-time gauges not refreshed within ${refreshTimeoutMs} ms`)),
+            refreshTimeoutMs,
+          );
         }),
       ]);
     } catch (err) {

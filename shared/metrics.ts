@@ -1,6 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  COLLECT_ERROR_REASONS, DELIVERY_OUTCOMES, DELIVERY_RESULTS, DUPLICATE_STAGES, REJECTION_OUTCOMES, SCORE_CACHE_RESULTS, SPIKE_KINDS, SPIKE_STANCES, STANCES, WEBHOOK_FORMATS,
+  COLLECT_ERROR_REASONS,
+  DELIVERY_OUTCOMES,
+  DELIVERY_RESULTS,
+  DUPLICATE_STAGES,
+  REJECTION_OUTCOMES,
+  SCORE_CACHE_RESULTS,
+  SPIKE_KINDS,
+  SPIKE_STANCES,
+  STANCES,
+  WEBHOOK_FORMATS,
   type ScorerKind,
 } from './lists.ts';
 import { POST_QUEUES } from './queues.ts';
@@ -119,7 +128,7 @@ export function createMetrics() {
     }),
     workerHeartbeat: new Gauge({
       name: 'stancewatch_worker_heartbeat_timestamp_seconds',
-      help: 'Last heartbeat of this process\'s workers, per queue they consume (Unix time).',
+      help: "Last heartbeat of this process's workers, per queue they consume (Unix time).",
       labelNames: ['queue'] as const,
       registers: r,
     }),
@@ -155,13 +164,13 @@ export function createMetrics() {
     }),
     spikeZscore: new Gauge({
       name: 'stancewatch_spike_zscore',
-      help: 'Robust z-score of the latest window\'s volume for the stance against its baseline (the largest over windows).',
+      help: "Robust z-score of the latest window's volume for the stance against its baseline (the largest over windows).",
       labelNames: ['stance'] as const,
       registers: r,
     }),
     redisUp: new Gauge({
       name: 'stancewatch_redis_up',
-      help: '1 when Redis answered the last scrape\'s PING.',
+      help: "1 when Redis answered the last scrape's PING.",
       registers: r,
     }),
     redisUsedMemory: new Gauge({
@@ -206,7 +215,8 @@ export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], s
     }
   }
   for (const result of SCORE_CACHE_RESULTS) m.scoreCache.inc({ result }, 0);
-  for (const source of sources) for (const outcome of REJECTION_OUTCOMES) m.postsRejectedByModel.inc({ source, outcome }, 0);
+  for (const source of sources)
+    for (const outcome of REJECTION_OUTCOMES) m.postsRejectedByModel.inc({ source, outcome }, 0);
   for (const queue of POST_QUEUES) m.jobsParked.inc({ queue }, 0);
   for (const format of WEBHOOK_FORMATS) {
     for (const outcome of DELIVERY_OUTCOMES) m.alertDeliveries.inc({ format, outcome }, 0);

@@ -17,7 +17,10 @@ export function openQueues(connection: Redis, keys: Keys, log?: Logger): Pipelin
   const queues = Object.fromEntries(QUEUE_NAMES.map((q) => [q, open(q)])) as PipelineQueues;
   if (log) {
     const problem = throttledLog(log);
-    for (const q of Object.values(queues) as Queue[]) q.on('error', (err: Error) => problem('warn', `queue:${q.name}`, { queue: q.name, err: err.message }, 'queue connection problem'));
+    for (const q of Object.values(queues) as Queue[])
+      q.on('error', (err: Error) =>
+        problem('warn', `queue:${q.name}`, { queue: q.name, err: err.message }, 'queue connection problem'),
+      );
   }
   return queues;
 }

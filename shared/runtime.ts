@@ -33,7 +33,14 @@ export async function boot(processName: string): Promise<Runtime> {
   routeConsoleToLogger(log);
   const redis = createRedis(cfg.redis.url, processName);
   const redisProblem = throttledLog(log);
-  redis.on('error', (err) => redisProblem('warn', 'redis', { err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
+  redis.on('error', (err) =>
+    redisProblem(
+      'warn',
+      'redis',
+      { err: err.message, redis: redactRedisUrl(cfg.redis.url) },
+      'Redis connection problem',
+    ),
+  );
   try {
     await Promise.race([
       redis.ping(),
@@ -49,13 +56,23 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
-    log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
+    log.warn(
+      { policy: policy[1] },
+      'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
+    );
   }
   let reads: Promise<Redis> | undefined;
   const openReads = () => {
     reads ??= (async () => {
       const r = createBoundedRedis(cfg.redis.url, `${processName}-reads`, cfg.redis.commandTimeoutMs);
-      r.on('error', (err) => redisProblem('warn', 'redis-reads', { err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem (reads)'));
+      r.on('error', (err) =>
+        redisProblem(
+          'warn',
+          'redis-reads',
+          { err: err.message, redis: redactRedisUrl(cfg.redis.url) },
+          'Redis connection problem (reads)',
+        ),
+      );
       await whenReady(r, 5_000);
       return r;
     })();
@@ -91,7 +108,12 @@ export function onShutdown(log: Logger, graceMs: number, steps: ShutdownSteps): 
     log.info({ signal, graceSeconds: graceMs / 1000 }, 'shutting down: no new jobs; running ones get the grace period');
     const within = <T>(p: Promise<T>, ms: number) => {
       let timer: NodeJS.Timeout | undefined;
-      return Promise.race([p.then(() => true), new Promise<false>((r) => { timer = setTimeout(() => r(false), ms); })]).finally(() => clearTimeout(timer));
+      return Promise.race([
+        p.then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
     };
     void (async () => {
       let clean = false;
@@ -103,7 +125,8 @@ export function onShutdown(log: Logger, graceMs: number, steps: ShutdownSteps): 
       if (!clean) {
         log.warn({ graceSeconds: graceMs / 1000 }, 'grace period over: handing unfinished jobs back and exiting');
         const handedBack = await within(steps.handBack?.() ?? Promise.resolve(), HAND_BACK_MS).catch(() => false);
-        if (!handedBack) log.warn('could not hand jobs back (Redis unreachable?): they return to the queue when their locks lapse');
+        if (!handedBack)
+          log.warn('could not hand jobs back (Redis unreachable?): they return to the queue when their locks lapse');
       }
       process.exit(clean ? 0 : 1);
     })();

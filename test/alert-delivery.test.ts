@@ -24,10 +24,16 @@ const TIMEOUT = 300;
 before(async () => {
   redis = await startRedis();
   await hooks.start();
-  stack = await startStack({
-    REDIS_URL: redis.url, MASTODON_INSTANCES: 'http://127.0.0.1:9', HTTP_TIMEOUT_MS: String(TIMEOUT),
-    ALERT_DELIVERY_ATTEMPTS: String(ATTEMPTS), ALERT_DELIVERY_BACKOFF_MS: String(BACKOFF),
-  }, { schedule: false });
+  stack = await startStack(
+    {
+      REDIS_URL: redis.url,
+      MASTODON_INSTANCES: 'http://127.0.0.1:9',
+      HTTP_TIMEOUT_MS: String(TIMEOUT),
+      ALERT_DELIVERY_ATTEMPTS: String(ATTEMPTS),
+      ALERT_DELIVERY_BACKOFF_MS: String(BACKOFF),
+    },
+    { schedule: false },
+  );
 });
 after(async () => {
   await stack?.stop();
@@ -35,13 +41,31 @@ after(async () => {
   await redis?.stop();
 });
 
-const alert = { id: 'support-volume-5m-1', kind: 'volume', stance: 'support', windowMinutes: 5, state: 'firing', summary: 's', examples: [] } as unknown as Alert;
-const attempts = async (result: string) => (await stack.metrics.alertDeliveryAttempts.get()).values.filter((v) => v.labels.result === result).reduce((a, v) => a + v.value, 0);
-const failedForGood = async () => (await stack.metrics.alertDeliveries.get()).values.filter((v) => v.labels.outcome === 'failed').reduce((a, v) => a + v.value, 0);
+const alert = {
+  id: 'support-volume-5m-1',
+  kind: 'volume',
+  stance: 'support',
+  windowMinutes: 5,
+  state: 'firing',
+  summary: 's',
+  examples: [],
+} as unknown as Alert;
+const attempts = async (result: string) =>
+  (await stack.metrics.alertDeliveryAttempts.get()).values
+    .filter((v) => v.labels.result === result)
+    .reduce((a, v) => a + v.value, 0);
+const failedForGood = async () =>
+  (await stack.metrics.alertDeliveries.get()).values
+    .filter((v) => v.labels.outcome === 'failed')
+    .reduce((a, v) => a + v.value, 0);
 
 async function deliverUntilFailed(url: string, id: string): Promise<{ job: Job<AlertDeliveryJob>; ms: number }> {
   const t0 = Date.now();
-  const job = await stack.workers.queues.alertDelivery.add('deliver', { webhook: { format: 'generic', url }, alert }, { ...deliveryJobOptions(ATTEMPTS, BACKOFF), jobId: id });
+  const job = await stack.workers.queues.alertDelivery.add(
+    'deliver',
+    { webhook: { format: 'generic', url }, alert },
+    { ...deliveryJobOptions(ATTEMPTS, BACKOFF), jobId: id },
+  );
   for (let i = 0; !(await job.isFailed()); i++) {
     assert.ok(i < 400, 'the delivery was never given up');
     await sleep(25);
@@ -51,7 +75,11 @@ async function deliverUntilFailed(url: string, id: string): Promise<{ job: Job<A
 
 test('the default retry schedule gives a failing webhook up within 10 minutes', () => {
   const cfg = loadConfig({});
-  const bound = deliveryGiveUpBoundMs(cfg.alerts.delivery.attempts, cfg.alerts.delivery.backoffMs, cfg.alerts.timeoutMs);
+  const bound = deliveryGiveUpBoundMs(
+    cfg.alerts.delivery.attempts,
+    cfg.alerts.delivery.backoffMs,
+    cfg.alerts.timeoutMs,
+  );
   assert.ok(bound <= 10 * 60_000, `${bound} ms`);
   assert.equal(bound, 5_000 * 31 + 6 * 10_000); // as the README states: 155 s + 60 s
 });
@@ -69,7 +97,10 @@ test('a webhook that does not answer in time is reported as a timeout', async ()
   hooks.failNext({ status: 200, body: '{}', delayMs: 3_000 }, ATTEMPTS);
   const { job } = await deliverUntilFailed(`${hooks.url}/slow`, 'd-slow');
   assert.equal(await attempts('timeout'), ATTEMPTS);
-  assert.match(job.failedReason ?? (await stack.workers.queues.alertDelivery.getJob('d-slow'))!.failedReason, /did not answer within 300 ms/);
+  assert.match(
+    job.failedReason ?? (await stack.workers.queues.alertDelivery.getJob('d-slow'))!.failedReason,
+    /did not answer within 300 ms/,
+  );
   assert.equal(await attempts('network'), 0);
   assert.equal(await failedForGood(), 2);
 });
@@ -78,7 +109,11 @@ test('an unreachable webhook is reported as network, and a good one as delivered
   const { job } = await deliverUntilFailed('http://127.0.0.1:9/closed', 'd-closed');
   assert.equal(await attempts('network'), ATTEMPTS);
   assert.match((await stack.workers.queues.alertDelivery.getJob(job.id!))!.failedReason, /unreachable/);
-  const ok = await stack.workers.queues.alertDelivery.add('deliver', { webhook: { format: 'generic', url: `${hooks.url}/ok` }, alert }, { ...deliveryJobOptions(ATTEMPTS, BACKOFF), jobId: 'd-ok' });
+  const ok = await stack.workers.queues.alertDelivery.add(
+    'deliver',
+    { webhook: { format: 'generic', url: `${hooks.url}/ok` }, alert },
+    { ...deliveryJobOptions(ATTEMPTS, BACKOFF), jobId: 'd-ok' },
+  );
   for (let i = 0; !(await ok.isCompleted()); i++) {
     assert.ok(i < 200, 'not delivered');
     await sleep(25);

@@ -19,5 +19,8 @@ test('SIGKILLed workers, with every scorer: 0 lost, 0 counted twice', { timeout:
     assert.ok(r.kills >= 3, `${r.scorer}: ${r.kills} kills`);
   }
   // The aimed double kill hit one job twice: BullMQ handed it back twice (its stall count).
-  assert.ok(results.every((r) => r.sameJobStalls >= 2), JSON.stringify(results.map((r) => r.sameJobStalls)));
+  assert.ok(
+    results.every((r) => r.sameJobStalls >= 2),
+    JSON.stringify(results.map((r) => r.sameJobStalls)),
+  );
 });

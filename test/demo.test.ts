@@ -14,7 +14,10 @@ after(async () => {
 });
 
 test('the demo counts every post of the sample corpus that is about the case', () => {
-  const rows = readFileSync('data/sample-corpus.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; lang: string });
+  const rows = readFileSync('data/sample-corpus.jsonl', 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { label: string; lang: string });
   assert.ok(rows.length >= 200, 'a corpus of a few hundred posts');
   for (const lang of ['en', 'ru', 'fr', 'uk']) assert.ok(rows.filter((r) => r.lang === lang).length >= 40, lang);
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--once'], {

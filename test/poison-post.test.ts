@@ -36,15 +36,29 @@ async function setup(extra: Record<string, string> = {}): Promise<{ hf: FakeHugg
     mastodon.post('durov', { content: `<p>${text}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
   }
   const stack = await startStack({
-    REDIS_URL: redis.url, MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov', HF_ENDPOINT_URL: `${hf.url}/`,
-    SCORE_BATCH_SIZE: '20', HF_MAX_ATTEMPTS: '3', HF_BACKOFF_BASE_MS: '10', MODEL_BREAKER_FAILURES: '1', MODEL_BREAKER_COOLDOWN_SECONDS: '600', ...extra,
+    REDIS_URL: redis.url,
+    MASTODON_INSTANCES: mastodon.url,
+    MASTODON_TAGS: 'durov',
+    HF_ENDPOINT_URL: `${hf.url}/`,
+    SCORE_BATCH_SIZE: '20',
+    HF_MAX_ATTEMPTS: '3',
+    HF_BACKOFF_BASE_MS: '10',
+    MODEL_BREAKER_FAILURES: '1',
+    MODEL_BREAKER_COOLDOWN_SECONDS: '600',
+    ...extra,
   });
-  cleanup.push(() => mastodon.stop(), () => hf.stop(), () => stack.stop());
+  cleanup.push(
+    () => mastodon.stop(),
+    () => hf.stop(),
+    () => stack.stop(),
+  );
   return { hf, stack };
 }
 
 const rejected = async (stack: TestStack, outcome: string) =>
-  (await stack.metrics.postsRejectedByModel.get()).values.filter((v) => v.labels.outcome === outcome).reduce((a, v) => a + v.value, 0);
+  (await stack.metrics.postsRejectedByModel.get()).values
+    .filter((v) => v.labels.outcome === outcome)
+    .reduce((a, v) => a + v.value, 0);
 
 test('a post the model always refuses is counted as unscorable; the other 19 are counted and the breaker stays closed', async () => {
   const { hf, stack } = await setup();
@@ -66,7 +80,9 @@ test('a post the model always refuses is counted as unscorable; the other 19 are
   // One 422 is not retried, and bisecting 20 posts costs a bounded number of extra calls, not a retry loop.
   const poisonCalls = hf.requests.filter((r) => r.body.includes('POISON')).length;
   assert.ok(poisonCalls >= 2 && poisonCalls <= 8, `the refused post was sent ${poisonCalls} times`);
-  process.stderr.write(`poison: ${hf.requests.filter((r) => r.method === 'POST').length} model requests for a batch of 20 with 1 refused post\n`);
+  process.stderr.write(
+    `poison: ${hf.requests.filter((r) => r.method === 'POST').length} model requests for a batch of 20 with 1 refused post\n`,
+  );
 });
 
 test('with SCORER_FALLBACK=builtin the refused post is scored by the labelled fallback', async () => {
@@ -76,7 +92,9 @@ test('with SCORER_FALLBACK=builtin the refused post is scored by the labelled fa
     await sleep(100);
   }
   await drain(stack);
-  const { body } = await getJson<{ current: { total: number }; models: Record<string, number> }>(`${stack.api}/api/v1/summary?window=24h`);
+  const { body } = await getJson<{ current: { total: number }; models: Record<string, number> }>(
+    `${stack.api}/api/v1/summary?window=24h`,
+  );
   assert.equal(body.current.total, 20);
   assert.equal(body.models['builtin-lexicon-v1'], 1, JSON.stringify(body.models));
   assert.equal(await rejected(stack, 'fallback'), 1);

@@ -19,10 +19,16 @@ const COMMAND_TIMEOUT = 500;
 before(async () => {
   redis = await startRedis({ aof: true });
   await mastodon.start();
-  for (let i = 0; i < 5; i++) mastodon.post('durov', { content: `<p>Free Durov, before ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
+  for (let i = 0; i < 5; i++)
+    mastodon.post('durov', { content: `<p>Free Durov, before ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
   stack = await startStack({
-    REDIS_URL: redis.url, MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov', MASTODON_POLL_SECONDS: '5',
-    JOB_LOCK_SECONDS: '2', WORKER_HEARTBEAT_SECONDS: '1', REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT),
+    REDIS_URL: redis.url,
+    MASTODON_INSTANCES: mastodon.url,
+    MASTODON_TAGS: 'durov',
+    MASTODON_POLL_SECONDS: '5',
+    JOB_LOCK_SECONDS: '2',
+    WORKER_HEARTBEAT_SECONDS: '1',
+    REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT),
   });
 });
 after(async () => {
@@ -62,10 +68,13 @@ test('Redis down: 503 and redis_up 0 within the timeout; back up: recovery by it
     figures.metricsMaxMs = Math.max(figures.metricsMaxMs ?? 0, metrics.ms);
     figures.apiMaxMs = Math.max(figures.apiMaxMs ?? 0, api.ms);
   }
-  process.stderr.write(`redis down: slowest of 5 probes: /readyz ${figures.readyzMaxMs} ms, /metrics ${figures.metricsMaxMs} ms, API ${figures.apiMaxMs} ms (command timeout ${COMMAND_TIMEOUT} ms)\n`);
+  process.stderr.write(
+    `redis down: slowest of 5 probes: /readyz ${figures.readyzMaxMs} ms, /metrics ${figures.metricsMaxMs} ms, API ${figures.apiMaxMs} ms (command timeout ${COMMAND_TIMEOUT} ms)\n`,
+  );
 
   // Posts published while Redis is down are collected once it is back.
-  for (let i = 0; i < 4; i++) mastodon.post('durov', { content: `<p>Free Durov, during ${i}</p>` }, new Date(Date.now() - 30_000 + i * 1000));
+  for (let i = 0; i < 4; i++)
+    mastodon.post('durov', { content: `<p>Free Durov, during ${i}</p>` }, new Date(Date.now() - 30_000 + i * 1000));
   await sleep(3_000);
   const t0 = Date.now();
   await redis.restart();
@@ -82,5 +91,7 @@ test('Redis down: 503 and redis_up 0 within the timeout; back up: recovery by it
   await sleep(1_000);
   assert.equal(await countedTotal(stack), 9, 'every post exactly once');
   assert.match(await (await fetch(`${stack.api}/metrics`)).text(), /^stancewatch_redis_up 1$/m);
-  process.stderr.write(`redis back: /readyz 200 after ${readyAfter} ms, all 9 posts counted after ${Date.now() - t0} ms\n`);
+  process.stderr.write(
+    `redis back: /readyz 200 after ${readyAfter} ms, all 9 posts counted after ${Date.now() - t0} ms\n`,
+  );
 });

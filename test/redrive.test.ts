@@ -27,8 +27,12 @@ const flaky: Scorer = {
 before(async () => {
   redis = await startRedis();
   await mastodon.start();
-  for (let i = 0; i < 5; i++) mastodon.post('durov', { content: `<p>Free Durov ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
-  stack = await startStack({ REDIS_URL: redis.url, REDIS_PREFIX: 'redrive', MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov' }, { scorer: flaky });
+  for (let i = 0; i < 5; i++)
+    mastodon.post('durov', { content: `<p>Free Durov ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
+  stack = await startStack(
+    { REDIS_URL: redis.url, REDIS_PREFIX: 'redrive', MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov' },
+    { scorer: flaky },
+  );
 });
 after(async () => {
   await stack?.stop();
@@ -38,7 +42,10 @@ after(async () => {
 
 /** The command as an operator runs it (asynchronously: a blocked event loop would stall this test's own API). */
 async function redrive(...args: string[]): Promise<{ stdout: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/redrive.ts', ...args], { env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: 'redrive', LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/redrive.ts', ...args], {
+    env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: 'redrive', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+  });
 }
 
 test('a parked job is visible and `npm run redrive` gets its posts counted', async () => {
@@ -56,14 +63,23 @@ test('a parked job is visible and `npm run redrive` gets its posts counted', asy
     await sleep(50);
   }
   assert.equal((await stack.metrics.jobsParked.get()).values.find((v) => v.labels.queue === 'score')?.value, 1);
-  assert.match(await (await fetch(`${stack.api}/metrics`)).text(), /^stancewatch_queue_jobs\{queue="score",state="failed"\} 1$/m);
+  assert.match(
+    await (await fetch(`${stack.api}/metrics`)).text(),
+    /^stancewatch_queue_jobs\{queue="score",state="failed"\} 1$/m,
+  );
   assert.equal(await countedTotal(stack), 0);
 
   const dry = await redrive('--dry-run');
-  assert.deepEqual(dry.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
-    { queue: 'score', parked: 1, redriven: 0, posts: 5 },
-    { queue: 'aggregate', parked: 0, redriven: 0, posts: 0 },
-  ]);
+  assert.deepEqual(
+    dry.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [
+      { queue: 'score', parked: 1, redriven: 0, posts: 5 },
+      { queue: 'aggregate', parked: 0, redriven: 0, posts: 0 },
+    ],
+  );
 
   broken = false; // the cause is fixed
   const r = await redrive();

@@ -42,7 +42,16 @@ interface Workers {
 
 function startWorkersProcess(env: Record<string, string>): Workers {
   const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    env: { ...process.env, REDIS_URL: redis.url, SOURCES: 'mastodon', LOG_LEVEL: 'info', WORKERS_METRICS_PORT: '0', SHUTDOWN_GRACE_SECONDS: String(GRACE_S), JOB_LOCK_SECONDS: '30', ...env },
+    env: {
+      ...process.env,
+      REDIS_URL: redis.url,
+      SOURCES: 'mastodon',
+      LOG_LEVEL: 'info',
+      WORKERS_METRICS_PORT: '0',
+      SHUTDOWN_GRACE_SECONDS: String(GRACE_S),
+      JOB_LOCK_SECONDS: '30',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -52,7 +61,14 @@ function startWorkersProcess(env: Record<string, string>): Workers {
     rest = parts.pop()!;
     lines.push(...parts.filter((l) => l.trim()));
   });
-  child.stderr!.on('data', (d: Buffer) => lines.push(...d.toString('utf8').split('\n').filter((l) => l.trim())));
+  child.stderr!.on('data', (d: Buffer) =>
+    lines.push(
+      ...d
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim()),
+    ),
+  );
   return { child, lines };
 }
 
@@ -68,14 +84,28 @@ async function until(what: string, probe: () => Promise<boolean> | boolean, ms =
   for (const deadline = Date.now() + ms; !(await probe()); await sleep(50)) assert.ok(Date.now() < deadline, what);
 }
 
-const nonJson = (lines: string[]) => lines.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } });
+const nonJson = (lines: string[]) =>
+  lines.filter((l) => {
+    try {
+      JSON.parse(l);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 
 async function fakeSources(tag: string, n: number) {
   const mastodon = await new FakeMastodon().start();
   const hf = await new FakeHuggingFace().start();
   fakes.push(mastodon, hf);
-  for (let i = 0; i < n; i++) mastodon.post(tag, { content: `<p>Free Durov ${tag} ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
-  const env = { MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: tag, HF_ENDPOINT_URL: `${hf.url}/`, HF_CONCURRENCY: '1' };
+  for (let i = 0; i < n; i++)
+    mastodon.post(tag, { content: `<p>Free Durov ${tag} ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
+  const env = {
+    MASTODON_INSTANCES: mastodon.url,
+    MASTODON_TAGS: tag,
+    HF_ENDPOINT_URL: `${hf.url}/`,
+    HF_CONCURRENCY: '1',
+  };
   return { mastodon, hf, env };
 }
 
@@ -138,7 +168,13 @@ test('SIGTERM with Redis down: the process still exits in time; after Redis retu
   process.stderr.write(`shutdown, Redis down: exited ${ms} ms after SIGTERM; ${w.lines.length} log lines, all JSON\n`);
 
   await redis.restart();
-  const stack = await startStack({ REDIS_URL: redis.url, REDIS_PREFIX: prefix, ...env, SCORER: 'builtin', JOB_LOCK_SECONDS: '2' });
+  const stack = await startStack({
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    ...env,
+    SCORER: 'builtin',
+    JOB_LOCK_SECONDS: '2',
+  });
   try {
     for (let i = 0; (await countedTotal(stack)) < 4; i++) {
       assert.ok(i < 400, `only ${await countedTotal(stack)} of 4 posts counted`);

@@ -42,7 +42,13 @@ export interface RunningWorkers {
  * Starts every stage's worker in this process. Any number of such processes can run against one Redis:
  * BullMQ hands each job to one of them, and schedulers are upserted by id, so replicas do not poll twice.
  */
-export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, log: Logger, overrides: WorkerOverrides = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  cfg: Config,
+  redis: Redis,
+  metrics: Metrics,
+  log: Logger,
+  overrides: WorkerOverrides = {},
+): Promise<RunningWorkers> {
   const ctx = await createStageContext(cfg, { redis, metrics, log }, overrides);
   const { queues, collector, keys } = ctx;
   if (overrides.schedule !== false) await schedule(queues, collector, log);
@@ -52,10 +58,19 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
   // BullMQ fails a job at its second stall by default (maxStalledCount 1), whatever its attempts: two crashes
   // during one batch would park posts already marked seen. JOB_MAX_STALLS raises that limit.
   const lock = cfg.workers.jobLockMs;
-  const opts = { connection: redis, prefix: keys.bullPrefix, lockDuration: lock, stalledInterval: lock, maxStalledCount: cfg.workers.maxStalls };
+  const opts = {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    lockDuration: lock,
+    stalledInterval: lock,
+    maxStalledCount: cfg.workers.maxStalls,
+  };
   const running = trackRunning();
   const start = <Q extends QueueName>(q: Q) =>
-    new Worker<JobData[Q]>(QUEUES[q], running.wrap((STAGES[q] as HandlerFactory<Q>)(ctx)), { ...opts, concurrency: concurrency[q] });
+    new Worker<JobData[Q]>(QUEUES[q], running.wrap((STAGES[q] as HandlerFactory<Q>)(ctx)), {
+      ...opts,
+      concurrency: concurrency[q],
+    });
   const workers = QUEUE_NAMES.map((q) => logFailures(start(q), log, metrics));
   const heartbeat = await startHeartbeat(redis, keys, metrics, log, cfg.workers.heartbeatSeconds);
   return {

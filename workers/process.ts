@@ -8,7 +8,15 @@ import type { Metrics } from '../shared/metrics.ts';
 import type { PipelineQueues } from '../shared/pipeline-queues.ts';
 import { throttledLog } from '../shared/log-routing.ts';
 import type { AlertsConfig } from '../shared/config.ts';
-import { POST_QUEUES, QUEUES, SCHEDULED_JOB_OPTIONS, deliveryGiveUpBoundMs, jobIds, type JobHandler, type QueueName } from '../shared/queues.ts';
+import {
+  POST_QUEUES,
+  QUEUES,
+  SCHEDULED_JOB_OPTIONS,
+  deliveryGiveUpBoundMs,
+  jobIds,
+  type JobHandler,
+  type QueueName,
+} from '../shared/queues.ts';
 import type { Collector } from './collect/collector.ts';
 
 /** What a workers process does beside running its stages: schedules, failure logs, heartbeat. */
@@ -18,13 +26,21 @@ export async function schedule(queues: PipelineQueues, collector: Collector, log
   const feeds = collector.allFeeds();
   const wanted = new Set(feeds.map((f) => jobIds.poll(f.id)));
   for (const feed of feeds) {
-    await queues.collect.upsertJobScheduler(jobIds.poll(feed.id), { every: feed.pollEveryMs }, { name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS });
+    await queues.collect.upsertJobScheduler(
+      jobIds.poll(feed.id),
+      { every: feed.pollEveryMs },
+      { name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS },
+    );
   }
   for (const s of await queues.collect.getJobSchedulers()) {
     if (s.key && !wanted.has(s.key)) await queues.collect.removeJobScheduler(s.key);
   }
   log.info({ feeds: feeds.map((f) => f.id) }, 'polling feeds');
-  await queues.spikes.upsertJobScheduler(jobIds.detect, { every: 60_000 }, { name: 'detect', opts: SCHEDULED_JOB_OPTIONS });
+  await queues.spikes.upsertJobScheduler(
+    jobIds.detect,
+    { every: 60_000 },
+    { name: 'detect', opts: SCHEDULED_JOB_OPTIONS },
+  );
 }
 
 /**
@@ -36,11 +52,20 @@ export function logFailures<W extends Worker>(w: W, log: Logger, metrics: Metric
   w.on('failed', (job, err) => {
     // BullMQ sets finishedOn only when the job is not retried: out of attempts, unrecoverable, or stalled too often.
     const final = job !== undefined && typeof job.finishedOn === 'number';
-    const fields = { queue: w.name, job: job?.id, attempts: job?.attemptsMade, of: job?.opts.attempts, err: err.message };
+    const fields = {
+      queue: w.name,
+      job: job?.id,
+      attempts: job?.attemptsMade,
+      of: job?.opts.attempts,
+      err: err.message,
+    };
     if (!final) log.warn(fields, 'job failed; BullMQ retries it with backoff');
     else if (POST_QUEUES.includes(w.name)) {
       metrics.jobsParked.inc({ queue: w.name });
-      log.error({ ...fields, posts: (job.data as { posts?: unknown[] }).posts?.length }, 'job parked in the failed set: its posts are kept but not counted until `npm run redrive`');
+      log.error(
+        { ...fields, posts: (job.data as { posts?: unknown[] }).posts?.length },
+        'job parked in the failed set: its posts are kept but not counted until `npm run redrive`',
+      );
     } else log.error(fields, 'job failed for good; it stays in the failed set for inspection and retry');
   });
   w.on('error', (err) => problem('error', `worker:${w.name}`, { queue: w.name, err: err.message }, 'worker error'));
@@ -58,11 +83,18 @@ export async function startHeartbeat(redis: Redis, keys: Keys, metrics: Metrics,
   const problem = throttledLog(log);
   const beat = async () => {
     const now = Date.now();
-    await redis.multi().zadd(keys.workers, now, workerId).zremrangebyscore(keys.workers, '-inf', now - periodMs * 30).exec();
+    await redis
+      .multi()
+      .zadd(keys.workers, now, workerId)
+      .zremrangebyscore(keys.workers, '-inf', now - periodMs * 30)
+      .exec();
     for (const queue of queues) metrics.workerHeartbeat.set({ queue }, now / 1000);
   };
   await beat();
-  const timer = setInterval(() => beat().catch((err) => problem('warn', 'heartbeat', { err: (err as Error).message }, 'heartbeat failed')), periodMs);
+  const timer = setInterval(
+    () => beat().catch((err) => problem('warn', 'heartbeat', { err: (err as Error).message }, 'heartbeat failed')),
+    periodMs,
+  );
   timer.unref();
   return {
     stop: () => clearInterval(timer),
@@ -93,7 +125,10 @@ export function trackRunning() {
       running.clear();
       const back = await Promise.allSettled(jobs.map(({ job, token }) => job.moveToWait(token)));
       const handedBack = back.filter((b) => b.status === 'fulfilled').length;
-      log.warn({ jobs: jobs.map(({ job }) => `${job.queueName}/${job.id}`), handedBack }, 'handed unfinished jobs back to their queues');
+      log.warn(
+        { jobs: jobs.map(({ job }) => `${job.queueName}/${job.id}`), handedBack },
+        'handed unfinished jobs back to their queues',
+      );
     },
   };
 }
@@ -103,5 +138,8 @@ export function logDeliveryBound(alerts: Pick<AlertsConfig, 'webhooks' | 'delive
   if (alerts.webhooks.length === 0) return;
   const { attempts, backoffMs } = alerts.delivery;
   const giveUpWithinSeconds = Math.round(deliveryGiveUpBoundMs(attempts, backoffMs, alerts.timeoutMs) / 1000);
-  log.info({ webhooks: alerts.webhooks.length, giveUpWithinSeconds }, 'alert webhooks configured; a failing one is reported as failed within this bound');
+  log.info(
+    { webhooks: alerts.webhooks.length, giveUpWithinSeconds },
+    'alert webhooks configured; a failing one is reported as failed within this bound',
+  );
 }

@@ -41,8 +41,14 @@ export async function createStageContext(
   const { redis, metrics, log } = base;
   const keys = createKeys(cfg.redis.prefix);
   const queues = openQueues(redis, keys, log);
-  const scorer = overrides.scorer ? { scorer: overrides.scorer } : chooseScorer(cfg.scoring, { metrics, log, redis, keys });
-  const collector = await createCollector(cfg, { redis, keys, metrics, log, scoreQueue: queues.score }, overrides.sources);
+  const scorer = overrides.scorer
+    ? { scorer: overrides.scorer }
+    : chooseScorer(cfg.scoring, { metrics, log, redis, keys });
+  const collector = await createCollector(
+    cfg,
+    { redis, keys, metrics, log, scoreQueue: queues.score },
+    overrides.sources,
+  );
   initialiseWorkerSeries(metrics, [...new Set(collector.allFeeds().map((f) => f.source))], scorer.scorer.model.kind);
   return { cfg, ...base, keys, queues, collector, scorer };
 }

@@ -31,7 +31,12 @@ export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: num
   return `${stance}-${kind}-${windowMinutes}m-${Math.floor(startedAtMs / 60_000)}`;
 }
 
-export function describe(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
+export function describe(
+  stance: SpikeStance,
+  kind: SpikeKind,
+  windowMinutes: number,
+  a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>,
+): string {
   const p = a.pValue < 1e-12 ? '< 1e-12' : a.pValue.toExponential(1);
   return kind === 'volume'
     ? `${stance} volume spike: ${a.observed} posts in ${windowMinutes} min against ${a.expected.toFixed(1)} expected (p ${p})`
@@ -47,13 +52,25 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
     return {
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>` } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>`,
+          },
+        },
         ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
       ],
     };
   }
   if (format === 'alertmanager') {
-    const labels = { alertname: 'StancewatchSpike', stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
+    const labels = {
+      alertname: 'StancewatchSpike',
+      stance: alert.stance,
+      kind: alert.kind,
+      window: `${alert.windowMinutes}m`,
+      severity: 'page',
+    };
     return {
       version: '4',
       groupKey: `{}:{alertname="StancewatchSpike", stance="${alert.stance}"}`,
@@ -64,15 +81,22 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
       commonLabels: labels,
       commonAnnotations: { summary: alert.summary },
       externalURL: baseUrl,
-      alerts: [{
-        status: alert.state,
-        labels,
-        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
-        startsAt: alert.startedAt,
-        endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
-        generatorURL: link,
-        fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
-      }],
+      alerts: [
+        {
+          status: alert.state,
+          labels,
+          annotations: {
+            summary: alert.summary,
+            description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'),
+            z: alert.z.toFixed(2),
+            p_value: String(alert.pValue),
+          },
+          startsAt: alert.startedAt,
+          endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
+          generatorURL: link,
+          fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
+        },
+      ],
     };
   }
   return { type: 'stancewatch.spike', alert: { ...alert, url: link } };

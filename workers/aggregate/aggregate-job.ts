@@ -7,7 +7,8 @@ export const aggregateJob: HandlerFactory<'aggregate'> = ({ redis, keys, metrics
   const writer = new TrendWriter(redis, keys, cfg.retention);
   return async (job) => {
     const added = await writer.add(job.data.posts);
-    for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
+    for (const p of added)
+      metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
     return { added: added.length, duplicates: job.data.posts.length - added.length };
   };
 };

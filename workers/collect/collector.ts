@@ -12,8 +12,14 @@ import { isRelevant } from '../../shared/text/relevance.ts';
 import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
-const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
-const extendPollLock = defineScript(new URL('./extend-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token', 'ms'] });
+const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token'],
+});
+const extendPollLock = defineScript(new URL('./extend-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token', 'ms'],
+});
 
 export interface CollectorDeps {
   redis: Redis;
@@ -71,16 +77,19 @@ export class Collector {
     const { redis, keys } = this.deps;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
-    const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
+    const notBefore = Number((await redis.get(keys.notBefore(feedId))) ?? 0);
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
     // A poll slower than the schedule must not overlap the next one: both would read the same pages.
     const token = randomBytes(8).toString('hex');
     const lockMs = this.deps.pollLockMs;
     if (!(await redis.set(keys.pollLock(feedId), token, 'PX', lockMs, 'NX'))) return { ...out, skipped: 'busy' };
     this.held.set(feedId, token);
-    const renew = setInterval(() => {
-      extendPollLock.run(redis, { lock: keys.pollLock(feedId) }, { token, ms: String(lockMs) }).catch(() => {});
-    }, Math.max(100, Math.floor(lockMs / 3)));
+    const renew = setInterval(
+      () => {
+        extendPollLock.run(redis, { lock: keys.pollLock(feedId) }, { token, ms: String(lockMs) }).catch(() => {});
+      },
+      Math.max(100, Math.floor(lockMs / 3)),
+    );
     try {
       return await this.poll(feed, source, out);
     } finally {
@@ -94,7 +103,11 @@ export class Collector {
   async releaseLocks(): Promise<void> {
     const held = [...this.held];
     this.held.clear();
-    await Promise.all(held.map(([feedId, token]) => releasePollLock.run(this.deps.redis, { lock: this.deps.keys.pollLock(feedId) }, { token })));
+    await Promise.all(
+      held.map(([feedId, token]) =>
+        releasePollLock.run(this.deps.redis, { lock: this.deps.keys.pollLock(feedId) }, { token }),
+      ),
+    );
   }
 
   private async poll(feed: Feed, source: Source, out: CollectOutcome): Promise<CollectOutcome> {
@@ -112,7 +125,11 @@ export class Collector {
       if (!(err instanceof SourceError)) throw err;
       metrics.collectErrors.inc({ source: source.name, reason: err.reason });
       log.warn({ feed: feedId, reason: err.reason, err: err.message }, 'poll stopped; cursor kept where it was');
-      await redis.hset(keys.sourceLastError, feedId, JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }));
+      await redis.hset(
+        keys.sourceLastError,
+        feedId,
+        JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }),
+      );
       if (err.pauseUntilMs) await this.pause(feedId, err.pauseUntilMs);
       return { ...out, error: err.reason };
     }
@@ -132,7 +149,8 @@ export class Collector {
     if (!source.backfill) throw new Error(`${source.name} keeps no history that can be paged back through`);
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
     try {
-      for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
+      for await (const page of source.backfill(feed, range, this.context(feedId, source)))
+        await this.take(page.posts, source, out);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
       this.deps.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
@@ -182,19 +200,28 @@ export class Collector {
     const jobs = [];
     for (let i = 0; i < posts.length; i += this.deps.batchSize) {
       const batch = posts.slice(i, i + this.deps.batchSize);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) } });
+      jobs.push({
+        name: 'score',
+        data: { posts: batch },
+        opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) },
+      });
     }
     await this.deps.scoreQueue.addBulk(jobs);
   }
 
   private async markSeen(posts: Post[]): Promise<void> {
-    await Promise.all(posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)));
+    await Promise.all(
+      posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)),
+    );
   }
 
   private async pause(feedId: string, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
     await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
-    this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+    this.deps.log.info(
+      { feed: feedId, until: new Date(untilMs).toISOString() },
+      'source asked us to slow down; pausing this feed',
+    );
   }
 }
 

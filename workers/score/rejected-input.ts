@@ -13,7 +13,10 @@ import type { Scorer } from './scorer.ts';
  * (SCORER_FALLBACK=builtin, labelled as such) or recorded as unscorable and counted.
  */
 export class InputRejectedError extends Error {
-  constructor(readonly status: string, message: string) {
+  constructor(
+    readonly status: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'InputRejectedError';
   }
@@ -29,7 +32,8 @@ export function rejectsInput(status: number): boolean {
 
 /** For a scorer's catch: a model call that ended in an input-refusing 4xx becomes an InputRejectedError. */
 export function throwAsRejection(err: unknown): never {
-  if (err instanceof ModelCallError && rejectsInput(Number(err.status))) throw new InputRejectedError(err.status, err.message);
+  if (err instanceof ModelCallError && rejectsInput(Number(err.status)))
+    throw new InputRejectedError(err.status, err.message);
   throw err;
 }
 
@@ -68,7 +72,11 @@ const UNSCORABLE_KEPT = 1_000;
  * Gives each refused post the fallback's score, or leaves it out (undefined) as unscorable. Either way it is
  * counted in stancewatch_posts_rejected_by_model_total and no longer waits.
  */
-export async function settleRejected(posts: Post[], results: Array<StanceResult | Rejected>, deps: RejectedDeps): Promise<Array<StanceResult | undefined>> {
+export async function settleRejected(
+  posts: Post[],
+  results: Array<StanceResult | Rejected>,
+  deps: RejectedDeps,
+): Promise<Array<StanceResult | undefined>> {
   const refused = posts.map((p, i) => ({ p, i, r: results[i]! })).filter((x) => isRejected(x.r));
   if (refused.length === 0) return results as StanceResult[];
   const out: Array<StanceResult | undefined> = results.map((r) => (isRejected(r) ? undefined : r));
@@ -81,9 +89,15 @@ export async function settleRejected(posts: Post[], results: Array<StanceResult 
       deps.metrics.postsRejectedByModel.inc({ source: x.p.source, outcome: 'fallback' });
     } else {
       deps.metrics.postsRejectedByModel.inc({ source: x.p.source, outcome: 'unscorable' });
-      pipeline.lpush(deps.keys.unscorable, JSON.stringify({ post: postKey(x.p), source: x.p.source, status, at: new Date().toISOString() }));
+      pipeline.lpush(
+        deps.keys.unscorable,
+        JSON.stringify({ post: postKey(x.p), source: x.p.source, status, at: new Date().toISOString() }),
+      );
     }
-    deps.log?.warn({ post: postKey(x.p), source: x.p.source, status, scoredBy: rescued[k] ? 'fallback' : 'nobody' }, 'the model refuses this post');
+    deps.log?.warn(
+      { post: postKey(x.p), source: x.p.source, status, scoredBy: rescued[k] ? 'fallback' : 'nobody' },
+      'the model refuses this post',
+    );
   });
   pipeline.ltrim(deps.keys.unscorable, 0, UNSCORABLE_KEPT - 1);
   await pipeline.exec();

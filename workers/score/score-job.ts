@@ -31,7 +31,13 @@ export interface ScoreDeps {
  */
 export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, log, queues, scorer, cfg }) => {
   const deps = {
-    redis, keys, scorer: scorer.scorer, aggregateQueue: queues.aggregate, metrics, log, cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
+    redis,
+    keys,
+    scorer: scorer.scorer,
+    aggregateQueue: queues.aggregate,
+    metrics,
+    log,
+    cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
     // Posts the model refuses outright go to the fallback too, when there is one (rejected-input.ts).
     ...(scorer.fallback ? { fallback: scorer.fallback } : {}),
   };
@@ -52,18 +58,35 @@ export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, log, q
  * crash) are not sent to the model again. If the model fails, this throws and BullMQ retries the job
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
  */
-export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps): Promise<{ scored: number; skipped: number }> {
+export async function scoreBatch(
+  jobId: string,
+  posts: Post[],
+  deps: ScoreDeps,
+): Promise<{ scored: number; skipped: number }> {
   const counted = await Promise.all(posts.map((p) => deps.redis.exists(deps.keys.counted(postKey(p)))));
   const todo = posts.filter((_, i) => counted[i] === 0);
-  for (const p of posts.filter((_, i) => counted[i] !== 0)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
+  for (const p of posts.filter((_, i) => counted[i] !== 0))
+    deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await settleRejected(todo, await scoreWithCache(todo.map((p) => p.text), deps), deps);
+  const results = await settleRejected(
+    todo,
+    await scoreWithCache(
+      todo.map((p) => p.text),
+      deps,
+    ),
+    deps,
+  );
   const scoredAt = new Date().toISOString();
   // A post the model refused and no fallback scored is left out (counted as unscorable): it is not news volume we can judge.
   const scored: ScoredPost[] = todo.flatMap((p, i) => (results[i] ? [{ ...p, result: results[i], scoredAt }] : []));
-  for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
-  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) });
+  for (const p of scored)
+    deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
+  await deps.aggregateQueue.add(
+    'aggregate',
+    { posts: scored },
+    { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) },
+  );
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
@@ -76,7 +99,9 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<Array<S
   const modelKey = `${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`;
   const cacheKeys = fps.map((fp) => deps.keys.scoreCache(modelKey, fp));
   const cached = await deps.redis.mget(cacheKeys);
-  const results: Array<StanceResult | Rejected | undefined> = cached.map((c) => (c ? (JSON.parse(c) as StanceResult) : undefined));
+  const results: Array<StanceResult | Rejected | undefined> = cached.map((c) =>
+    c ? (JSON.parse(c) as StanceResult) : undefined,
+  );
   // Identical texts within one batch are scored once too.
   const missing = [...new Set(fps.filter((_, i) => !results[i]))];
   deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - missing.length);
@@ -84,11 +109,16 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<Array<S
   if (missing.length) {
     const firstText = new Map<string, string>();
     fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
-    const fresh = await scoreIsolatingRejects(deps.scorer, missing.map((fp) => firstText.get(fp)!));
+    const fresh = await scoreIsolatingRejects(
+      deps.scorer,
+      missing.map((fp) => firstText.get(fp)!),
+    );
     const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
     fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
     const pipeline = deps.redis.pipeline();
-    for (const [fp, r] of byFp) if (!isRejected(r)) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
+    for (const [fp, r] of byFp)
+      if (!isRejected(r))
+        pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
     await pipeline.exec();
   }
   return results as Array<StanceResult | Rejected>;

@@ -30,7 +30,10 @@ export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDep
   const { secret, baseUrl, timeoutMs } = deps.alerts;
   const body = JSON.stringify(webhookBody(webhook.format, alert, baseUrl));
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'stancewatch-alerts/0.1' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'stancewatch-alerts/0.1',
+  };
   if (secret) {
     headers['x-stancewatch-timestamp'] = timestamp;
     headers['x-stancewatch-signature'] = signature(secret, timestamp, body);
