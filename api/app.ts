@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
-import type { ApiConfig } from '../shared/config.ts';
+import type { ApiConfig, Config } from '../shared/config.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { metricsEndpoint } from '../shared/metrics-endpoint.ts';
@@ -12,6 +12,7 @@ import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
 
 export interface AppDeps {
+  /** A bounded connection (createBoundedRedis): requests and health checks must fail fast while Redis is down. */
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
@@ -22,11 +23,22 @@ export interface AppDeps {
   /** /metrics is served by metricsApp on its own port instead (API_METRICS_PORT). */
   metricsElsewhere?: boolean;
   beforeScrape?: () => Promise<void>;
+  /** /readyz: the workers' heartbeat period and how long it may take to answer (defaults: the settings' defaults). */
+  health?: { heartbeatSeconds: number; timeoutMs: number };
   now?: () => number;
 }
 
+/** /readyz settings from the configuration: it answers within two Redis command timeouts. */
+export function healthFromConfig(cfg: Pick<Config, 'workers' | 'redis'>): AppDeps['health'] {
+  return { heartbeatSeconds: cfg.workers.heartbeatSeconds, timeoutMs: cfg.redis.commandTimeoutMs * 2 };
+}
+
+/** The settings' defaults: WORKER_HEARTBEAT_SECONDS 10, twice REDIS_COMMAND_TIMEOUT_MS 2,000. */
+const DEFAULT_HEALTH = { heartbeatSeconds: 10, timeoutMs: 4_000 };
+
 export function createApp(deps: AppDeps): Express {
   const access = deps.access ?? OPEN_ACCESS;
+  const health = deps.health ?? DEFAULT_HEALTH;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags come from the data version (api/etag.ts), not from hashing each body
@@ -39,8 +51,10 @@ export function createApp(deps: AppDeps): Express {
     res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-  app.use(healthRoutes(deps.redis, deps.keys, deps.now));
-  if (!deps.metricsElsewhere) app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
+  app.use(healthRoutes(deps.redis, deps.keys, { ...health, ...(deps.now ? { now: deps.now } : {}) }));
+  if (!deps.metricsElsewhere) {
+    app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape, health.timeoutMs));
+  }
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });

@@ -2,48 +2,76 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
 
+export interface HealthOptions {
+  /** Workers heartbeat this often; one is live while its last beat is under three periods old. */
+  heartbeatSeconds: number;
+  /** /readyz answers within this long whatever Redis does (it reads through a bounded connection too). */
+  timeoutMs: number;
+  now?: () => number;
+}
+
+type FeedHealth = { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: PublicError | null };
+type ModelState = { model: string; up: boolean; at: number; reason?: unknown; configError?: unknown };
+
 /**
  * /healthz: the process answers. /readyz: it can do its job — Redis answers and at least one workers
- * process is heartbeating — plus, for the operator, each feed's last success and last error.
+ * process is heartbeating — plus, for the operator, each feed's last success and last error. Its cost is a
+ * fixed handful of commands: live workers are one ZCOUNT over the heartbeat sorted set, not a key scan.
  */
-export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.now): Router {
+export function healthRoutes(redis: Redis, keys: Keys, opts: HealthOptions): Router {
+  const now = opts.now ?? Date.now;
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    let redisOk = false;
-    let workers = 0;
-    let sources: Record<
-      string,
-      { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: PublicError | null }
-    > = {};
-    let model: { model: string; up: boolean; at: number; reason?: unknown; configError?: unknown } | null = null;
-    try {
-      redisOk = (await redis.ping()) === 'PONG';
-      workers = (await scanAll(redis, keys.heartbeatPattern)).length;
-      const [ok, errs, modelState] = await Promise.all([
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), opts.timeoutMs);
+    });
+    const read = async () => {
+      const since = now() - opts.heartbeatSeconds * 3_000;
+      const [pong, workers, ok, errs, modelState] = await Promise.all([
+        redis.ping(),
+        redis.zcount(keys.workers, since, '+inf'),
         redis.hgetall(keys.sourceLastSuccess),
         redis.hgetall(keys.sourceLastError),
         redis.get(keys.modelState),
       ]);
-      model = modelState ? JSON.parse(modelState) : null;
-      sources = Object.fromEntries(
-        [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
-          const at = ok[feed] ? Number(ok[feed]) : null;
-          return [
-            feed,
-            {
-              lastSuccess: at ? new Date(at).toISOString() : null,
-              lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
-              lastError: errs[feed] ? publicError(errs[feed]) : null,
-            },
-          ];
-        }),
-      );
+      return {
+        redisOk: pong === 'PONG',
+        workers,
+        ok,
+        errs,
+        model: modelState ? (JSON.parse(modelState) as ModelState) : null,
+      };
+    };
+    let state: Awaited<ReturnType<typeof read>> | null = null;
+    try {
+      state = await Promise.race([read(), deadline]);
     } catch {
-      redisOk = false;
+      state = null; // Redis down or too slow: not ready, and say so now rather than hang
+    } finally {
+      clearTimeout(timer);
     }
+    if (!state) {
+      res.status(503).json({ status: 'not ready', redis: 'unreachable', workers: null, model: null, sources: {} });
+      return;
+    }
+    const { redisOk, workers, ok, errs, model } = state;
+    const sources: Record<string, FeedHealth> = Object.fromEntries(
+      [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
+        const at = ok[feed] ? Number(ok[feed]) : null;
+        return [
+          feed,
+          {
+            lastSuccess: at ? new Date(at).toISOString() : null,
+            lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
+            lastError: errs[feed] ? publicError(errs[feed]) : null,
+          },
+        ];
+      }),
+    );
     const ready = redisOk && workers > 0;
     // The API still serves what is counted while the model is down: degraded, not unready.
     const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
@@ -90,15 +118,4 @@ function publicError(stored: string): PublicError {
   } catch {
     return { reason: 'error', at: null };
   }
-}
-
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-    out.push(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return out;
 }

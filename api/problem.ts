@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { isRedisUnavailable } from '../shared/redis.ts';
 
 /** RFC 9457 problem details. `param` names the offending query parameter, so a client knows what to fix. */
 export class Problem extends Error {
@@ -40,6 +41,15 @@ export function notFound(req: Request, res: Response): void {
 export function errorHandler(onUnexpected: (err: unknown) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof Problem) return sendProblem(res, req, err);
+    if (isRedisUnavailable(err)) {
+      // Redis is down or too slow: a retryable condition the operator sees in /readyz and stancewatch_redis_up.
+      res.setHeader('Retry-After', '5');
+      return sendProblem(
+        res,
+        req,
+        new Problem(503, 'Service Unavailable', 'the data store does not answer right now; try again shortly'),
+      );
+    }
     // Express and its router raise their own client errors (e.g. a path with malformed percent-encoding
     // is a 400 from the router's decoder): they stay 4xx, as problem details, with a fixed text.
     const status = clientErrorStatus(err);

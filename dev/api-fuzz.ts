@@ -275,7 +275,7 @@ export async function seedForFuzz(redis: Redis, keys: Keys, now = Date.now()): P
   }));
   await writer.add(posts, now);
   // A heartbeating worker, so /readyz is ready: its 503 means "not ready", not a failure to answer.
-  await redis.set(keys.heartbeat('fuzz'), String(now), 'EX', 3_600);
+  await redis.zadd(keys.workers, now, 'fuzz');
 }
 
 export function closeFuzzAgent(): void {

@@ -32,6 +32,7 @@ export class CollectorHarness {
       authorKey: 'k',
       batchSize: 50,
       seenTtlSeconds: 3_600,
+      pollLockMs: 30_000,
       scoreQueue: this.queue,
       now: () => this.now,
     });

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { appOptions, createApp, metricsApp } from '../api/app.ts';
+import { appOptions, createApp, healthFromConfig, metricsApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
+import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
@@ -16,8 +17,16 @@ export interface AllInOne {
 export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-  const beforeScrape = scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues);
-  const app = createApp({ ...rt, ...appOptions(rt.cfg.api), beforeScrape });
+  const reads = await rt.openReads();
+  const apiQueues = openQueues(reads, rt.keys, rt.log);
+  const beforeScrape = scrapeGauges(rt.metrics, reads, rt.keys, apiQueues);
+  const app = createApp({
+    ...rt,
+    redis: reads,
+    ...appOptions(rt.cfg.api),
+    health: healthFromConfig(rt.cfg),
+    beforeScrape,
+  });
   const server = await listen(app, rt.cfg.api.port);
   const { metricsPort } = rt.cfg.api;
   const metricsServer =
@@ -34,9 +43,10 @@ export async function runAllInOne(): Promise<AllInOne> {
       await new Promise((resolve) => s.close(resolve));
     }
     await workers.close();
-    await rt.redis.quit();
+    await closeQueues(apiQueues);
+    await Promise.all([reads.quit(), rt.redis.quit()]);
   };
-  onShutdown(rt.log, close);
+  onShutdown(rt.log, rt.cfg.shutdownGraceMs, { graceful: close, handBack: () => workers.handBack() });
   return { rt, baseUrl, close };
 }
 

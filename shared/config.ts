@@ -201,6 +201,9 @@ export const envSchema = z.object({
   TRENDS_MAX_BUCKETS: int(10, 100_000).default(1_500),
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
   JOB_LOCK_SECONDS: int(1, 3_600).default(30),
+  JOB_MAX_STALLS: int(1, 1_000).default(10),
+  SHUTDOWN_GRACE_SECONDS: int(0, 600).default(8),
+  REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(2_000),
 
   SPIKE_WINDOWS_MINUTES: list
     .default(['5', '15'])
@@ -219,6 +222,8 @@ export const envSchema = z.object({
   SPIKE_COOLDOWN_MINUTES: int(0, 10_000).default(30),
   ALERT_WEBHOOKS: list.default([]).pipe(z.array(webhook)),
   ALERT_WEBHOOK_SECRET: optionalSecret,
+  ALERT_DELIVERY_ATTEMPTS: int(1, 20).default(6),
+  ALERT_DELIVERY_BACKOFF_MS: int(10, 600_000).default(5_000),
   PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:8080'),
 
   POST_MAX_CHARS: int(280, 100_000).default(DEFAULT_POST_MAX_CHARS),
@@ -269,7 +274,10 @@ function sections(env: Env, scorer: ScorerKind) {
   const day = DAY_SECONDS;
   return {
     logLevel: env.LOG_LEVEL,
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    /** Every process: how long running work gets after SIGTERM before it is handed back. */
+    shutdownGraceMs: seconds(env.SHUTDOWN_GRACE_SECONDS),
+    /** commandTimeoutMs bounds the API's fail-fast connection (reads, /readyz, /metrics), not the workers'. */
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     api: {
       port: env.PORT,
       maxBuckets: env.TRENDS_MAX_BUCKETS,
@@ -286,6 +294,7 @@ function sections(env: Env, scorer: ScorerKind) {
       metricsPort: env.WORKERS_METRICS_PORT,
       heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
       jobLockMs: seconds(env.JOB_LOCK_SECONDS),
+      maxStalls: env.JOB_MAX_STALLS,
       scoreBatchSize: env.SCORE_BATCH_SIZE,
       scoreConcurrency: env.SCORE_WORKER_CONCURRENCY,
       ...ifSet('authorHashKey', env.AUTHOR_HASH_KEY),
@@ -421,6 +430,7 @@ function sections(env: Env, scorer: ScorerKind) {
       ...ifSet('secret', env.ALERT_WEBHOOK_SECRET),
       baseUrl: env.PUBLIC_BASE_URL,
       timeoutMs: env.HTTP_TIMEOUT_MS,
+      delivery: { attempts: env.ALERT_DELIVERY_ATTEMPTS, backoffMs: env.ALERT_DELIVERY_BACKOFF_MS },
     },
   };
 }

@@ -35,9 +35,10 @@ export interface Keys {
   readonly sourceLastSuccess: string;
   /** Hash feedId → last error reason. */
   readonly sourceLastError: string;
-  /** Worker heartbeat (a key with a TTL per worker process). */
-  heartbeat(workerId: string): string;
-  readonly heartbeatPattern: string;
+  /** Sorted set workerId → epoch ms of its last heartbeat: /readyz counts live workers with one ZCOUNT. */
+  readonly workers: string;
+  /** Capped list of posts the model refused (key, source, reason) and that no fallback scored. */
+  readonly unscorable: string;
   /** Hash "stance/kind/window" → JSON detector state of that series. */
   readonly spikeState: string;
   /** Hash "stance/kind/window" → JSON of the latest assessment (for the z-score gauge). */
@@ -78,8 +79,8 @@ export function createKeys(prefix: string): Keys {
     notBefore: (feed) => `${p}:not-before:${feed}`,
     sourceLastSuccess: `${p}:source:last-success`,
     sourceLastError: `${p}:source:last-error`,
-    heartbeat: (id) => `${p}:hb:${id}`,
-    heartbeatPattern: `${p}:hb:*`,
+    workers: `${p}:workers`,
+    unscorable: `${p}:unscorable`,
     spikeState: `${p}:spike:state`,
     spikeLast: `${p}:spike:last`,
     alert: (id) => `${p}:alert:${id}`,

@@ -55,3 +55,11 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 /** delivered; retrying (an attempt failed, BullMQ tries again); failed (given up after every retry). */
 export const DELIVERY_OUTCOMES = ['delivered', 'retrying', 'failed'] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+/** Result of one webhook delivery attempt; the `result` label of stancewatch_alert_delivery_attempts_total. */
+export const DELIVERY_RESULTS = ['delivered', 'http_4xx', 'http_5xx', 'timeout', 'network'] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
+
+/** What became of a post the model refused: scored by the fallback, or left out as unscorable. */
+export const REJECTION_OUTCOMES = ['fallback', 'unscorable'] as const;
+export type RejectionOutcome = (typeof REJECTION_OUTCOMES)[number];

@@ -2,7 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import {
   COLLECT_ERROR_REASONS,
   DELIVERY_OUTCOMES,
+  DELIVERY_RESULTS,
   DUPLICATE_STAGES,
+  REJECTION_OUTCOMES,
   SCORE_CACHE_RESULTS,
   SPIKE_KINDS,
   SPIKE_STANCES,
@@ -10,6 +12,7 @@ import {
   WEBHOOK_FORMATS,
   type ScorerKind,
 } from './lists.ts';
+import { POST_QUEUES } from './queues.ts';
 
 /**
  * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
@@ -61,6 +64,18 @@ export function createMetrics() {
       name: 'stancewatch_posts_aggregated_total',
       help: 'Posts counted into the trend buckets (exactly once each), by source, stance and language (en, ru, fr, uk, de, es, it, pt, pl, tr, other, und).',
       labelNames: ['source', 'stance', 'lang'] as const,
+      registers: r,
+    }),
+    postsRejectedByModel: new Counter({
+      name: 'stancewatch_posts_rejected_by_model_total',
+      help: 'Posts the model refused outright (HTTP 4xx such as 422), by what became of them: fallback (scored by the built-in scorer, labelled) or unscorable (not counted in the trends).',
+      labelNames: ['source', 'outcome'] as const,
+      registers: r,
+    }),
+    jobsParked: new Counter({
+      name: 'stancewatch_jobs_parked_total',
+      help: 'Pipeline jobs that used up their attempts (or were interrupted JOB_MAX_STALLS times) and were parked in the failed set; their posts wait for `npm run redrive`.',
+      labelNames: ['queue'] as const,
       registers: r,
     }),
     modelRequestDuration: new Histogram({
@@ -135,6 +150,12 @@ export function createMetrics() {
       labelNames: ['format', 'outcome'] as const,
       registers: r,
     }),
+    alertDeliveryAttempts: new Counter({
+      name: 'stancewatch_alert_delivery_attempts_total',
+      help: 'Every attempt to deliver an alert to a webhook, by result (delivered, http_4xx, http_5xx, timeout, network).',
+      labelNames: ['format', 'result'] as const,
+      registers: r,
+    }),
     spikeActive: new Gauge({
       name: 'stancewatch_spike_active',
       help: '1 while a spike alert of this stance and kind is firing (any window).',
@@ -194,7 +215,11 @@ export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], s
     }
   }
   for (const result of SCORE_CACHE_RESULTS) m.scoreCache.inc({ result }, 0);
+  for (const source of sources)
+    for (const outcome of REJECTION_OUTCOMES) m.postsRejectedByModel.inc({ source, outcome }, 0);
+  for (const queue of POST_QUEUES) m.jobsParked.inc({ queue }, 0);
   for (const format of WEBHOOK_FORMATS) {
     for (const outcome of DELIVERY_OUTCOMES) m.alertDeliveries.inc({ format, outcome }, 0);
+    for (const result of DELIVERY_RESULTS) m.alertDeliveryAttempts.inc({ format, result }, 0);
   }
 }

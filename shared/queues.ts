@@ -66,14 +66,40 @@ export const jobIds = {
   delivery: (alertId: string, state: AlertState, webhookIndex: number) => `deliver-${alertId}-${state}-${webhookIndex}`,
 };
 
-/** Retries with backoff for jobs whose failure is transient (model down, Redis blip): nothing is dropped quietly. */
+/**
+ * Retries with backoff for jobs whose failure is transient (model down, Redis blip): nothing is dropped quietly.
+ * A job that uses up its attempts (or is interrupted more than JOB_MAX_STALLS times) is parked in the failed
+ * set and kept there until `npm run redrive` sends it round again: its posts are already marked seen, so the
+ * job is their only copy (alert StancewatchJobsParked).
+ */
 export const PIPELINE_JOB_OPTIONS = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 2_000 },
   // Completed batches carry every post's text: keep few (exactly-once rests on the counted markers, not on them).
   removeOnComplete: { age: 3_600, count: 50 },
-  removeOnFail: { age: 7 * 24 * 3_600 },
+  removeOnFail: false,
 } as const;
+
+/** Queues whose jobs carry posts (BullMQ names): a parked job there means posts not yet counted. */
+export const POST_QUEUES: readonly string[] = [QUEUES.score, QUEUES.aggregate];
+
+/** Webhook deliveries: a few quick retries, so a dead receiver is reported in minutes, not hours. */
+export function deliveryJobOptions(attempts: number, backoffMs: number) {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    removeOnComplete: { age: 3_600, count: 1_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  } as const;
+}
+
+/**
+ * The longest a failing delivery is retried before it counts as failed: BullMQ waits backoff × 2^(n-1) before
+ * retry n, and each attempt may take the whole HTTP timeout.
+ */
+export function deliveryGiveUpBoundMs(attempts: number, backoffMs: number, timeoutMs: number): number {
+  return backoffMs * (2 ** (attempts - 1) - 1) + attempts * timeoutMs;
+}
 
 /** Scheduled jobs (polls, the detector) run again on their own: keep only a short history. */
 export const SCHEDULED_JOB_OPTIONS = { removeOnComplete: 100, removeOnFail: 100 } as const;

@@ -1,15 +1,19 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, loadConfig, secretValues, type Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
+import { routeConsoleToLogger, throttledLog } from './log-routing.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRedactor, type Redactor } from './redact.ts';
-import { createRedis, redactRedisUrl } from './redis.ts';
+import { createBoundedRedis, createRedis, redactRedisUrl, whenReady } from './redis.ts';
 
 export interface Runtime {
   cfg: Config;
   log: Logger;
+  /** For queues, workers and commands that should wait out a Redis outage. */
   redis: Redis;
+  /** A second, fail-fast connection for what must answer during an outage (API reads, /readyz, /metrics). */
+  openReads(): Promise<Redis>;
   keys: Keys;
   metrics: Metrics;
   /** Removes the configured secrets from any text: for log lines, errors and health answers. */
@@ -30,9 +34,16 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const redact = createRedactor(secretValues(cfg));
   const log = createLogger(cfg.logLevel, processName, undefined, redact);
+  routeConsoleToLogger(log);
   const redis = createRedis(cfg.redis.url, processName);
+  const redisProblem = throttledLog(log);
   redis.on('error', (err) =>
-    log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'),
+    redisProblem(
+      'warn',
+      'redis',
+      { err: err.message, redis: redactRedisUrl(cfg.redis.url) },
+      'Redis connection problem',
+    ),
   );
   try {
     await Promise.race([
@@ -54,22 +65,75 @@ export async function boot(processName: string): Promise<Runtime> {
       'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
     );
   }
-  return { cfg, log, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics(), redact };
+  let reads: Promise<Redis> | undefined;
+  const openReads = () => {
+    reads ??= (async () => {
+      const r = createBoundedRedis(cfg.redis.url, `${processName}-reads`, cfg.redis.commandTimeoutMs);
+      r.on('error', (err) =>
+        redisProblem(
+          'warn',
+          'redis-reads',
+          { err: err.message, redis: redactRedisUrl(cfg.redis.url) },
+          'Redis connection problem (reads)',
+        ),
+      );
+      await whenReady(r, 5_000);
+      return r;
+    })();
+    return reads;
+  };
+  return { cfg, log, redis, openReads, keys: createKeys(cfg.redis.prefix), metrics: createMetrics(), redact };
 }
 
-/** Closes everything on SIGINT/SIGTERM, so a worker finishes (or hands back) its job before exiting. */
-export function onShutdown(log: Logger, close: () => Promise<void>): void {
+export interface ShutdownSteps {
+  /** Stop taking work and let what runs finish (may wait for Redis or a slow model). */
+  graceful(): Promise<void>;
+  /** Run when the grace period is over: hand unfinished work back (best effort, bounded). */
+  handBack?(): Promise<void>;
+}
+
+/** Time handBack gets after the grace period; it needs Redis, which may be the reason we are late. */
+const HAND_BACK_MS = 1_000;
+
+/**
+ * SIGINT/SIGTERM: stop taking work, give running work `graceMs`, then hand back what is unfinished and exit,
+ * so the process is gone before an orchestrator's kill timeout (Docker: 10 s) whatever Redis or the model do.
+ * A job that could not be handed back (Redis down) returns to the queue when its lock lapses. A second signal
+ * exits at once.
+ */
+export function onShutdown(log: Logger, graceMs: number, steps: ShutdownSteps): void {
   let closing = false;
   const handler = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     closing = true;
-    log.info({ signal }, 'shutting down');
-    close()
-      .then(() => process.exit(0))
-      .catch((err) => {
+    log.info({ signal, graceSeconds: graceMs / 1000 }, 'shutting down: no new jobs; running ones get the grace period');
+    const within = <T>(p: Promise<T>, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        p.then(() => true),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
+    void (async () => {
+      let clean = false;
+      try {
+        clean = await within(steps.graceful(), graceMs);
+      } catch (err) {
         log.error({ err: (err as Error).message }, 'unclean shutdown');
-        process.exit(1);
-      });
+      }
+      if (!clean) {
+        log.warn({ graceSeconds: graceMs / 1000 }, 'grace period over: handing unfinished jobs back and exiting');
+        const handedBack = await within(steps.handBack?.() ?? Promise.resolve(), HAND_BACK_MS).catch(() => false);
+        if (!handedBack)
+          log.warn('could not hand jobs back (Redis unreachable?): they return to the queue when their locks lapse');
+      }
+      process.exit(clean ? 0 : 1);
+    })();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -12,7 +12,7 @@ import type { AlertDeliveryJob } from '../shared/queues.ts';
 import type { Alert } from '../shared/spikes/alert.ts';
 import { deliverAlert } from '../workers/spikes/deliver-job.ts';
 import { WebhookReceiver } from './fakes/webhook-receiver.ts';
-import { freePort } from './helpers/redis-server.ts';
+import { freePort } from '../dev/redis-server.ts';
 
 /**
  * Spike alerts delivered to a REAL Alertmanager (Debian's prometheus-alertmanager) through the workers'

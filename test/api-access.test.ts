@@ -13,7 +13,7 @@ import { createMetrics } from '../shared/metrics.ts';
 import type { ScoredPost } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** API keys (hashed, constant-time), per-key rate limits in Redis, helmet, CORS, /metrics on its own port, bounded bodies. */
 let server: TestRedis;

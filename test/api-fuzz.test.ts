@@ -10,7 +10,7 @@ import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * Property-based fuzzing of every operation in the OpenAPI document over real HTTP and real Redis: no 5xx,

@@ -15,7 +15,7 @@ import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { getJson } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** The API over real Redis, seeded through the real aggregate writer with posts whose counts we know. */
 let server: TestRedis;
@@ -67,6 +67,7 @@ before(async () => {
     metrics,
     log: createLogger('silent'),
     limits: { maxBuckets: 500 },
+    health: { heartbeatSeconds: 10, timeoutMs: 2_000 },
     now: () => NOW,
     beforeScrape: scrapeGauges(metrics, redis, keys, queues),
   });
@@ -230,7 +231,14 @@ test('the OpenAPI document and the router describe the same routes', async () =>
     assert.ok(!body.includes('no route for'), `${path} is documented but not served`);
   }
   // Every served GET route is documented: walk Express's router.
-  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 10 } });
+  const app = createApp({
+    redis,
+    keys,
+    metrics,
+    log: createLogger('silent'),
+    limits: { maxBuckets: 10 },
+    health: { heartbeatSeconds: 10, timeoutMs: 2_000 },
+  });
   const served = new Set<string>();
   const walk = (stack: Array<{ route?: { path: string }; handle?: { stack?: unknown[] } }>) => {
     for (const layer of stack) {
@@ -271,7 +279,23 @@ test('/healthz answers; /readyz says not ready without workers, and why', async 
   const r = await getJson<{ status: string; redis: string; workers: number }>(`${base}/readyz`);
   assert.equal(r.status, 503);
   assert.deepEqual([r.body.redis, r.body.workers], ['ok', 0]);
-  await redis.set(keys.heartbeat('w1'), '{}', 'EX', 30);
+  await redis.zadd(keys.workers, NOW - 60_000, 'w-dead'); // last beat a minute ago: over three periods
+  assert.equal((await getJson<{ workers: number }>(`${base}/readyz`)).body.workers, 0);
+  await redis.zadd(keys.workers, NOW - 1_000, 'w1');
   const ok = await getJson<{ status: string }>(`${base}/readyz`);
   assert.equal(ok.status, 200);
+});
+
+test('/readyz costs a fixed handful of commands and never scans the keyspace', async () => {
+  const pipe = redis.pipeline();
+  for (let i = 0; i < 20_000; i++) pipe.set(`${keys.post(`filler-${i}`)}`, '1');
+  await pipe.exec();
+  await redis.config('RESETSTAT');
+  await getJson(`${base}/readyz`);
+  const stats = await redis.info('commandstats');
+  const calls = [...stats.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)].filter(
+    ([, cmd]) => cmd !== 'info' && cmd !== 'config',
+  );
+  assert.ok(!calls.some(([, cmd]) => cmd === 'scan' || cmd === 'keys'), stats);
+  assert.ok(calls.reduce((a, [, , n]) => a + Number(n), 0) <= 6, stats);
 });

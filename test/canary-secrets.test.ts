@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
-import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
+import { FakeHuggingFace } from '../dev/fakes/fake-huggingface.ts';
 import { WebhookReceiver } from './fakes/webhook-receiver.ts';
 import { startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * The whole pipeline runs with canary secrets — tokens, a password, a user:password inside HF_ENDPOINT_URL,

@@ -9,7 +9,7 @@ import type { ScoreJob } from '../shared/queues.ts';
 import { Collector } from '../workers/collect/collector.ts';
 import { MastodonSource } from '../workers/collect/sources/mastodon/source.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 import type { Redis } from 'ioredis';
 
 /** The Mastodon collector against a fake instance and real Redis + BullMQ: paging, resume, politeness, bad pages. */
@@ -42,6 +42,7 @@ function collector(opts: Partial<ConstructorParameters<typeof MastodonSource>[0]
     authorKey: 'k',
     batchSize: 3,
     seenTtlSeconds: 3_600,
+    pollLockMs: 30_000,
     scoreQueue: queue,
     now: () => now,
   });

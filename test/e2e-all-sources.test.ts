@@ -7,7 +7,7 @@ import { FakeReddit } from '../dev/fakes/fake-reddit.ts';
 import { FakeRss } from '../dev/fakes/fake-rss.ts';
 import { FakeTelegram } from '../dev/fakes/fake-telegram.ts';
 import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * All six sources in one workers process, each against a fake speaking its wire format. The trends API

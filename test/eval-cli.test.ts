@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Stance } from '../shared/post.ts';
-import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
-import { FakeTei } from './fakes/fake-tei.ts';
+import { FakeHuggingFace } from '../dev/fakes/fake-huggingface.ts';
+import { FakeTei } from '../dev/fakes/fake-tei.ts';
 
 /** `npm run eval` end to end: the built-in scorer on the bundled set, and the HF and TEI wiring against fakes. */
 const hf = new FakeHuggingFace();

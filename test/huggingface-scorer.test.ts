@@ -4,8 +4,8 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { HuggingFaceScorer, type HuggingFaceOptions } from '../workers/score/huggingface/scorer.ts';
-import { FakeHuggingFace, HF_429, HF_503 } from './fakes/fake-huggingface.ts';
-import { freePort } from './helpers/redis-server.ts';
+import { FakeHuggingFace, HF_429, HF_503 } from '../dev/fakes/fake-huggingface.ts';
+import { freePort } from '../dev/redis-server.ts';
 
 /** The real @huggingface/inference client against a fake Hugging Face: both routes, every failure the wire can bring. */
 const hf = new FakeHuggingFace();

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../shared/redis.ts';
 import { RedisRequestBudget } from '../shared/request-budget.ts';
-import { FakeHuggingFace, HF_503 } from './fakes/fake-huggingface.ts';
+import { FakeHuggingFace, HF_503 } from '../dev/fakes/fake-huggingface.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { countedTotal, drain, getJson, startStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * The model goes down: the breaker stops calling it, posts wait in the queue (nothing lost, nothing scored

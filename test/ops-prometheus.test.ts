@@ -6,10 +6,10 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
-import { FakeHuggingFace, HF_503 } from './fakes/fake-huggingface.ts';
+import { FakeHuggingFace, HF_503 } from '../dev/fakes/fake-huggingface.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { startStack, type TestStack } from './helpers/pipeline.ts';
-import { freePort, startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { freePort, startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * Keeps dashboards and rules from rotting: a real Prometheus scrapes a running stancewatch fed by fake

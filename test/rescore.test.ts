@@ -9,8 +9,8 @@ import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { scoreBuiltin } from '../workers/score/builtin/scorer.ts';
-import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { FakeHuggingFace } from '../dev/fakes/fake-huggingface.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** `npm run rescore` moves stored posts to a new model's scores and rebuilds the aggregates exactly. */
 let server: TestRedis;

@@ -9,7 +9,7 @@ import type { AggregateJob } from '../shared/queues.ts';
 import { createRedis } from '../shared/redis.ts';
 import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
 import { scoreBatch } from '../workers/score/score-job.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** Reposts and cross-posts are scored once (by fingerprint) and still counted once per occurrence. */
 let server: TestRedis;

@@ -9,7 +9,7 @@ import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { detectSpikes, type SpikeDeps } from '../workers/spikes/detect-job.ts';
 import { WebhookReceiver } from './fakes/webhook-receiver.ts';
 import { getJson, startStack, type TestStack } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /**
  * The spike detector over real Redis buckets, its alerts in the API, and their delivery through BullMQ to
@@ -79,6 +79,7 @@ before(async () => {
     spikes: stack.cfg.spikes,
     webhooks: stack.cfg.alerts.webhooks,
     deliveryQueue: stack.workers.queues.alertDelivery,
+    delivery: stack.cfg.alerts.delivery,
   };
 });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
-import { FakeTei } from './fakes/fake-tei.ts';
+import { FakeTei } from '../dev/fakes/fake-tei.ts';
 import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
-import { startRedis, type TestRedis } from './helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../dev/redis-server.ts';
 
 /** The TEI scorer through the real pipeline: a slow first answer (timeout) and a 503, then every post counted, labelled tei. */
 let redis: TestRedis;

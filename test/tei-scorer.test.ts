@@ -5,7 +5,7 @@ import { createMetrics } from '../shared/metrics.ts';
 import { zeroShotFromNli } from '../workers/score/tei/nli.ts';
 import { DEFAULT_HYPOTHESES as H } from '../workers/score/stance-map.ts';
 import { TeiScorer, type TeiOptions } from '../workers/score/tei/scorer.ts';
-import { FakeTei } from './fakes/fake-tei.ts';
+import { FakeTei } from '../dev/fakes/fake-tei.ts';
 
 /** The TEI scorer against a fake TEI: batched pairs, logits, our own zero-shot step, 413 splitting, keys. */
 const tei = new FakeTei();

@@ -14,8 +14,12 @@ app.get('/healthz', (_req, res) => {
 const server = app.listen(rt.cfg.workers.metricsPort, () =>
   rt.log.info({ port: rt.cfg.workers.metricsPort }, 'workers metrics listening'),
 );
-onShutdown(rt.log, async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await workers.close();
-  await rt.redis.quit();
+onShutdown(rt.log, rt.cfg.shutdownGraceMs, {
+  async graceful() {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await workers.close();
+    await rt.redis.quit();
+  },
+  handBack: () => workers.handBack(),
 });

@@ -8,7 +8,7 @@ import { QUEUE_NAMES, QUEUES, queueConcurrency, type JobData, type QueueName } f
 import { aggregateJob } from './aggregate/aggregate-job.ts';
 import { collectJob } from './collect/collect-job.ts';
 import type { Collector } from './collect/collector.ts';
-import { logFailures, schedule, startHeartbeat } from './process.ts';
+import { logDeliveryBound, logFailures, schedule, startHeartbeat, trackRunning } from './process.ts';
 import { scoreJob } from './score/score-job.ts';
 import type { Scorer } from './score/scorer.ts';
 import { deliverJob } from './spikes/deliver-job.ts';
@@ -29,7 +29,13 @@ export interface RunningWorkers {
   queues: PipelineQueues;
   collector: Collector;
   scorer: Scorer;
+  /** Stops taking jobs and waits for the running ones (as long as they take). */
   close(): Promise<void>;
+  /**
+   * For a shutdown whose grace period is over: running jobs go back to the wait list (attempt and stall
+   * counts untouched) and poll locks are released; the caller exits the process next.
+   */
+  handBack(): Promise<void>;
 }
 
 /**
@@ -46,13 +52,26 @@ export async function startWorkers(
   const ctx = await createStageContext(cfg, { redis, metrics, log }, overrides);
   const { queues, collector, keys } = ctx;
   if (overrides.schedule !== false) await schedule(queues, collector, log);
+  logDeliveryBound(cfg.alerts, log);
   const concurrency = queueConcurrency(cfg.workers);
   // A killed worker's job comes back to the queue once its lock lapses; the lock is also the stall check period.
+  // BullMQ fails a job at its second stall by default (maxStalledCount 1), whatever its attempts: two crashes
+  // during one batch would park posts already marked seen. JOB_MAX_STALLS raises that limit.
   const lock = cfg.workers.jobLockMs;
-  const opts = { connection: redis, prefix: keys.bullPrefix, lockDuration: lock, stalledInterval: lock };
+  const opts = {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    lockDuration: lock,
+    stalledInterval: lock,
+    maxStalledCount: cfg.workers.maxStalls,
+  };
+  const running = trackRunning();
   const start = <Q extends QueueName>(q: Q) =>
-    new Worker<JobData[Q]>(QUEUES[q], (STAGES[q] as HandlerFactory<Q>)(ctx), { ...opts, concurrency: concurrency[q] });
-  const workers = QUEUE_NAMES.map((q) => logFailures(start(q), log));
+    new Worker<JobData[Q]>(QUEUES[q], running.wrap((STAGES[q] as HandlerFactory<Q>)(ctx)), {
+      ...opts,
+      concurrency: concurrency[q],
+    });
+  const workers = QUEUE_NAMES.map((q) => logFailures(start(q), log, metrics));
   const heartbeat = await startHeartbeat(redis, keys, metrics, log, cfg.workers.heartbeatSeconds);
   return {
     queues,
@@ -63,6 +82,12 @@ export async function startWorkers(
       await Promise.all(workers.map((w) => w.close()));
       await heartbeat.remove();
       await closeQueues(queues);
+    },
+    async handBack() {
+      heartbeat.stop();
+      await running.handBack(log);
+      // The process exits next: no need to wait for BullMQ's own close, which may wait for Redis.
+      await Promise.allSettled([collector.releaseLocks(), heartbeat.remove()]);
     },
   };
 }

@@ -40,7 +40,7 @@ export async function createStageContext(
 ): Promise<StageContext> {
   const { redis, metrics, log } = base;
   const keys = createKeys(cfg.redis.prefix);
-  const queues = openQueues(redis, keys);
+  const queues = openQueues(redis, keys, log);
   const scorer = overrides.scorer
     ? { scorer: overrides.scorer }
     : chooseScorer(cfg.scoring, { metrics, log, redis, keys });

@@ -25,6 +25,8 @@ export abstract class FakeHttpServer {
   private readonly scripted: ScriptedReply[] = [];
   private server?: Server;
   url = '';
+  /** Every normal answer is held this long (a slow model or source, so a worker can be caught mid-job). */
+  latencyMs = 0;
 
   /** The next `count` requests get this reply instead of the normal one. */
   failNext(reply: ScriptedReply, count = 1): void {
@@ -62,7 +64,8 @@ export abstract class FakeHttpServer {
           else send();
           return;
         }
-        this.respond(rec, res);
+        if (this.latencyMs > 0) setTimeout(() => this.respond(rec, res), this.latencyMs).unref();
+        else this.respond(rec, res);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appOptions, createApp } from '../../api/app.ts';
+import { appOptions, createApp, healthFromConfig } from '../../api/app.ts';
+import { closeQueues, openQueues } from '../../shared/pipeline-queues.ts';
 import { loadConfig, secretValues, type Config } from '../../shared/config.ts';
 import { createKeys } from '../../shared/keys.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -9,7 +10,7 @@ import { createRedactor } from '../../shared/redact.ts';
 import type { DestinationStream } from 'pino';
 import { createMetrics, type Metrics } from '../../shared/metrics.ts';
 import { scrapeGauges } from '../../shared/scrape-gauges.ts';
-import { createRedis } from '../../shared/redis.ts';
+import { createBoundedRedis, createRedis, whenReady } from '../../shared/redis.ts';
 import { startWorkers, type RunningWorkers, type WorkerOverrides } from '../../workers/pipeline.ts';
 import type { Redis } from 'ioredis';
 
@@ -38,14 +39,21 @@ export async function startStack(
   const redis = createRedis(cfg.redis.url, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
+  // As in api/main.ts: the API reads through a fail-fast connection of its own.
+  const reads = createBoundedRedis(cfg.redis.url, 'test-reads', cfg.redis.commandTimeoutMs);
+  reads.on('error', () => {});
+  await whenReady(reads, 5_000);
+  const keys = createKeys(cfg.redis.prefix);
+  const apiQueues = openQueues(reads, keys, log);
   const app = createApp({
-    redis,
-    keys: createKeys(cfg.redis.prefix),
+    redis: reads,
+    keys,
     metrics,
     log,
     ...appOptions(cfg.api),
     metricsElsewhere: false,
-    beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.redis.prefix), workers.queues),
+    health: healthFromConfig(cfg),
+    beforeScrape: scrapeGauges(metrics, reads, keys, apiQueues),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -60,7 +68,8 @@ export async function startStack(
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await workers.close();
-      await redis.quit();
+      await closeQueues(apiQueues);
+      await Promise.all([redis.quit(), reads.quit()]);
     },
   };
 }

@@ -4,7 +4,7 @@ import { createRedis } from '../../shared/redis.ts';
 import type { Source } from '../../workers/collect/sources/source.ts';
 import type { FakeHttpServer } from '../../dev/fakes/http-server.ts';
 import { CollectorHarness } from '../../dev/collector-harness.ts';
-import { startRedis, type TestRedis } from './redis-server.ts';
+import { startRedis, type TestRedis } from '../../dev/redis-server.ts';
 
 /**
  * The frame every source test shares: a private Redis for the file, and for each test a started fake,

@@ -14,11 +14,13 @@ import { boundedPost } from './link-policy.ts';
 import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
-/** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
-const POLL_LOCK_MS = 5 * 60_000;
 const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), {
   keys: ['lock'],
   argv: ['token'],
+});
+const extendPollLock = defineScript(new URL('./extend-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token', 'ms'],
 });
 
 export interface CollectorDeps {
@@ -33,6 +35,11 @@ export interface CollectorDeps {
   seenTtlSeconds: number;
   /** Post text is cut to this many characters at collection (POST_MAX_CHARS). */
   maxPostChars?: number;
+  /**
+   * Lifetime of a feed's poll lock. It is renewed every third of that while the poll runs, so a slow poll
+   * keeps it and a worker killed mid-poll blocks the feed for at most this long.
+   */
+  pollLockMs: number;
   now?: () => number;
 }
 
@@ -55,6 +62,8 @@ export interface CollectOutcome {
 export class Collector {
   private readonly now: () => number;
   private readonly feeds = new Map<string, { feed: Feed; source: Source }>();
+  /** Poll locks this process holds (feed → token), released on shutdown. */
+  private readonly held = new Map<string, string>();
 
   constructor(private readonly deps: CollectorDeps) {
     this.now = deps.now ?? Date.now;
@@ -76,12 +85,33 @@ export class Collector {
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
     // A poll slower than the schedule must not overlap the next one: both would read the same pages.
     const token = randomBytes(8).toString('hex');
-    if (!(await redis.set(keys.pollLock(feedId), token, 'PX', POLL_LOCK_MS, 'NX'))) return { ...out, skipped: 'busy' };
+    const lockMs = this.deps.pollLockMs;
+    if (!(await redis.set(keys.pollLock(feedId), token, 'PX', lockMs, 'NX'))) return { ...out, skipped: 'busy' };
+    this.held.set(feedId, token);
+    const renew = setInterval(
+      () => {
+        extendPollLock.run(redis, { lock: keys.pollLock(feedId) }, { token, ms: String(lockMs) }).catch(() => {});
+      },
+      Math.max(100, Math.floor(lockMs / 3)),
+    );
     try {
       return await this.poll(feed, source, out);
     } finally {
+      clearInterval(renew);
+      this.held.delete(feedId);
       await releasePollLock.run(redis, { lock: keys.pollLock(feedId) }, { token });
     }
+  }
+
+  /** Releases the poll locks of polls still running (shutdown): the next poll need not wait for them to lapse. */
+  async releaseLocks(): Promise<void> {
+    const held = [...this.held];
+    this.held.clear();
+    await Promise.all(
+      held.map(([feedId, token]) =>
+        releasePollLock.run(this.deps.redis, { lock: this.deps.keys.pollLock(feedId) }, { token }),
+      ),
+    );
   }
 
   private async poll(feed: Feed, source: Source, out: CollectOutcome): Promise<CollectOutcome> {
@@ -225,6 +255,7 @@ export async function createCollector(
     batchSize: cfg.workers.scoreBatchSize,
     seenTtlSeconds: cfg.retention.seenSeconds,
     maxPostChars: cfg.sources.maxPostChars,
+    pollLockMs: cfg.workers.jobLockMs,
   });
 }
 

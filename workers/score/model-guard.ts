@@ -3,6 +3,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { StanceResult } from '../../shared/post.ts';
+import { InputRejectedError } from './rejected-input.ts';
 import { ModelConfigError, type Scorer } from './scorer.ts';
 
 /** Thrown while the breaker is open: the model is known to be down, so it is not called. */
@@ -73,14 +74,14 @@ export class GuardedScorer implements Scorer {
     }
     try {
       const r = await this.inner.score(texts);
-      this.failuresInRow = 0;
-      if (this.state !== 'closed') {
-        this.set('closed');
-        this.opts.log.info({ model: this.model.id }, 'the stance model answers again; breaker closed');
-      }
-      await this.publish(true);
+      await this.answered();
       return r;
     } catch (err) {
+      // The model answered, refusing the input: it is up, and the refused post is handled by the caller.
+      if (err instanceof InputRejectedError) {
+        await this.answered();
+        throw err;
+      }
       this.failuresInRow++;
       if (this.state === 'half-open' || this.failuresInRow >= this.opts.failures) {
         if (this.state !== 'open')
@@ -96,6 +97,15 @@ export class GuardedScorer implements Scorer {
       }
       throw err;
     }
+  }
+
+  private async answered(): Promise<void> {
+    this.failuresInRow = 0;
+    if (this.state !== 'closed') {
+      this.set('closed');
+      this.opts.log.info({ model: this.model.id }, 'the stance model answers again; breaker closed');
+    }
+    await this.publish(true);
   }
 
   private set(state: State): void {

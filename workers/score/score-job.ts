@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { DelayedError, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
+import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import {
   postKey,
@@ -17,6 +18,7 @@ import { textFingerprint } from '../../shared/text/fingerprint.ts';
 import { PIPELINE_JOB_OPTIONS, jobIds, type AggregateJob } from '../../shared/queues.ts';
 import type { HandlerFactory } from '../stage.ts';
 import { ModelUnavailableError } from './model-guard.ts';
+import { isRejected, scoreIsolatingRejects, settleRejected, type Rejected } from './rejected-input.ts';
 import type { Scorer } from './scorer.ts';
 
 export interface ScoreDeps {
@@ -27,6 +29,9 @@ export interface ScoreDeps {
   metrics: Metrics;
   /** How long a fingerprint's score is reused. */
   cacheTtlSeconds: number;
+  /** Scores posts the model refuses (SCORER_FALLBACK=builtin); without it they are counted as unscorable. */
+  fallback?: Scorer;
+  log?: Logger;
 }
 
 /**
@@ -34,14 +39,17 @@ export interface ScoreDeps {
  * scorer (SCORER_FALLBACK=builtin) or waits, delayed until the breaker may try again, without using up one
  * of its attempts.
  */
-export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, queues, scorer, cfg }) => {
+export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, log, queues, scorer, cfg }) => {
   const deps = {
     redis,
     keys,
     scorer: scorer.scorer,
     aggregateQueue: queues.aggregate,
     metrics,
+    log,
     cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
+    // Posts the model refuses outright go to the fallback too, when there is one (rejected-input.ts).
+    ...(scorer.fallback ? { fallback: scorer.fallback } : {}),
   };
   return async (job, token) => {
     try {
@@ -72,12 +80,17 @@ export async function scoreBatch(
     deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await scoreWithCache(
-    todo.map((p) => p.text),
+  const results = await settleRejected(
+    todo,
+    await scoreWithCache(
+      todo.map((p) => p.text),
+      deps,
+    ),
     deps,
   );
   const scoredAt = new Date().toISOString();
-  const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
+  // A post the model refused and no fallback scored is left out (counted as unscorable): it is not news volume we can judge.
+  const scored: ScoredPost[] = todo.flatMap((p, i) => (results[i] ? [{ ...p, result: results[i], scoredAt }] : []));
   for (const p of scored)
     deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
   await deps.aggregateQueue.add(
@@ -102,17 +115,17 @@ const WAIT_MS = 60_000;
  * A fingerprint is claimed (SET NX) before it is scored, so when the same status arrives through several
  * feeds at once, one worker calls the model and the others wait for its cached result.
  */
-async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceResult[]> {
+async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<Array<StanceResult | Rejected>> {
   const fps = texts.map(textFingerprint);
   // Keys name the model by a short hash of id and setup: a model id can be 70 characters, on every cached text.
   const modelKey = createHash('sha256')
     .update(`${deps.scorer.model.id}@${deps.scorer.model.setup ?? '-'}`)
     .digest('base64url')
     .slice(0, 10);
-  const results: Array<StanceResult | undefined> = new Array(texts.length);
+  const results: Array<StanceResult | Rejected | undefined> = new Array(texts.length);
   const firstText = new Map<string, string>();
   fps.forEach((fp, i) => firstText.has(fp) || firstText.set(fp, texts[i]!));
-  const known = new Map<string, StanceResult>();
+  const known = new Map<string, StanceResult | Rejected>();
   // Identical texts within one batch are scored once too.
   let pending = [...firstText.keys()];
   let modelCalls = 0;
@@ -142,7 +155,7 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceR
   fps.forEach((fp, i) => (results[i] = known.get(fp)));
   deps.metrics.scoreCache.inc({ result: 'hit' }, texts.length - modelCalls);
   deps.metrics.scoreCache.inc({ result: 'miss' }, modelCalls);
-  return results as StanceResult[];
+  return results as Array<StanceResult | Rejected>;
 }
 
 async function claim(fps: string[], modelKey: string, deps: ScoreDeps): Promise<string[]> {
@@ -156,18 +169,22 @@ async function scoreAndShare(
   fps: string[],
   firstText: Map<string, string>,
   modelKey: string,
-  known: Map<string, StanceResult>,
+  known: Map<string, StanceResult | Rejected>,
   deps: ScoreDeps,
 ): Promise<void> {
   const release = () => deps.redis.del(...fps.map((fp) => deps.keys.scoreClaim(modelKey, fp)));
-  let fresh: StanceResult[];
+  let fresh: Array<StanceResult | Rejected>;
   const renew = setInterval(() => {
     const p = deps.redis.pipeline();
     for (const fp of fps) p.pexpire(deps.keys.scoreClaim(modelKey, fp), CLAIM_MS);
     p.exec().catch(() => {});
   }, CLAIM_MS / 3);
   try {
-    fresh = await deps.scorer.score(fps.map((fp) => firstText.get(fp)!));
+    // A text the model refuses stands alone after bisection and is settled by the caller, never cached.
+    fresh = await scoreIsolatingRejects(
+      deps.scorer,
+      fps.map((fp) => firstText.get(fp)!),
+    );
   } catch (err) {
     // Nobody should wait on a claim whose holder failed: whoever retries first scores the texts.
     await release().catch(() => {});
@@ -177,10 +194,12 @@ async function scoreAndShare(
   }
   const pipeline = deps.redis.pipeline();
   fps.forEach((fp, i) => {
-    known.set(fp, fresh[i]!);
+    const result = fresh[i]!;
+    known.set(fp, result);
+    if (isRejected(result)) return;
     pipeline.set(
       deps.keys.scoreCache(modelKey, fp),
-      encodeResult(fresh[i]!, deps.scorer.model),
+      encodeResult(result, deps.scorer.model),
       'EX',
       deps.cacheTtlSeconds,
     );

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import { hostOf } from '../../shared/http.ts';
 import type { AlertsConfig } from '../../shared/config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { DeliveryResult } from '../../shared/lists.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { AlertDeliveryJob } from '../../shared/queues.ts';
 import { signature, webhookBody } from '../../shared/spikes/alert.ts';
@@ -19,9 +20,10 @@ export const deliverJob: HandlerFactory<'alertDelivery'> =
     deliverAlert(job, { metrics, log, alerts: cfg.alerts });
 
 /**
- * POSTs one alert to one webhook. A non-2xx answer or a network error throws, and BullMQ retries with
- * backoff; after the last attempt the failure is counted and logged as an error, and the job stays in the
- * failed set, so no alert is lost silently.
+ * POSTs one alert to one webhook. Every attempt is counted by its result (stancewatch_alert_delivery_attempts_total).
+ * A non-2xx answer, a timeout or a network error throws, and BullMQ retries with a short backoff
+ * (ALERT_DELIVERY_ATTEMPTS, ALERT_DELIVERY_BACKOFF_MS); after the last attempt the failure is counted and
+ * logged as an error, and the job stays in the failed set, so no alert is lost silently.
  */
 export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDeps): Promise<void> {
   const { webhook, alert } = job.data;
@@ -36,21 +38,36 @@ export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDep
     headers['x-stancewatch-timestamp'] = timestamp;
     headers['x-stancewatch-signature'] = signature(secret, timestamp, body);
   }
+  // Webhook URLs are secrets (a Slack hook URL is a credential): only the host goes into messages.
+  const host = hostOf(webhook.url);
+  let result: DeliveryResult;
+  let message: string;
   try {
     const res = await fetch(webhook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
-    if (!res.ok) throw new Error(`webhook at ${hostOf(webhook.url)} answered ${res.status}`);
-    deps.metrics.alertDeliveries.inc({ format: webhook.format, outcome: 'delivered' });
+    if (res.ok) {
+      deps.metrics.alertDeliveryAttempts.inc({ format: webhook.format, result: 'delivered' });
+      deps.metrics.alertDeliveries.inc({ format: webhook.format, outcome: 'delivered' });
+      return;
+    }
+    result = res.status < 500 ? 'http_4xx' : 'http_5xx';
+    message = `webhook at ${host} answered ${res.status}`;
   } catch (err) {
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    // Webhook URLs are secrets (a Slack hook URL is a credential): only the host is logged.
-    const message =
-      err instanceof Error && err.message.startsWith('webhook at')
-        ? err.message
-        : `webhook at ${hostOf(webhook.url)} unreachable`;
-    deps.metrics.alertDeliveries.inc({ format: webhook.format, outcome: final ? 'failed' : 'retrying' });
-    if (final)
-      deps.log.error({ alert: alert.id, format: webhook.format }, `alert delivery failed for good: ${message}`);
-    throw new Error(message);
+    const name = (err as { name?: string }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      result = 'timeout';
+      message = `webhook at ${host} did not answer within ${timeoutMs} ms`;
+    } else {
+      result = 'network';
+      message = `webhook at ${host} unreachable`;
+    }
   }
+  const attempt = job.attemptsMade + 1;
+  const final = attempt >= (job.opts.attempts ?? 1);
+  deps.metrics.alertDeliveryAttempts.inc({ format: webhook.format, result });
+  deps.metrics.alertDeliveries.inc({ format: webhook.format, outcome: final ? 'failed' : 'retrying' });
+  const fields = { alert: alert.id, format: webhook.format, result, attempt, of: job.opts.attempts ?? 1 };
+  if (final) deps.log.error(fields, `alert delivery failed for good: ${message}`);
+  else deps.log.warn(fields, `alert delivery failed; retrying: ${message}`);
+  throw new Error(message);
 }

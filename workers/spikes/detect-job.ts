@@ -6,7 +6,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
-import { PIPELINE_JOB_OPTIONS, jobIds, type AlertDeliveryJob } from '../../shared/queues.ts';
+import { deliveryJobOptions, jobIds, type AlertDeliveryJob } from '../../shared/queues.ts';
 import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import type { HandlerFactory } from '../stage.ts';
@@ -30,6 +30,7 @@ export interface SpikeDeps {
   spikes: SpikesConfig;
   webhooks: readonly Webhook[];
   deliveryQueue: Queue<AlertDeliveryJob>;
+  delivery: { attempts: number; backoffMs: number };
 }
 
 /** One scheduled run of the detector, at the time it runs. */
@@ -42,6 +43,7 @@ export const detectJob: HandlerFactory<'spikes'> = ({ redis, keys, metrics, log,
     spikes: cfg.spikes,
     webhooks: cfg.alerts.webhooks,
     deliveryQueue: queues.alertDelivery,
+    delivery: cfg.alerts.delivery,
   };
   return () => detectSpikes(Date.now(), deps);
 };
@@ -171,7 +173,10 @@ async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: numbe
     deps.webhooks.map((webhook, i) => ({
       name: 'deliver',
       data: { webhook, alert },
-      opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.delivery(alert.id, alert.state, i) },
+      opts: {
+        ...deliveryJobOptions(deps.delivery.attempts, deps.delivery.backoffMs),
+        jobId: jobIds.delivery(alert.id, alert.state, i),
+      },
     })),
   );
 }

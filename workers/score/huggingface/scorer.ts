@@ -17,6 +17,7 @@ import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { redactUrlCredentials } from '../../../shared/text/safe-url.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
+import { throwAsRejection } from '../rejected-input.ts';
 import { hasScorableText, ModelConfigError } from '../scorer.ts';
 import type { Scorer, ScorerFactory } from '../scorer.ts';
 import {
@@ -137,7 +138,7 @@ export class HuggingFaceScorer implements Scorer {
 
   private async scoreOne(text: string): Promise<StanceResult> {
     if (!hasScorableText(text)) return { stance: 'neutral', score: 0, confidence: 1, model: this.model };
-    const scores = await this.call(text.slice(0, MAX_INPUT_CHARS));
+    const scores = await this.call(text.slice(0, MAX_INPUT_CHARS)).catch(throwAsRejection);
     return { ...scores, model: this.model };
   }
 

@@ -6,6 +6,7 @@ import type { Metrics } from '../../../shared/metrics.ts';
 import type { ModelRef, StanceResult } from '../../../shared/post.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { zeroShotFromNli, type PairLogits } from './nli.ts';
+import { throwAsRejection } from '../rejected-input.ts';
 import { hasScorableText, type Scorer, type ScorerFactory } from '../scorer.ts';
 import { DEFAULT_HYPOTHESES, setupVersion, type Hypotheses } from '../stance-map.ts';
 
@@ -109,7 +110,8 @@ export class TeiScorer implements Scorer {
     const todo = texts.map((t, i) => ({ t: t.slice(0, MAX_INPUT_CHARS), i })).filter((x) => !results[x.i]);
     const hyps = [this.hyps.support, this.hyps.criticism, this.hyps.neutral];
     const pairs = todo.flatMap((x) => hyps.map((h) => [x.t, h] as [string, string]));
-    const logits = await this.predictAll(pairs);
+    // A refusal of the content (422, or 413 even at the smallest batch) goes to the poison handling.
+    const logits = await this.predictAll(pairs).catch(throwAsRejection);
     todo.forEach((x, k) => {
       const three = logits.slice(k * 3, k * 3 + 3) as [PairLogits, PairLogits, PairLogits];
       results[x.i] = { ...zeroShotFromNli(three, this.hyps, this.opts.multiLabel), model: this.model };

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Stance } from '../../shared/post.ts';
-import { FakeHttpServer, type RecordedRequest } from '../../dev/fakes/http-server.ts';
+import { FakeHttpServer, type RecordedRequest } from './http-server.ts';
 
 /**
  * Hugging Face inference as the client sees it. Imitates (reference: /work/shared/reference/real-services-2026.md,
@@ -23,6 +23,8 @@ export class FakeHuggingFace extends FakeHttpServer {
   judge: (text: string) => Stance = () => 'neutral';
   legacyShape = false;
   requiredToken?: string;
+  /** Texts the "model" refuses every time, with the 422 and `{"error": …}` body it sends for input it cannot take. */
+  refuses: (text: string) => boolean = () => false;
 
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
@@ -44,6 +46,9 @@ export class FakeHuggingFace extends FakeHttpServer {
       body = JSON.parse(req.body);
     } catch {
       return this.json(res, 400, { error: 'Malformed JSON' });
+    }
+    if (typeof body.inputs === 'string' && this.refuses(body.inputs)) {
+      return this.json(res, 422, { error: 'Input validation error: `inputs` cannot be processed by this model' });
     }
     const labels = body.parameters?.candidate_labels;
     if (labels === undefined && typeof body.inputs === 'string') {
