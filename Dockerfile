@@ -7,13 +7,15 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY shared shared
 COPY workers workers
 COPY api api
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY web web
+RUN npx tsc -p tsconfig.build.json && node web/build.mjs && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/web/dist web/dist
 COPY package.json ./
 USER node
 EXPOSE 8080 9091

@@ -8,6 +8,7 @@ import { healthRoutes } from './health.ts';
 import { openapi } from './openapi.ts';
 import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 export interface AppDeps {
   redis: Redis;
@@ -36,6 +37,7 @@ export function createApp(d: AppDeps): Express {
     res.json(openapi);
   });
   app.use(apiRoutes(d.redis, d.keys, d.limits, d.now));
+  app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler((err) => d.log.error({ err }, 'unexpected error answering a request')));
   return app;

@@ -105,6 +105,12 @@ export const openapi = {
         responses: { 200: { description: 'The alert.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Alert' } } } }, 404: problem },
       },
     },
+    '/': {
+      get: {
+        summary: 'The live dashboard (HTML; reads only this API)',
+        responses: { 200: { description: 'The page, under a Content-Security-Policy that allows nothing inline.', content: { 'text/html': {} } }, 503: problem },
+      },
+    },
     '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     '/healthz': { get: { summary: 'The process is up', responses: { 200: { description: 'ok' } } } },
     '/readyz': { get: { summary: 'Redis reachable, workers heartbeating, per-feed last success', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
