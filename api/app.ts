@@ -9,6 +9,7 @@ import { openapi } from './openapi.ts';
 import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { exportRoutes } from './export/routes.ts';
 
 export interface AppDeps {
   redis: Redis;
@@ -37,6 +38,7 @@ export function createApp(d: AppDeps): Express {
     res.json(openapi);
   });
   app.use(apiRoutes(d.redis, d.keys, d.limits, d.now));
+  app.use(exportRoutes(d.redis, d.keys, d.now));
   app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler((err) => d.log.error({ err }, 'unexpected error answering a request')));

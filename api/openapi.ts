@@ -16,6 +16,7 @@ const summary = {
   },
 };
 const models = { type: 'object', additionalProperties: { type: 'integer' }, description: 'Posts per scorer id; "builtin-lexicon-v1" is the built-in fallback, not a model.' };
+const formatParam = { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } };
 const cached = { ETag: { schema: { type: 'string' } }, 'Cache-Control': { schema: { type: 'string' } } };
 
 export const openapi = {
@@ -105,6 +106,34 @@ export const openapi = {
         responses: { 200: { description: 'The alert.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Alert' } } } }, 404: problem },
       },
     },
+    '/api/v1/export/posts': {
+      get: {
+        summary: 'Every stored post that matches, streamed as CSV or NDJSON, oldest first',
+        description: 'Streams in constant memory. Each post carries its source URL, language, stance, score, confidence, model id and a keyed-hash pseudonym of its author. CSV text cells that start with = + - @ get a leading apostrophe (spreadsheet formula injection). Only posts still stored are exported (POSTS_RETENTION_HOURS, POSTS_RETENTION_MAX).',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'Created at or after (ISO 8601 or Unix seconds); default: the oldest stored post.' },
+          { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Created before (ISO 8601 or Unix seconds); default: no limit.' },
+          { name: 'stance', in: 'query', schema: { type: 'string', enum: [...STANCES] } }, sourceParam, langParam, formatParam,
+        ],
+        responses: {
+          200: { description: 'The posts: a CSV header row then one row per post, or one JSON object per line.', content: { 'text/csv': {}, 'application/x-ndjson': { schema: { $ref: '#/components/schemas/ExportedPost' } } } },
+          400: problem,
+        },
+      },
+    },
+    '/api/v1/export/trends': {
+      get: {
+        summary: 'Stance counts per bucket, streamed as CSV or NDJSON',
+        description: 'The rows of /api/v1/trends (same from, to, interval and filters), with no bucket limit short of 600,000.',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 or Unix seconds; default `to` − 24 h.' },
+          { name: 'to', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 or Unix seconds; default now. The bucket holding it is included.' },
+          { name: 'interval', in: 'query', schema: { type: 'string', enum: Object.keys(INTERVALS), default: '5m' } },
+          sourceParam, langParam, formatParam,
+        ],
+        responses: { 200: { description: 'One row (or JSON line) per bucket, oldest first.', content: { 'text/csv': {}, 'application/x-ndjson': {} } }, 400: problem },
+      },
+    },
     '/': {
       get: {
         summary: 'The live dashboard (HTML; reads only this API)',
@@ -124,6 +153,14 @@ export const openapi = {
       },
     },
     schemas: {
+      ExportedPost: {
+        type: 'object',
+        properties: {
+          createdAt: { type: 'string', format: 'date-time' }, source: { type: 'string', enum: [...SOURCE_NAMES] }, url: { type: 'string' }, lang: { type: 'string' },
+          stance: { type: 'string', enum: [...STANCES] }, score: { type: 'number' }, confidence: { type: 'number' }, model: { type: 'string' },
+          author: { type: 'string', description: 'Keyed-hash pseudonym.' }, text: { type: 'string', description: 'Untrusted plain text.' },
+        },
+      },
       Alert: {
         type: 'object',
         properties: {
