@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { exportRoutes } from './export/routes.ts';
+import { driversRoutes } from './drivers.ts';
 
 export interface AppDeps {
   redis: Redis;
@@ -39,6 +40,7 @@ export function createApp(d: AppDeps): Express {
   });
   app.use(apiRoutes(d.redis, d.keys, d.limits, d.now));
   app.use(exportRoutes(d.redis, d.keys, d.now));
+  app.use(driversRoutes(d.redis, d.keys, d.now));
   app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler((err) => d.log.error({ err }, 'unexpected error answering a request')));

@@ -106,6 +106,34 @@ export const openapi = {
         responses: { 200: { description: 'The alert.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Alert' } } } }, 404: problem },
       },
     },
+    '/api/v1/drivers': {
+      get: {
+        summary: 'What distinguishes a window from its baseline: words, hashtags, linked domains and argument categories',
+        description: "Ranked by the weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores, for the posts of one stance (or all) and the same filters in both windows. Both windows are widened to whole 10-minute buckets. Token counts are kept per bucket for the top 500 tokens only; see the README. Also returns the window's most representative stored posts.",
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'Window start (ISO 8601 or Unix seconds); default `to` − 1 h.' },
+          { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Window end; default now. At most 7 days after `from`.' },
+          { name: 'baseline', in: 'query', schema: { type: 'string', default: '24h' }, description: 'A duration (`90m`, `6h`, `7d`): the window of that length just before `from`. Or an interval `start/end` (ISO 8601 or Unix seconds) ending by `from`. At most 30 days.' },
+          { name: 'stance', in: 'query', schema: { type: 'string', enum: [...STANCES] }, description: 'Compare only posts of this stance (default: all posts).' },
+          sourceParam, langParam,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 }, description: 'Drivers to return.' },
+        ],
+        responses: {
+          200: {
+            description: 'Drivers, best first, and representative posts.',
+            headers: cached,
+            content: { 'application/json': { schema: { type: 'object', properties: {
+              window: { type: 'object' }, baseline: { type: 'object' }, posts: { type: 'object', properties: { window: { type: 'integer' }, baseline: { type: 'integer' } } },
+              drivers: { type: 'array', items: { $ref: '#/components/schemas/Driver' } },
+              examples: { type: 'array', items: { type: 'object' } },
+              cost: { type: 'object', properties: { redisCommands: { type: 'integer' } } },
+            } } } },
+          },
+          304: { description: 'Not modified.' },
+          400: problem,
+        },
+      },
+    },
     '/api/v1/export/posts': {
       get: {
         summary: 'Every stored post that matches, streamed as CSV or NDJSON, oldest first',
@@ -153,6 +181,14 @@ export const openapi = {
       },
     },
     schemas: {
+      Driver: {
+        type: 'object',
+        properties: {
+          token: { type: 'string', description: 'w:word, #hashtag, d:domain or a:argument' }, kind: { type: 'string', enum: ['word', 'hashtag', 'domain', 'argument'] },
+          label: { type: 'string' }, delta: { type: 'number', description: 'Weighted log-odds ratio, window against baseline.' }, z: { type: 'number' },
+          count: { type: 'integer', description: 'Posts in the window with the token.' }, baselineCount: { type: 'integer' },
+        },
+      },
       ExportedPost: {
         type: 'object',
         properties: {
@@ -170,6 +206,7 @@ export const openapi = {
           pValue: { type: 'number' }, z: { type: 'number' }, startedAt: { type: 'string', format: 'date-time' },
           resolvedAt: { type: ['string', 'null'], format: 'date-time' }, summary: { type: 'string' },
           examples: { type: 'array', maxItems: 5, items: { type: 'object', properties: { excerpt: { type: 'string' }, url: { type: 'string' }, source: { type: 'string' }, createdAt: { type: 'string' } } } },
+          drivers: { type: 'array', maxItems: 10, items: { $ref: '#/components/schemas/Driver' }, description: 'What distinguished the window from the detector\'s baseline when the alert fired (as GET /api/v1/drivers).' },
         },
       },
       ScoredPost: {

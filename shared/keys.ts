@@ -54,6 +54,8 @@ export interface Keys {
   readonly modelBudget: string;
   /** Random author-hash key, created once when none is configured. */
   readonly authorHashKey: string;
+  /** Hash token → posts, for one token bucket ("10m" or "h" from `start`), stance and dimension ("all", "source=…", "lang=…", "source=…,lang=…"). */
+  tokens(res: string, startSeconds: number, stance: string, dim: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -84,5 +86,6 @@ export function createKeys(prefix: string): Keys {
     modelBudget: `${p}:model:budget`,
     sourceBudget: (source) => `${p}:source-budget:${source}`,
     authorHashKey: `${p}:author-hash-key`,
+    tokens: (res, start, stance, dim) => `${p}:tok:${res}:${start}:${stance}:${dim}`,
   };
 }

@@ -9,6 +9,7 @@ import { initialiseWorkerSeries, metricLang, type Metrics } from '../shared/metr
 import { closeQueues, openQueues, type PipelineQueues } from '../shared/pipeline-queues.ts';
 import { QUEUES, QUEUE_NAMES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from '../shared/queues.ts';
 import { TrendWriter, retentionFromConfig } from './aggregate/trend-writer.ts';
+import { TokenCounter } from './aggregate/token-counter.ts';
 import { chooseSources } from './collect/choose-sources.ts';
 import { Collector } from './collect/collector.ts';
 import type { Source } from './collect/sources/source.ts';
@@ -52,6 +53,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     seenTtlSeconds: cfg.SEEN_TTL_DAYS * 86_400,
   });
   const writer = new TrendWriter(redis, keys, retentionFromConfig(cfg));
+  const tokens = new TokenCounter(redis, keys);
   initialiseWorkerSeries(metrics, [...new Set(collector.allFeeds().map((f) => f.source))], scorer.model.kind);
 
   if (overrides.schedule !== false) {
@@ -93,6 +95,7 @@ export async function startWorkers(cfg: Config, redis: Redis, metrics: Metrics, 
     }),
     new Worker<AggregateJob>(QUEUES.aggregate, async (job) => {
       const added = await writer.add(job.data.posts);
+      await tokens.add(added);
       for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
       return { added: added.length, duplicates: job.data.posts.length - added.length };
     }, { ...connection, concurrency: 2 }),

@@ -26,6 +26,22 @@ export interface Alert {
   resolvedAt: string | null;
   summary: string;
   examples: AlertExample[];
+  /** What distinguished the window from the detector's baseline when the alert fired (GET /api/v1/drivers); absent on older alerts. */
+  drivers?: AlertDriver[];
+}
+
+export interface AlertDriver {
+  token: string;
+  kind: string;
+  label: string;
+  z: number;
+  count: number;
+  baselineCount: number;
+}
+
+/** "scam (z 4.1), #telegramscams (z 3.9), …": the top drivers in one line, for chat and Alertmanager. */
+export function driversLine(alert: Pick<Alert, 'drivers'>, n = 8): string {
+  return (alert.drivers ?? []).slice(0, n).map((d) => `${d.label} (z ${d.z.toFixed(1)})`).join(', ');
 }
 
 export function alertId(stance: Stance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
@@ -49,6 +65,7 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>` } },
+        ...(alert.drivers?.length ? [{ type: 'section', text: { type: 'mrkdwn', text: `*What drove it:* ${escapeSlack(driversLine(alert))}` } }] : []),
         ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
       ],
     };
@@ -68,7 +85,7 @@ export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: st
       alerts: [{
         status: alert.state,
         labels,
-        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue) },
+        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue), drivers: driversLine(alert) },
         startsAt: alert.startedAt,
         endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
         generatorURL: link,

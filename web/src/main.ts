@@ -182,7 +182,8 @@ function renderAlerts(alerts: Alert[]): void {
   const items = sorted.map((a) => {
     const button = h('button', { type: 'button', class: 'alert-open', 'data-alert-id': a.id },
       h('span', { class: `state ${a.state}` }, a.state), ' ', h('span', { class: `badge ${a.stance}` }, a.stance), ' ', a.summary,
-      h('span', { class: 'muted' }, ` · since ${utc(a.startedAt)}${a.resolvedAt ? `, resolved ${utc(a.resolvedAt)}` : ''}`));
+      h('span', { class: 'muted' }, ` · since ${utc(a.startedAt)}${a.resolvedAt ? `, resolved ${utc(a.resolvedAt)}` : ''}`),
+      a.drivers?.length ? h('span', { class: 'top-drivers' }, 'driven by ', ...a.drivers.slice(0, 5).flatMap((d, i) => [i ? ', ' : '', h('strong', {}, d.label)])) : null);
     button.addEventListener('click', () => void showAlert(a.id));
     return h('li', { class: a.state }, button);
   });

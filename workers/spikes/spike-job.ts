@@ -7,7 +7,8 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
 import { PIPELINE_JOB_OPTIONS, type AlertDeliveryJob } from '../../shared/queues.ts';
-import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
+import { alertId, describe, type Alert, type AlertDriver, type AlertExample } from '../../shared/spikes/alert.ts';
+import { computeDrivers } from '../../shared/drivers/query.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import {
   INITIAL_STATE, SPIKE_KINDS, SPIKE_STANCES, assessShare, assessVolume, step,
@@ -78,6 +79,7 @@ export async function detectSpikes(nowMs: number, d: SpikeDeps): Promise<{ fired
             startedAt: new Date(transition.startedAt).toISOString(), resolvedAt: null,
             summary: describe(stance, kind, w, a),
             examples: await examples(d, stance, (end - w * 60) * 1000, end * 1000),
+            drivers: await alertDrivers(d, stance, end - w * 60, end),
           };
           await storeAndDeliver(d, alert, transition.startedAt);
           d.metrics.alertsFired.inc({ stance, kind });
@@ -120,6 +122,18 @@ async function examples(d: SpikeDeps, stance: Stance, fromMs: number, toMs: numb
     const p = JSON.parse(doc) as ScoredPost;
     return { excerpt: p.text.length > EXCERPT_CHARS ? `${p.text.slice(0, EXCERPT_CHARS - 1)}…` : p.text, url: p.url, source: p.source, createdAt: p.createdAt };
   });
+}
+
+/** The window against the detector's own baseline, so the drivers explain the comparison that fired. */
+async function alertDrivers(d: SpikeDeps, stance: Stance, from: number, to: number): Promise<AlertDriver[]> {
+  try {
+    const r = await computeDrivers(d.redis, d.keys, { from, to, baselineFrom: from - d.baselineMin * 60, baselineTo: from, stance, top: 10, examples: 0 });
+    return r.drivers.map(({ token, kind, label, z, count, baselineCount }) => ({ token, kind, label, z, count, baselineCount }));
+  } catch (err) {
+    // An alert without drivers is still an alert: it must go out.
+    d.log.warn({ err: (err as Error).message }, 'could not compute the drivers of an alert');
+    return [];
+  }
 }
 
 async function storeAndDeliver(d: SpikeDeps, alert: Alert, startedAtMs: number): Promise<void> {
