@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import { logBanner } from '../shared/banner.ts';
+import { redactRedisUrl } from '../shared/redis.ts';
 import { openQueues } from '../shared/pipeline-queues.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown } from '../shared/runtime.ts';
@@ -7,7 +10,10 @@ import { createApp } from './app.ts';
 const rt = await boot('api');
 const queues = openQueues(rt.redis, rt.keys);
 const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, queues) });
-const server = app.listen(rt.cfg.PORT, () => rt.log.info({ port: rt.cfg.PORT }, 'API listening'));
+const server = app.listen(rt.cfg.PORT, () => {
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  logBanner(rt.log, { api: base, dashboard: `${base}/`, metrics: `${base}/metrics`, redis: redactRedisUrl(rt.cfg.REDIS_URL) });
+});
 onShutdown(rt.log, async () => {
   await new Promise((resolve) => server.close(resolve));
   await Promise.all(Object.values(queues).map((q) => q.close()));

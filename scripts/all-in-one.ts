@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { createApp } from '../api/app.ts';
+import { logBanner } from '../shared/banner.ts';
+import { redactRedisUrl } from '../shared/redis.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
@@ -20,7 +22,10 @@ export async function runAllInOne(): Promise<AllInOne> {
     const s = app.listen(rt.cfg.PORT, () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt.log.info({ trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` }, 'stancewatch is running');
+  logBanner(rt.log, {
+    api: baseUrl, dashboard: `${baseUrl}/`, metrics: `${baseUrl}/metrics`, scorer: workers.scorer.model.id,
+    sources: [...new Set(workers.collector.allFeeds().map((f) => f.source))], redis: redactRedisUrl(rt.cfg.REDIS_URL),
+  });
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

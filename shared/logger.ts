@@ -1,9 +1,13 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
+/** Someone is reading the terminal: logs are for eyes (pino-pretty). Anywhere else (a pipe, a file, Docker) they stay JSON lines for machines. */
+export const prettyLogs = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_PRETTY_LOGS;
+
 /**
- * Structured JSON logs (pino). Secrets are redacted by path as a second line of defence: code never puts
+ * Structured logs (pino): JSON lines, or pino-pretty on a terminal. Secrets are redacted by path as a second line of defence: code never puts
  * a token in a log line on purpose, but an error object from a library might carry one.
  */
 export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream): Logger {
@@ -19,5 +23,7 @@ export function createLogger(level: string, name = 'stancewatch', destination?: 
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (prettyLogs()) return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
+  return pino(options);
 }

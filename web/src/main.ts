@@ -219,7 +219,7 @@ async function showAlert(id: string): Promise<void> {
   box.replaceChildren(
     close,
     h('h3', {}, alert.summary),
-    h('p', { class: 'muted' }, `${alert.kind} alert on ${alert.stance}, ${alert.windowMinutes}-minute window · observed ${alert.observed}, expected ${alert.expected} · z ${alert.z.toFixed(1)} · p ${alert.pValue.toExponential(1)}`),
+    h('p', { class: 'muted' }, `${alert.kind} alert on ${alert.stance}, ${alert.windowMinutes}-minute window · observed ${alert.observed}, expected ${alert.expected} · z ${alert.z.toFixed(1)} · p ${alert.pValue < 1e-12 ? '< 1e-12' : alert.pValue.toExponential(1)}`),
     h('h4', {}, 'What drove it'),
     driversList(drivers),
     h('h4', {}, 'Example posts'),
