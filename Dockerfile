@@ -8,7 +8,11 @@ COPY shared shared
 COPY workers workers
 COPY api api
 COPY web web
-RUN npx tsc -p tsconfig.build.json && node web/build.mjs && npm prune --omit=dev
+# tsc does not copy the Lua scripts the modules read at start-up.
+RUN npx tsc -p tsconfig.build.json \
+  && find shared workers -name "*.lua" -exec cp --parents {} dist/ \; \
+  && node web/build.mjs \
+  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

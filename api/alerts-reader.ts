@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.ts';
+import type { AlertState } from '../shared/lists.ts';
 import type { Alert } from '../shared/spikes/alert.ts';
 
 /** Spike alerts as the detector stored them, newest first. */
 export class AlertsReader {
   constructor(private readonly redis: Redis, private readonly keys: Keys) {}
 
-  async list(f: { state?: 'firing' | 'resolved'; since?: number; limit: number }): Promise<Alert[]> {
+  async list(f: { state?: AlertState; since?: number; limit: number }): Promise<Alert[]> {
     const min = f.since !== undefined ? f.since * 1000 : '-inf';
     // A resolved alert may have started before `since`; the index is small (alerts are rare), so read generously.
     const ids = await this.redis.zrange(this.keys.alerts, '+inf', min, 'BYSCORE', 'REV', 'LIMIT', 0, f.limit * 4);

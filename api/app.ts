@@ -22,27 +22,27 @@ export interface AppDeps {
   now?: () => number;
 }
 
-export function createApp(d: AppDeps): Express {
+export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // ETags come from the data version (api/etag.ts), not from hashing each body
   app.set('query parser', 'simple'); // flat key=value: no nested objects from a crafted query string
   app.use((req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    const stop = d.metrics.httpRequestDuration.startTimer({ method: req.method });
+    const stop = deps.metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-  app.use(healthRoutes(d.redis, d.keys, d.now));
-  app.get('/metrics', metricsEndpoint(d.metrics, d.log, d.beforeScrape));
+  app.use(healthRoutes(deps.redis, deps.keys, deps.now));
+  app.get('/metrics', metricsEndpoint(deps.metrics, deps.log, deps.beforeScrape));
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.use(apiRoutes(d.redis, d.keys, d.limits, d.now));
-  app.use(exportRoutes(d.redis, d.keys, d.now));
-  app.use(driversRoutes(d.redis, d.keys, d.now));
+  app.use(apiRoutes(deps.redis, deps.keys, deps.limits, deps.now));
+  app.use(exportRoutes(deps.redis, deps.keys, deps.now));
+  app.use(driversRoutes(deps.redis, deps.keys, deps.now));
   app.use(dashboardRoutes());
   app.use(notFound);
-  app.use(errorHandler((err) => d.log.error({ err }, 'unexpected error answering a request')));
+  app.use(errorHandler((err) => deps.log.error({ err }, 'unexpected error answering a request')));
   return app;
 }

@@ -43,11 +43,19 @@ export function findDashboardDir(start = dirname(fileURLToPath(import.meta.url))
 export function dashboardRoutes(dir: string | undefined = findDashboardDir()): Router {
   const r = Router();
   r.get('/', secure, (req, res, next) => {
-    if (!dir) return next(new Problem(503, 'Dashboard not built', 'the dashboard has not been built: run `npm run build:web` (npm start does it by itself)'));
+    if (!dir)
+      return next(
+        new Problem(
+          503,
+          'Dashboard not built',
+          'the dashboard has not been built: run `npm run build:web` (npm start does it by itself)',
+        ),
+      );
     // The page itself is tiny and must pick up a rebuilt bundle at once; the hashed-by-build assets may be cached briefly.
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(join(dir, 'index.html'));
   });
-  if (dir) r.use('/assets', secure, express.static(join(dir, 'assets'), { index: false, maxAge: '5m', redirect: false }));
+  if (dir)
+    r.use('/assets', secure, express.static(join(dir, 'assets'), { index: false, maxAge: '5m', redirect: false }));
   return r;
 }

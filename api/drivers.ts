@@ -31,14 +31,19 @@ export function parseBaseline(q: Query, windowFrom: number): { from: number; to:
     const [a, b] = v.split('/');
     const start = parseTime({ baseline: a }, 'baseline');
     const end = parseTime({ baseline: b }, 'baseline');
-    if (start === undefined || end === undefined) throw badParam('baseline', '"baseline" as an interval needs both ends: start/end');
+    if (start === undefined || end === undefined)
+      throw badParam('baseline', '"baseline" as an interval needs both ends: start/end');
     [from, to] = [start, end];
   } else {
-    throw badParam('baseline', `"baseline" must be a duration such as 6h, 90m or 7d, or an interval start/end (ISO 8601 or Unix seconds), got "${v.slice(0, 40)}"`);
+    throw badParam(
+      'baseline',
+      `"baseline" must be a duration such as 6h, 90m or 7d, or an interval start/end (ISO 8601 or Unix seconds), got "${v.slice(0, 40)}"`,
+    );
   }
   if (from >= to) throw badParam('baseline', '"baseline" must be a non-empty interval');
   if (to > windowFrom) throw badParam('baseline', '"baseline" must end by the start of the window ("from")');
-  if (to - from > DRIVERS_MAX_BASELINE) throw badParam('baseline', `"baseline" may cover at most ${DRIVERS_MAX_BASELINE / 86_400} days`);
+  if (to - from > DRIVERS_MAX_BASELINE)
+    throw badParam('baseline', `"baseline" may cover at most ${DRIVERS_MAX_BASELINE / 86_400} days`);
   return { from, to };
 }
 
@@ -47,11 +52,17 @@ export function parseDriversQuery(q: Query, nowMs: number) {
   const to = alignUpTo(parseTime(q, 'to') ?? Math.floor(nowMs / 1000));
   const from = alignDownTo(parseTime(q, 'from') ?? to - HOUR);
   if (from >= to) throw badParam('from', '"from" must be earlier than "to"');
-  if (to - from > DRIVERS_MAX_WINDOW) throw badParam('from', `the window may cover at most ${DRIVERS_MAX_WINDOW / 86_400} days`);
+  if (to - from > DRIVERS_MAX_WINDOW)
+    throw badParam('from', `the window may cover at most ${DRIVERS_MAX_WINDOW / 86_400} days`);
   const baseline = parseBaseline(q, from);
   return {
-    from, to, baselineFrom: baseline.from, baselineTo: baseline.to,
-    stance: parseStance(q), source: parseSource(q), lang: parseLang(q),
+    from,
+    to,
+    baselineFrom: baseline.from,
+    baselineTo: baseline.to,
+    stance: parseStance(q),
+    source: parseSource(q),
+    lang: parseLang(q),
     top: parseLimit(q, 1, 100, 20),
   };
 }
@@ -65,7 +76,9 @@ export function driversRoutes(redis: Redis, keys: Keys, now: () => number = Date
     res.json({
       window: { from: iso(d.window.from), to: iso(d.window.to) },
       baseline: { from: iso(d.baseline.from), to: iso(d.baseline.to) },
-      stance: query.stance ?? null, source: query.source ?? null, lang: query.lang ?? null,
+      stance: query.stance ?? null,
+      source: query.source ?? null,
+      lang: query.lang ?? null,
       posts: d.posts,
       drivers: d.drivers,
       examples: d.examples,

@@ -1,8 +1,8 @@
 import { INTERVALS } from '../shared/buckets.ts';
-import { SOURCE_NAMES, STANCES } from '../shared/post.ts';
+import { ALERT_STATES, EXPORT_FORMATS, SCORER_KINDS, SOURCE_NAMES, SPIKE_KINDS, SPIKE_STANCES, STANCES, TOKEN_KINDS } from '../shared/lists.ts';
 import { SUMMARY_WINDOWS } from './routes.ts';
 
-/** The API's contract. test/api-openapi.test.ts holds it and the router together. */
+/** The API's contract. test/api.test.ts holds it and the router together. */
 const problem = { $ref: '#/components/responses/Problem' };
 const sourceParam = { name: 'source', in: 'query', schema: { type: 'string', enum: [...SOURCE_NAMES] } };
 const langParam = { name: 'lang', in: 'query', schema: { type: 'string', pattern: '^[a-z]{2,3}$' }, description: 'ISO 639-1 code, or "und".' };
@@ -16,7 +16,7 @@ const summary = {
   },
 };
 const models = { type: 'object', additionalProperties: { type: 'integer' }, description: 'Posts per scorer id; "builtin-lexicon-v1" is the built-in fallback, not a model.' };
-const formatParam = { name: 'format', in: 'query', schema: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } };
+const formatParam = { name: 'format', in: 'query', schema: { type: 'string', enum: [...EXPORT_FORMATS], default: EXPORT_FORMATS[0] } };
 const cached = { ETag: { schema: { type: 'string' } }, 'Cache-Control': { schema: { type: 'string' } } };
 
 export const openapi = {
@@ -88,7 +88,7 @@ export const openapi = {
       get: {
         summary: 'Spike alerts, newest first',
         parameters: [
-          { name: 'state', in: 'query', schema: { type: 'string', enum: ['firing', 'resolved'] } },
+          { name: 'state', in: 'query', schema: { type: 'string', enum: [...ALERT_STATES] } },
           { name: 'since', in: 'query', schema: { type: 'string' }, description: 'Only alerts that started at or after this time (ISO 8601 or Unix seconds).' },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
         ],
@@ -184,7 +184,7 @@ export const openapi = {
       Driver: {
         type: 'object',
         properties: {
-          token: { type: 'string', description: 'w:word, #hashtag, d:domain or a:argument' }, kind: { type: 'string', enum: ['word', 'hashtag', 'domain', 'argument'] },
+          token: { type: 'string', description: 'w:word, #hashtag, d:domain or a:argument' }, kind: { type: 'string', enum: [...TOKEN_KINDS] },
           label: { type: 'string' }, delta: { type: 'number', description: 'Weighted log-odds ratio, window against baseline.' }, z: { type: 'number' },
           count: { type: 'integer', description: 'Posts in the window with the token.' }, baselineCount: { type: 'integer' },
         },
@@ -200,8 +200,8 @@ export const openapi = {
       Alert: {
         type: 'object',
         properties: {
-          id: { type: 'string' }, kind: { type: 'string', enum: ['volume', 'share'] }, stance: { type: 'string', enum: ['support', 'criticism'] },
-          windowMinutes: { type: 'integer' }, state: { type: 'string', enum: ['firing', 'resolved'] },
+          id: { type: 'string' }, kind: { type: 'string', enum: [...SPIKE_KINDS] }, stance: { type: 'string', enum: [...SPIKE_STANCES] },
+          windowMinutes: { type: 'integer' }, state: { type: 'string', enum: [...ALERT_STATES] },
           observed: { type: 'number', description: 'Posts (volume) or share (share) in the window.' }, expected: { type: 'number' },
           pValue: { type: 'number' }, z: { type: 'number' }, startedAt: { type: 'string', format: 'date-time' },
           resolvedAt: { type: ['string', 'null'], format: 'date-time' }, summary: { type: 'string' },
@@ -219,7 +219,7 @@ export const openapi = {
             type: 'object',
             properties: {
               stance: { type: 'string', enum: [...STANCES] }, score: { type: 'number', minimum: -1, maximum: 1 }, confidence: { type: 'number', minimum: 0, maximum: 1 },
-              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['builtin', 'huggingface', 'tei'] } } },
+              model: { type: 'object', properties: { id: { type: 'string' }, kind: { type: 'string', enum: [...SCORER_KINDS] } } },
             },
           },
           scoredAt: { type: 'string', format: 'date-time' },

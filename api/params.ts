@@ -1,5 +1,5 @@
 import { INTERVALS, type Interval } from '../shared/buckets.ts';
-import { SOURCE_NAMES, STANCES, type SourceName, type Stance } from '../shared/post.ts';
+import { SOURCE_NAMES, STANCES, type SourceName, type Stance } from '../shared/lists.ts';
 import { badParam } from './problem.ts';
 
 /**

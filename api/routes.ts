@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import type { Redis } from 'ioredis';
 import { INTERVALS, alignDown, summarise } from '../shared/buckets.ts';
 import type { Keys } from '../shared/keys.ts';
+import { ALERT_STATES } from '../shared/lists.ts';
 import { answeredNotModified, versionEtag } from './etag.ts';
 import {
   encodeCursor, parseCursor, parseEnum, parseInterval, parseLang, parseLimit, parseSource, parseStance, parseTime, rejectUnknown,
@@ -93,7 +94,7 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
 
   r.get('/api/v1/alerts', async (req, res) => {
     rejectUnknown(q(req), ['state', 'since', 'limit']);
-    const state = parseEnum(q(req), 'state', ['firing', 'resolved'] as const);
+    const state = parseEnum(q(req), 'state', ALERT_STATES);
     const since = parseTime(q(req), 'since');
     const limit = parseLimit(q(req), 1, 500, 100);
     const resolved = { state, since, limit };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Queue } from 'bullmq';
-import { SOURCE_NAMES } from '../shared/post.ts';
+import { SOURCE_NAMES } from '../shared/lists.ts';
 import { boot } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
 

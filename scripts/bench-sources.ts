@@ -1,19 +1,18 @@
-import { createLogger } from '../shared/logger.ts';
 import { createRedis } from '../shared/redis.ts';
-import { BlueskySource } from '../workers/collect/sources/bluesky.ts';
-import { HackerNewsSource } from '../workers/collect/sources/hackernews.ts';
-import { MastodonSource } from '../workers/collect/sources/mastodon.ts';
-import { RedditSource } from '../workers/collect/sources/reddit.ts';
-import { RssSource } from '../workers/collect/sources/rss.ts';
+import { BlueskySource } from '../workers/collect/sources/bluesky/source.ts';
+import { HackerNewsSource } from '../workers/collect/sources/hackernews/source.ts';
+import { MastodonSource } from '../workers/collect/sources/mastodon/source.ts';
+import { RedditSource } from '../workers/collect/sources/reddit/source.ts';
+import { RssSource } from '../workers/collect/sources/rss/source.ts';
 import type { Source } from '../workers/collect/sources/source.ts';
-import { TelegramSource } from '../workers/collect/sources/telegram.ts';
-import { FakeBluesky } from '../test/fakes/fake-bluesky.ts';
-import { FakeHackerNews } from '../test/fakes/fake-hackernews.ts';
-import { FakeMastodon } from '../test/fakes/fake-mastodon.ts';
-import { FakeReddit } from '../test/fakes/fake-reddit.ts';
-import { FakeRss } from '../test/fakes/fake-rss.ts';
-import { FakeTelegram } from '../test/fakes/fake-telegram.ts';
-import { CollectorHarness } from '../test/helpers/collector-harness.ts';
+import { TelegramSource } from '../workers/collect/sources/telegram/source.ts';
+import { FakeBluesky } from '../dev/fakes/fake-bluesky.ts';
+import { FakeHackerNews } from '../dev/fakes/fake-hackernews.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
+import { FakeReddit } from '../dev/fakes/fake-reddit.ts';
+import { FakeRss } from '../dev/fakes/fake-rss.ts';
+import { FakeTelegram } from '../dev/fakes/fake-telegram.ts';
+import { CollectorHarness } from '../dev/collector-harness.ts';
 
 /**
  * `npm run bench:sources`: posts/s through the collector (fetch, parse, relevance, de-dup, enqueue in

@@ -8,7 +8,7 @@ import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
-import { FakeMastodon } from '../test/fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { startWorkers } from '../workers/pipeline.ts';
 
 /**
@@ -35,7 +35,7 @@ const cfg = loadConfig({
   MASTODON_INITIAL_PAGES: String(Math.ceil(N / 40) + 1), SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '50',
   HF_TOKEN: '', HF_ENDPOINT_URL: '',
 });
-const redis = createRedis(cfg.REDIS_URL, 'bench');
+const redis = createRedis(cfg.redis.url, 'bench');
 const metrics = createMetrics();
 const log = createLogger('warn', 'bench');
 const rssBefore = process.memoryUsage().rss;
@@ -47,7 +47,7 @@ while ((await counted()) < N) await sleep(20);
 const seconds = (performance.now() - t0) / 1000;
 const rssAfter = process.memoryUsage().rss;
 
-const app = createApp({ redis, keys: createKeys(prefix), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS } });
+const app = createApp({ redis, keys: createKeys(prefix), metrics, log, limits: { maxBuckets: cfg.api.maxBuckets } });
 const server = app.listen(0);
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
-import { FakeMastodon } from '../test/fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 
 /**
  * `npm run demo`: replays the bundled sample corpus (data/sample-corpus.jsonl, ~200 posts in en/ru/fr/uk
@@ -51,8 +51,8 @@ const { rt, baseUrl } = app;
 // The demo has a prefix of its own; start from a clean slate so a second run shows the same picture.
 let cursor = '0';
 do {
-  const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.cfg.REDIS_PREFIX}:*`, 'COUNT', 500);
-  const stale = keys.filter((k) => !k.startsWith(`${rt.cfg.REDIS_PREFIX}:q:`) && !k.endsWith(':author-hash-key'));
+  const [next, keys] = await rt.redis.scan(cursor, 'MATCH', `${rt.cfg.redis.prefix}:*`, 'COUNT', 500);
+  const stale = keys.filter((k) => !k.startsWith(`${rt.cfg.redis.prefix}:q:`) && !k.endsWith(':author-hash-key'));
   if (stale.length) await rt.redis.del(...stale);
   cursor = next;
 } while (cursor !== '0');

@@ -5,8 +5,8 @@ import { ConfigError, loadConfig } from '../shared/config.ts';
 import { evaluate, type Figures } from '../shared/eval/metrics.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { STANCES } from '../shared/post.ts';
-import { BuiltinScorer } from '../workers/score/builtin.ts';
+import { STANCES } from '../shared/lists.ts';
+import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
 import { modelScorer } from '../workers/score/choose-scorer.ts';
 import type { Scorer } from '../workers/score/scorer.ts';
 
@@ -57,7 +57,7 @@ function chooseScorer(kind: string): Scorer {
   if (kind === 'builtin') return new BuiltinScorer();
   try {
     const cfg = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SCORER: kind === 'hf' ? 'huggingface' : 'tei' });
-    return modelScorer(cfg, createMetrics(), createLogger(cfg.LOG_LEVEL, 'eval'));
+    return modelScorer(cfg.scoring, createMetrics(), createLogger(cfg.logLevel, 'eval'));
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : String(err));
   }

@@ -15,7 +15,8 @@ import { TrendReader } from '../shared/trend-reader.ts';
  * [--format csv|ndjson] [--out FILE]`: the API's exports, straight from Redis to a file or stdout, with the
  * API's own parameter checks and the same constant-memory streaming.
  */
-const usage = 'usage: npm run export -- posts|trends [--from T] [--to T] [--stance S] [--source S] [--lang L] [--interval I] [--format csv|ndjson] [--out FILE]';
+const usage =
+  'usage: npm run export -- posts|trends [--from T] [--to T] [--stance S] [--source S] [--lang L] [--interval I] [--format csv|ndjson] [--out FILE]';
 const [kind, ...rest] = process.argv.slice(2);
 if (kind !== 'posts' && kind !== 'trends') {
   process.stderr.write(`${usage}\n`);
@@ -41,8 +42,8 @@ try {
   process.stderr.write(`export: ${(err as Error).message}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 }
-const redis = createRedis(cfg.REDIS_URL, 'export');
-const keys = createKeys(cfg.REDIS_PREFIX);
+const redis = createRedis(cfg.redis.url, 'export');
+const keys = createKeys(cfg.redis.prefix);
 try {
   let lines: AsyncIterable<string>;
   if (kind === 'posts') {
@@ -60,7 +61,9 @@ try {
     }
   };
   // stdout is not closed at the end: other output (npm's) may still follow it.
-  const sink: Writable = out ? createWriteStream(out) : new Writable({ write: (c, _e, cb) => (process.stdout.write(c) ? cb() : process.stdout.once('drain', cb)) });
+  const sink: Writable = out
+    ? createWriteStream(out)
+    : new Writable({ write: (c, _e, cb) => (process.stdout.write(c) ? cb() : process.stdout.once('drain', cb)) });
   await pipeline(Readable.from(counted()), sink);
   process.stderr.write(`export: ${kind} written${out ? ` to ${out}` : ''} (${rows} lines)\n`);
 } catch (err) {

@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { boot } from '../shared/runtime.ts';
 import type { ScoredPost } from '../shared/post.ts';
 import { Rescorer } from '../workers/aggregate/rescorer.ts';
-import { retentionFromConfig } from '../workers/aggregate/trend-writer.ts';
 import { chooseScorer } from '../workers/score/choose-scorer.ts';
 
 /**
@@ -27,29 +26,31 @@ if (values.model) {
 }
 
 const rt = await boot('rescore');
-const { scorer } = chooseScorer(rt.cfg, rt.metrics, rt.log, rt.redis, rt.keys);
-const rescorer = new Rescorer(rt.redis, rt.keys, retentionFromConfig(rt.cfg));
+const { scorer } = chooseScorer(rt.cfg.scoring, rt);
+const rescorer = new Rescorer(rt.redis, rt.keys, rt.cfg.retention);
 const target = `${scorer.model.id}@${scorer.model.setup ?? '-'}`;
 const CHUNK = 100;
 const totals = { examined: 0, rescored: 0, unchanged: 0, skippedSameModel: 0, changedMeanwhile: 0 };
 for (let offset = 0; ; offset += CHUNK) {
-  const ids = await rt.redis.zrange(rt.keys.recent('all'), sinceMs, `(${untilMs}`, 'BYSCORE', 'LIMIT', offset, CHUNK);
-  if (ids.length === 0) break;
+  const withScores = await rt.redis.zrange(rt.keys.recent('all'), sinceMs, `(${untilMs}`, 'BYSCORE', 'LIMIT', offset, CHUNK, 'WITHSCORES');
+  if (withScores.length === 0) break;
+  const ids = withScores.filter((_, i) => i % 2 === 0);
   const docs = await rt.redis.mget(ids.map((id) => rt.keys.post(id)));
-  const todo = docs.flatMap((json) => {
+  const todo = docs.flatMap((json, i) => {
     if (!json) return [];
+    const indexedAtMs = Number(withScores[2 * i + 1]);
     const post = JSON.parse(json) as ScoredPost;
     totals.examined++;
     if (`${post.result.model.id}@${post.result.model.setup ?? '-'}` === target) {
       totals.skippedSameModel++;
       return [];
     }
-    return [{ json, post }];
+    return [{ json, post, indexedAtMs }];
   });
   const results = await scorer.score(todo.map((t) => t.post.text));
   for (const [i, t] of todo.entries()) {
     const r = results[i]!;
-    if (await rescorer.apply(t.json, t.post, r)) {
+    if (await rescorer.apply(t.json, t.post, r, t.indexedAtMs)) {
       totals.rescored++;
       if (r.stance === t.post.result.stance) totals.unchanged++;
     } else {

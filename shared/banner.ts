@@ -1,5 +1,4 @@
 import type { Logger } from './logger.ts';
-import { prettyLogs } from './logger.ts';
 
 export interface BannerInfo {
   api: string;
@@ -16,7 +15,13 @@ export function bannerLines(b: BannerInfo): string[] {
     ['dashboard', b.dashboard],
     ['API', `${b.api}/api/v1 (OpenAPI: ${b.api}/api/v1/openapi.json)`],
     ['metrics', b.metrics],
-    ['scorer', b.scorer && (b.scorer === 'builtin-lexicon-v1' ? `${b.scorer} (built-in fallback: set HF_TOKEN or TEI_URL for a model)` : b.scorer)],
+    [
+      'scorer',
+      b.scorer &&
+        (b.scorer === 'builtin-lexicon-v1'
+          ? `${b.scorer} (built-in fallback: set HF_TOKEN or TEI_URL for a model)`
+          : b.scorer),
+    ],
     ['sources', b.sources && (b.sources.length ? b.sources.join(', ') : 'none')],
     ['redis', b.redis],
   ];
@@ -26,7 +31,7 @@ export function bannerLines(b: BannerInfo): string[] {
 }
 
 /** On a terminal a readable block; in JSON one record whose fields a log pipeline can index. */
-export function logBanner(log: Logger, b: BannerInfo): void {
-  if (prettyLogs()) log.info(`\n${bannerLines(b).join('\n')}`);
+export function logBanner(log: Logger, b: BannerInfo, pretty = false): void {
+  if (pretty) log.info(`\n${bannerLines(b).join('\n')}`);
   else log.info({ ...b }, 'stancewatch is running');
 }

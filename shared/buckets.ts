@@ -1,5 +1,5 @@
-import type { Resolution } from './keys.ts';
-import { STANCES, type Stance } from './post.ts';
+import type { Keys, Resolution } from './keys.ts';
+import { STANCES, type Stance } from './lists.ts';
 
 /**
  * Time-bucket maths for the aggregates. Pure: unit-tested without Redis.
@@ -69,12 +69,33 @@ export function coverRange(from: number, to: number): StorageBucket[] {
   return out;
 }
 
+/**
+ * When a post counts (epoch ms): its creation time, except that a post dated after the moment it was counted
+ * (clock skew at the source) counts at that moment rather than in a bucket nobody reads yet. Applying it
+ * again to its own result changes nothing, so the rescorer, given the time the writer indexed the post
+ * under, finds the same buckets.
+ */
+export function countTime(createdAt: string, countedAtMs: number): number {
+  return Math.min(Date.parse(createdAt), countedAtMs);
+}
+
 /** The storage buckets a post lands in, with the time each should expire (epoch seconds). */
-export function bucketsForPost(createdAtSeconds: number, retentionSeconds: Record<Resolution, number>): Array<StorageBucket & { expireAt: number }> {
+export function bucketsForPost(createdAt: string, countedAtMs: number, retentionSeconds: Record<Resolution, number>): Array<StorageBucket & { expireAt: number }> {
+  const seconds = Math.floor(countTime(createdAt, countedAtMs) / 1000);
   return RESOLUTIONS_LARGEST_FIRST.map((res) => {
-    const start = alignDown(createdAtSeconds, RESOLUTION_SECONDS[res]);
+    const start = alignDown(seconds, RESOLUTION_SECONDS[res]);
     return { res, start, expireAt: start + RESOLUTION_SECONDS[res] + retentionSeconds[res] };
   });
+}
+
+/** A post's three bucket keys and expiry times, named by resolution as the aggregate scripts take them. */
+export function bucketKeys(keys: Pick<Keys, 'bucket'>, buckets: ReadonlyArray<StorageBucket & { expireAt: number }>) {
+  const of = (res: Resolution) => buckets.find((b) => b.res === res)!;
+  const [d, h, m] = [of('d'), of('h'), of('m')];
+  return {
+    keys: { dayBucket: keys.bucket('d', d.start), hourBucket: keys.bucket('h', h.start), minuteBucket: keys.bucket('m', m.start) },
+    expireAt: { dayExpireAt: d.expireAt, hourExpireAt: h.expireAt, minuteExpireAt: m.expireAt },
+  };
 }
 
 export interface StanceCounts {

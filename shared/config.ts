@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
+import type { Resolution } from './keys.ts';
+import { LOG_FORMATS, SCORER_KINDS, SOURCE_NAMES, STANCES, WEBHOOK_FORMATS, type ScorerKind, type Stance, type WebhookFormat } from './lists.ts';
+import type { DetectorConfig } from './spikes/detector.ts';
 
 /**
  * Every setting stancewatch reads from the environment, validated once at start-up.
@@ -29,13 +32,14 @@ const optionalUrl = z
   .transform((s) => (s && s.trim().length > 0 ? s.trim() : undefined))
   .pipe(httpUrl.optional());
 
-/** A webhook as `format=url` (format: generic, slack or alertmanager) or a bare URL (generic). */
+/** A webhook as `format=url` or a bare URL (generic). */
+const WEBHOOK_ENTRY = new RegExp(`^(${WEBHOOK_FORMATS.join('|')})=(.+)$`);
 const webhook = z.string().transform((entry, ctx) => {
-  const m = /^(generic|slack|alertmanager)=(.+)$/.exec(entry);
-  const format = (m?.[1] ?? 'generic') as 'generic' | 'slack' | 'alertmanager';
+  const m = WEBHOOK_ENTRY.exec(entry);
+  const format = (m?.[1] ?? 'generic') as WebhookFormat;
   const url = m?.[2] ?? entry;
   if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be format=URL (format: generic, slack, alertmanager) or a URL' });
+    ctx.addIssue({ code: 'custom', message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL` });
     return z.NEVER;
   }
   return { format, url };
@@ -48,8 +52,9 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(8080),
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
 
-  SOURCES: list.default(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss']).pipe(z.array(z.enum(['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'])).min(0)),
+  SOURCES: list.default([...SOURCE_NAMES]).pipe(z.array(z.enum(SOURCE_NAMES)).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
   MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
   MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
@@ -101,7 +106,7 @@ export const envSchema = z.object({
   HTTP_MAX_RESPONSE_BYTES: int(1_000, 100_000_000).default(2_000_000),
   HTTP_USER_AGENT: z.string().min(1).default('stancewatch/0.1 (+https://github.com/stancewatch/stancewatch)'),
 
-  SCORER: z.enum(['auto', 'builtin', 'huggingface', 'tei']).default('auto'),
+  SCORER: z.enum(['auto', ...SCORER_KINDS]).default('auto'),
   HF_TOKEN: optionalSecret,
   HF_ENDPOINT_URL: optionalUrl,
   HF_MODEL: z.string().min(1).default(DEFAULT_HF_MODEL),
@@ -113,7 +118,7 @@ export const envSchema = z.object({
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
   HF_TASK: z.enum(['zero-shot-classification', 'text-classification']).default('zero-shot-classification'),
-  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(/^[^=]+=(support|criticism|neutral)$/, 'each entry is LABEL=support|criticism|neutral'))),
+  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(new RegExp(`^[^=]+=(${STANCES.join('|')})$`), `each entry is LABEL=${STANCES.join('|')}`))),
   HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
   HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
   HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),
@@ -156,9 +161,162 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
-  /** Which scorer the workers use; derived so that code never re-derives it from tokens. */
-  scorer: 'huggingface' | 'builtin' | 'tei';
+/** The settings, by the part of stancewatch that uses them: each module receives its own section, never the env. */
+export type Config = ReturnType<typeof sections>;
+export type RedisConfig = Config['redis'];
+export type ApiConfig = Config['api'];
+export type WorkersConfig = Config['workers'];
+export type SourcesConfig = Config['sources'];
+export type ScoringConfig = Config['scoring'];
+export type RetentionConfig = Config['retention'];
+export type SpikesConfig = Config['spikes'];
+export type AlertsConfig = Config['alerts'];
+export type HttpSettings = SourcesConfig['http'];
+
+const DAY_SECONDS = 86_400;
+const seconds = (s: number) => s * 1_000;
+const hours = (h: number) => h * 3_600_000;
+/** Optional settings stay absent rather than present-but-undefined, so a section can be spread as options. */
+const ifSet = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+/** The one place where environment variables become settings. */
+function sections(env: Env, scorer: ScorerKind) {
+  const http = { timeoutMs: env.HTTP_TIMEOUT_MS, maxBytes: env.HTTP_MAX_RESPONSE_BYTES, userAgent: env.HTTP_USER_AGENT };
+  const day = DAY_SECONDS;
+  return {
+    logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    api: { port: env.PORT, maxBuckets: env.TRENDS_MAX_BUCKETS },
+    workers: {
+      metricsPort: env.WORKERS_METRICS_PORT,
+      heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
+      jobLockMs: seconds(env.JOB_LOCK_SECONDS),
+      scoreBatchSize: env.SCORE_BATCH_SIZE,
+      scoreConcurrency: env.SCORE_WORKER_CONCURRENCY,
+      ...ifSet('authorHashKey', env.AUTHOR_HASH_KEY),
+    },
+    sources: {
+      enabled: env.SOURCES,
+      http,
+      mastodon: {
+        instances: env.MASTODON_INSTANCES,
+        tags: env.MASTODON_TAGS,
+        pollEveryMs: seconds(env.MASTODON_POLL_SECONDS),
+        pageLimit: env.MASTODON_PAGE_LIMIT,
+        maxPagesPerPoll: env.MASTODON_MAX_PAGES_PER_POLL,
+        initialPages: env.MASTODON_INITIAL_PAGES,
+        http,
+        ...(env.MASTODON_ACCESS_TOKEN ? { accessToken: env.MASTODON_ACCESS_TOKEN, searchTerms: env.MASTODON_SEARCH_TERMS } : {}),
+      },
+      bluesky: {
+        serviceUrl: env.BLUESKY_SERVICE_URL,
+        ...ifSet('handle', env.BLUESKY_HANDLE),
+        ...ifSet('appPassword', env.BLUESKY_APP_PASSWORD),
+        queries: env.BLUESKY_QUERIES,
+        pollEveryMs: seconds(env.BLUESKY_POLL_SECONDS),
+        maxPagesPerPoll: env.BLUESKY_MAX_PAGES_PER_POLL,
+        initialLookbackMs: hours(env.BLUESKY_INITIAL_LOOKBACK_HOURS),
+        http,
+      },
+      hackernews: {
+        baseUrl: env.HN_BASE_URL,
+        queries: env.HN_QUERIES,
+        pollEveryMs: seconds(env.HN_POLL_SECONDS),
+        hitsPerPage: 100,
+        maxPagesPerPoll: env.HN_MAX_PAGES_PER_POLL,
+        initialLookbackMs: hours(env.HN_INITIAL_LOOKBACK_HOURS),
+        http,
+      },
+      reddit: {
+        publicUrl: env.REDDIT_PUBLIC_URL,
+        oauthUrl: env.REDDIT_OAUTH_URL,
+        authUrl: env.REDDIT_AUTH_URL,
+        ...(env.REDDIT_CLIENT_ID && env.REDDIT_CLIENT_SECRET ? { clientId: env.REDDIT_CLIENT_ID, clientSecret: env.REDDIT_CLIENT_SECRET } : {}),
+        userAgent: env.REDDIT_USER_AGENT,
+        queries: env.REDDIT_QUERIES,
+        subreddits: env.REDDIT_SUBREDDITS,
+        pollEveryMs: seconds(env.REDDIT_POLL_SECONDS),
+        maxPagesPerPoll: env.REDDIT_MAX_PAGES_PER_POLL,
+        http: { timeoutMs: http.timeoutMs, maxBytes: http.maxBytes },
+      },
+      telegram: {
+        baseUrl: env.TELEGRAM_BASE_URL,
+        channels: env.TELEGRAM_CHANNELS,
+        pollEveryMs: seconds(env.TELEGRAM_POLL_SECONDS),
+        maxPagesPerPoll: env.TELEGRAM_MAX_PAGES_PER_POLL,
+        http: { ...http, userAgent: env.TELEGRAM_USER_AGENT },
+      },
+      rss: { feeds: env.RSS_FEEDS, pollEveryMs: seconds(env.RSS_POLL_SECONDS), http },
+    },
+    scoring: {
+      kind: scorer,
+      fallback: env.SCORER_FALLBACK,
+      hypotheses: { support: env.HYPOTHESIS_SUPPORT, criticism: env.HYPOTHESIS_CRITICISM, neutral: env.HYPOTHESIS_NEUTRAL },
+      multiLabel: env.HF_MULTI_LABEL,
+      /** Shared by every model scorer: the HF_ prefix predates TEI. */
+      retries: { timeoutMs: env.HF_TIMEOUT_MS, maxAttempts: env.HF_MAX_ATTEMPTS, backoffBaseMs: env.HF_BACKOFF_BASE_MS, backoffMaxMs: env.HF_BACKOFF_MAX_MS },
+      requestsPerMinute: env.MODEL_REQUESTS_PER_MINUTE,
+      breaker: { failures: env.MODEL_BREAKER_FAILURES, cooldownMs: seconds(env.MODEL_BREAKER_COOLDOWN_SECONDS) },
+      cacheTtlSeconds: env.SEEN_TTL_DAYS * day,
+      huggingface: {
+        ...ifSet('token', env.HF_TOKEN),
+        ...ifSet('endpointUrl', env.HF_ENDPOINT_URL),
+        model: env.HF_MODEL,
+        routerUrl: env.HF_ROUTER_URL,
+        hubUrl: env.HF_HUB_URL,
+        concurrency: env.HF_CONCURRENCY,
+        ...(env.HF_TASK === 'text-classification' ? { classifier: { labelMap: parseLabelMap(env.HF_LABEL_MAP) } } : {}),
+      },
+      tei: {
+        ...ifSet('url', env.TEI_URL),
+        ...ifSet('apiKey', env.TEI_API_KEY),
+        modelLabel: env.TEI_MODEL,
+        maxBatch: env.TEI_MAX_BATCH,
+      },
+    },
+    retention: {
+      /** How long a post is remembered as seen (collector) and as counted (aggregator). */
+      seenSeconds: env.SEEN_TTL_DAYS * day,
+      countedSeconds: env.SEEN_TTL_DAYS * day,
+      postsSeconds: env.POSTS_RETENTION_HOURS * 3_600,
+      postsMax: env.POSTS_RETENTION_MAX,
+      bucketsSeconds: {
+        m: env.MINUTE_BUCKETS_RETENTION_DAYS * day,
+        h: env.HOUR_BUCKETS_RETENTION_DAYS * day,
+        d: env.DAY_BUCKETS_RETENTION_DAYS * day,
+      } satisfies Record<Resolution, number>,
+    },
+    spikes: {
+      windowsMin: env.SPIKE_WINDOWS_MINUTES,
+      baselineMin: env.SPIKE_BASELINE_MINUTES,
+      detector: {
+        pFire: env.SPIKE_P_FIRE,
+        pResolve: env.SPIKE_P_RESOLVE,
+        minCount: env.SPIKE_MIN_COUNT,
+        minTotal: env.SPIKE_MIN_TOTAL,
+        minShareRise: env.SPIKE_MIN_SHARE_RISE,
+        resolveAfter: env.SPIKE_RESOLVE_AFTER,
+        cooldownMs: env.SPIKE_COOLDOWN_MINUTES * 60_000,
+      } satisfies DetectorConfig,
+    },
+    alerts: {
+      webhooks: env.ALERT_WEBHOOKS,
+      ...ifSet('secret', env.ALERT_WEBHOOK_SECRET),
+      baseUrl: env.PUBLIC_BASE_URL,
+      timeoutMs: env.HTTP_TIMEOUT_MS,
+    },
+  };
+}
+
+/** Each `LABEL=stance` entry of HF_LABEL_MAP, labels lower-cased (they compare case-insensitively). */
+export function parseLabelMap(entries: readonly string[]): ReadonlyMap<string, Stance> {
+  return new Map(
+    entries.map((e) => {
+      const [label, stance] = e.split('=') as [string, Stance];
+      return [label.trim().toLowerCase(), stance];
+    }),
+  );
 }
 
 export class ConfigError extends Error {
@@ -171,7 +329,8 @@ export class ConfigError extends Error {
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
 const SECRET_VARIABLES = new Set(['TEI_API_KEY', 'HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The variables, validated; one ConfigError names every bad one. Only `loadConfig` and the README sync test read this. */
+export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const relevant: Record<string, string | undefined> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const value = env[key];
@@ -187,10 +346,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
-  const cfg = parsed.data;
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cfg = parseEnv(env);
   const auto = cfg.TEI_URL ? 'tei' : cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin';
   const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
   if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
-  return { ...cfg, scorer };
+  return sections(cfg, scorer);
 }

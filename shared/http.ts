@@ -1,8 +1,10 @@
+import type { CollectErrorReason } from './lists.ts';
+
 /**
  * Polite, bounded HTTP GET for collectors: a timeout, a cap on the body size (a hostile or broken server
  * cannot make us buffer gigabytes), a User-Agent that names us, and errors that say what went wrong.
  */
-export type HttpFailureReason = 'timeout' | 'too_large' | 'network';
+export type HttpFailureReason = Extract<CollectErrorReason, 'timeout' | 'too_large' | 'network'>;
 
 export class HttpFailure extends Error {
   constructor(readonly reason: HttpFailureReason, message: string) {

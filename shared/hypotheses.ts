@@ -1,6 +1,6 @@
 /**
  * Zero-shot NLI stance: the model judges how strongly the post entails each hypothesis about Durov.
- * Hypotheses name the target explicitly, because stance is not sentiment (see shared/reference/domain.md).
+ * Hypotheses name the target explicitly, because stance is not sentiment (see "What the numbers mean" in README.md).
  * They are configurable (HYPOTHESIS_*), for other wording or another topic.
  */
 export interface Hypotheses {

@@ -1,22 +1,28 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import type { LogFormat } from './lists.ts';
 
 export type { Logger };
 
-/** Someone is reading the terminal: logs are for eyes (pino-pretty). Anywhere else (a pipe, a file, Docker) they stay JSON lines for machines. */
-export const prettyLogs = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_PRETTY_LOGS;
+/** `auto`: someone reading the terminal gets logs for eyes (pino-pretty); a pipe, a file or Docker gets JSON lines for machines. */
+export const prettyLogs = (format: LogFormat): boolean => format === 'pretty' || (format === 'auto' && Boolean(process.stdout.isTTY));
+
+/** Secret fields by name, in the environment's spelling and in the settings sections', at any depth up to three. */
+const SECRET_FIELDS = [
+  'token', 'accessToken', 'apiKey', 'appPassword', 'clientSecret', 'authorHashKey', 'secret', 'webhooks', 'HF_TOKEN', 'AUTHOR_HASH_KEY',
+];
 
 /**
  * Structured logs (pino): JSON lines, or pino-pretty on a terminal. Secrets are redacted by path as a second line of defence: code never puts
  * a token in a log line on purpose, but an error object from a library might carry one.
  */
-export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream): Logger {
+export function createLogger(level: string, name = 'stancewatch', destination?: DestinationStream, opts: { pretty?: boolean } = {}): Logger {
   const options = {
     name,
     level,
     redact: {
       paths: [
-        'token', '*.token', 'accessToken', '*.accessToken', 'HF_TOKEN', '*.HF_TOKEN', 'AUTHOR_HASH_KEY', '*.AUTHOR_HASH_KEY',
+        ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
         'headers.authorization', 'headers.Authorization', '*.headers.authorization', '*.headers.Authorization',
         'err.httpRequest.headers', 'httpRequest.headers',
       ],
@@ -24,6 +30,6 @@ export function createLogger(level: string, name = 'stancewatch', destination?: 
     },
   };
   if (destination) return pino(options, destination);
-  if (prettyLogs()) return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
+  if (opts.pretty) return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true }));
   return pino(options);
 }

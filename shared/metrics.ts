@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ScorerKind } from './post.ts';
+import {
+  COLLECT_ERROR_REASONS, DELIVERY_OUTCOMES, DUPLICATE_STAGES, SCORE_CACHE_RESULTS, SPIKE_KINDS, SPIKE_STANCES, STANCES, WEBHOOK_FORMATS,
+  type ScorerKind,
+} from './lists.ts';
 
 /**
  * Every metric stancewatch exports, defined once. Labels are bounded: source names, stances, queue
@@ -85,7 +88,7 @@ export function createMetrics() {
     }),
     collectErrors: new Counter({
       name: 'stancewatch_collect_errors_total',
-      help: 'Collection problems, by source and reason (http_4xx, http_5xx, rate_limited, timeout, malformed_page, malformed_item, too_large, network).',
+      help: `Collection problems, by source and reason (${COLLECT_ERROR_REASONS.join(', ')}).`,
       labelNames: ['source', 'reason'] as const,
       registers: r,
     }),
@@ -170,23 +173,21 @@ export function metricLang(lang: string): string {
  * before the first event: a counter that appears only at its first increment hides that first increment.
  */
 export function initialiseWorkerSeries(m: Metrics, sources: readonly string[], scorerKind: ScorerKind): void {
-  const stances = ['support', 'criticism', 'neutral'];
-  const reasons = ['http_4xx', 'http_5xx', 'rate_limited', 'timeout', 'network', 'too_large', 'malformed_page', 'malformed_item'];
   for (const source of sources) {
     m.postsCollected.inc({ source }, 0);
     m.postsFiltered.inc({ source }, 0);
-    for (const stage of ['collect', 'score']) m.postsDuplicate.inc({ source, stage }, 0);
-    for (const stance of stances) m.postsScored.inc({ source, stance, scorer: scorerKind }, 0);
-    for (const reason of reasons) m.collectErrors.inc({ source, reason }, 0);
+    for (const stage of DUPLICATE_STAGES) m.postsDuplicate.inc({ source, stage }, 0);
+    for (const stance of STANCES) m.postsScored.inc({ source, stance, scorer: scorerKind }, 0);
+    for (const reason of COLLECT_ERROR_REASONS) m.collectErrors.inc({ source, reason }, 0);
   }
-  for (const stance of ['support', 'criticism']) {
-    for (const kind of ['volume', 'share']) {
+  for (const stance of SPIKE_STANCES) {
+    for (const kind of SPIKE_KINDS) {
       m.alertsFired.inc({ stance, kind }, 0);
       m.alertsResolved.inc({ stance, kind }, 0);
     }
   }
-  for (const result of ['hit', 'miss']) m.scoreCache.inc({ result }, 0);
-  for (const format of ['generic', 'slack', 'alertmanager']) {
-    for (const outcome of ['delivered', 'retrying', 'failed']) m.alertDeliveries.inc({ format, outcome }, 0);
+  for (const result of SCORE_CACHE_RESULTS) m.scoreCache.inc({ result }, 0);
+  for (const format of WEBHOOK_FORMATS) {
+    for (const outcome of DELIVERY_OUTCOMES) m.alertDeliveries.inc({ format, outcome }, 0);
   }
 }

@@ -2,25 +2,13 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.ts';
 import type { Metrics } from './metrics.ts';
-import { QUEUES, type AggregateJob, type AlertDeliveryJob, type CollectJob, type ScoreJob } from './queues.ts';
+import { QUEUE_NAMES, QUEUES, type JobData, type QueueName } from './queues.ts';
 
-export interface PipelineQueues {
-  collect: Queue<CollectJob>;
-  score: Queue<ScoreJob>;
-  aggregate: Queue<AggregateJob>;
-  spikes: Queue;
-  alertDelivery: Queue<AlertDeliveryJob>;
-}
+export type PipelineQueues = { [Q in QueueName]: Queue<JobData[Q]> };
 
 export function openQueues(connection: Redis, keys: Keys): PipelineQueues {
-  const opts = { connection, prefix: keys.bullPrefix };
-  return {
-    collect: new Queue<CollectJob>(QUEUES.collect, opts),
-    score: new Queue<ScoreJob>(QUEUES.score, opts),
-    aggregate: new Queue<AggregateJob>(QUEUES.aggregate, opts),
-    spikes: new Queue(QUEUES.spikes, opts),
-    alertDelivery: new Queue<AlertDeliveryJob>(QUEUES.alertDelivery, opts),
-  };
+  const open = <Q extends QueueName>(q: Q) => new Queue<JobData[Q]>(QUEUES[q], { connection, prefix: keys.bullPrefix });
+  return Object.fromEntries(QUEUE_NAMES.map((q) => [q, open(q)])) as PipelineQueues;
 }
 
 export async function closeQueues(q: PipelineQueues): Promise<void> {

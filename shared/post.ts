@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 
-/** Platforms stancewatch collects from; also the `source` label of metrics, so keep it small. */
-export const SOURCE_NAMES = ['mastodon', 'bluesky', 'hackernews', 'reddit', 'telegram', 'rss'] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+import type { ScorerKind, SourceName, Stance } from './lists.ts';
 
-export const STANCES = ['support', 'criticism', 'neutral'] as const;
-export type Stance = (typeof STANCES)[number];
+export type { ScorerKind, SourceName, Stance };
 
 /** One public post, normalised to the same shape whatever the platform. */
 export interface Post {
@@ -25,8 +22,6 @@ export interface Post {
   /** `views` where the platform shows them (Telegram channels). */
   engagement: { likes: number; reposts: number; replies: number; views?: number };
 }
-
-export type ScorerKind = 'builtin' | 'huggingface' | 'tei';
 
 /** Which scorer produced a result, travelling with every score so model and fallback output never mix silently. */
 export interface ModelRef {

@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, prettyLogs, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRedis, redactRedisUrl } from './redis.ts';
 
 export interface Runtime {
   cfg: Config;
   log: Logger;
+  /** Logs go out as readable lines (LOG_FORMAT), so the banner is a block rather than a record. */
+  prettyLogs: boolean;
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
@@ -25,9 +27,10 @@ export async function boot(processName: string): Promise<Runtime> {
     }
     throw err;
   }
-  const log = createLogger(cfg.LOG_LEVEL, processName);
-  const redis = createRedis(cfg.REDIS_URL, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.REDIS_URL) }, 'Redis connection problem'));
+  const pretty = prettyLogs(cfg.logFormat);
+  const log = createLogger(cfg.logLevel, processName, undefined, { pretty });
+  const redis = createRedis(cfg.redis.url, processName);
+  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
   try {
     await Promise.race([
       redis.ping(),
@@ -35,7 +38,7 @@ export async function boot(processName: string): Promise<Runtime> {
     ]);
   } catch (err) {
     process.stderr.write(
-      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.REDIS_URL)} (${(err as Error).message}).\n` +
+      `stancewatch: cannot reach Redis at ${redactRedisUrl(cfg.redis.url)} (${(err as Error).message}).\n` +
         'Start one (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis && brew services start redis`),\n' +
         'or point REDIS_URL at a Redis you have. `npm start` starts a private redis-server by itself when one is installed.\n',
     );
@@ -45,7 +48,7 @@ export async function boot(processName: string): Promise<Runtime> {
   if (policy[1] && policy[1] !== 'noeviction') {
     log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
   }
-  return { cfg, log, redis, keys: createKeys(cfg.REDIS_PREFIX), metrics: createMetrics() };
+  return { cfg, log, prettyLogs: pretty, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
 }
 
 /** Closes everything on SIGINT/SIGTERM, so a worker finishes (or hands back) its job before exiting. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.ts';
-import { openapi } from '../api/openapi.ts';
+import { type openapi } from '../api/openapi.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { TrendReader } from '../shared/trend-reader.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createRedis } from '../shared/redis.ts';
-import { FakeHackerNews } from './fakes/fake-hackernews.ts';
+import { FakeHackerNews } from '../dev/fakes/fake-hackernews.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /** `npm run backfill` pages back through history into the normal pipeline: the reaction from the day of the arrest. */

@@ -7,8 +7,8 @@ import { createMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
 import type { ScoreJob } from '../shared/queues.ts';
 import { Collector } from '../workers/collect/collector.ts';
-import { MastodonSource } from '../workers/collect/sources/mastodon.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { MastodonSource } from '../workers/collect/sources/mastodon/source.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 import type { Redis } from 'ioredis';
 

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stance } from '../shared/post.ts';
 import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 

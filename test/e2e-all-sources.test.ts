@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FakeBluesky } from './fakes/fake-bluesky.ts';
-import { FakeHackerNews } from './fakes/fake-hackernews.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
-import { FakeReddit } from './fakes/fake-reddit.ts';
-import { FakeRss } from './fakes/fake-rss.ts';
-import { FakeTelegram } from './fakes/fake-telegram.ts';
+import { FakeBluesky } from '../dev/fakes/fake-bluesky.ts';
+import { FakeHackerNews } from '../dev/fakes/fake-hackernews.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
+import { FakeReddit } from '../dev/fakes/fake-reddit.ts';
+import { FakeRss } from '../dev/fakes/fake-rss.ts';
+import { FakeTelegram } from '../dev/fakes/fake-telegram.ts';
 import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 

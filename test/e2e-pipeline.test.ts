@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Stance } from '../shared/post.ts';
 import { FakeHuggingFace, HF_429, HF_503 } from './fakes/fake-huggingface.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { countedTotal, drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 

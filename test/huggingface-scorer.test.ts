@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { HuggingFaceScorer, type HuggingFaceOptions } from '../workers/score/huggingface.ts';
+import { HuggingFaceScorer, type HuggingFaceOptions } from '../workers/score/huggingface/scorer.ts';
 import { FakeHuggingFace, HF_429, HF_503 } from './fakes/fake-huggingface.ts';
 import { freePort } from './helpers/redis-server.ts';
 
@@ -109,7 +109,8 @@ test('a dead endpoint fails after bounded attempts, and works again when it come
 });
 
 test('an answer without our hypotheses is an error, not a guess', async () => {
-  hf.failNext({ status: 200, body: JSON.stringify([{ label: 'POSITIVE', score: 0.9 }, { label: 'NEGATIVE', score: 0.1 }]) }, 3);
+  // One reply: a malformed answer is not retried (workers/score/model-call.ts says why).
+  hf.failNext({ status: 200, body: JSON.stringify([{ label: 'POSITIVE', score: 0.9 }, { label: 'NEGATIVE', score: 0.1 }]) });
   await assert.rejects(scorer({ endpointUrl: hf.url }).score(['Free Durov']), /unusable/);
 });
 

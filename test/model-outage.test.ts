@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { createRedis } from '../shared/redis.ts';
 import { RedisRequestBudget } from '../shared/request-budget.ts';
 import { FakeHuggingFace, HF_503 } from './fakes/fake-huggingface.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
-import { countedTotal, drain, getJson, startStack, type TestStack } from './helpers/pipeline.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
+import { countedTotal, drain, getJson, startStack } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /**

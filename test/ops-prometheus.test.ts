@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
 import { FakeHuggingFace, HF_503 } from './fakes/fake-huggingface.ts';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { startStack, type TestStack } from './helpers/pipeline.ts';
 import { freePort, startRedis, type TestRedis } from './helpers/redis-server.ts';
 

@@ -8,7 +8,7 @@ import { createKeys } from '../shared/keys.ts';
 import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
-import { scoreBuiltin } from '../workers/score/builtin.ts';
+import { scoreBuiltin } from '../workers/score/builtin/scorer.ts';
 import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 

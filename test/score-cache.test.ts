@@ -7,8 +7,8 @@ import { createMetrics } from '../shared/metrics.ts';
 import type { Post, StanceResult } from '../shared/post.ts';
 import type { AggregateJob } from '../shared/queues.ts';
 import { createRedis } from '../shared/redis.ts';
-import { BuiltinScorer } from '../workers/score/builtin.ts';
-import { scoreBatch } from '../workers/score/score-processor.ts';
+import { BuiltinScorer } from '../workers/score/builtin/scorer.ts';
+import { scoreBatch } from '../workers/score/score-job.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
 
 /** Reposts and cross-posts are scored once (by fingerprint) and still counted once per occurrence. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BlueskySource, type BlueskyOptions } from '../workers/collect/sources/bluesky.ts';
-import { FakeBluesky } from './fakes/fake-bluesky.ts';
+import { BlueskySource, type BlueskyOptions } from '../workers/collect/sources/bluesky/source.ts';
+import { FakeBluesky } from '../dev/fakes/fake-bluesky.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Bluesky search against a fake PDS (sessions, searchPosts, offset cursors), through the real collector. */

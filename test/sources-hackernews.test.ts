@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HackerNewsSource, type HackerNewsOptions } from '../workers/collect/sources/hackernews.ts';
-import { FakeHackerNews } from './fakes/fake-hackernews.ts';
-import type { CollectorHarness } from './helpers/collector-harness.ts';
+import { HackerNewsSource, type HackerNewsOptions } from '../workers/collect/sources/hackernews/source.ts';
+import { FakeHackerNews } from '../dev/fakes/fake-hackernews.ts';
+import type { CollectorHarness } from '../dev/collector-harness.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Hacker News (Algolia) against a fake speaking its wire format, through the real collector, Redis and BullMQ. */

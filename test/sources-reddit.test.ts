@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RedditSource, type RedditOptions } from '../workers/collect/sources/reddit.ts';
-import { FakeReddit } from './fakes/fake-reddit.ts';
+import { RedditSource, type RedditOptions } from '../workers/collect/sources/reddit/source.ts';
+import { FakeReddit } from '../dev/fakes/fake-reddit.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Reddit against a fake speaking its wire format (listings, OAuth, rate-limit headers), through the real collector. */

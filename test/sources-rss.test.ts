@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseFeed } from '../workers/collect/sources/rss-parse.ts';
-import { RssSource } from '../workers/collect/sources/rss.ts';
-import { FakeRss } from './fakes/fake-rss.ts';
+import { parseFeed } from '../workers/collect/sources/rss/parse.ts';
+import { RssSource } from '../workers/collect/sources/rss/source.ts';
+import { FakeRss } from '../dev/fakes/fake-rss.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /** RSS 2.0 and Atom news feeds against a fake aggregator, through the real collector, Redis and BullMQ. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseViews } from '../workers/collect/sources/telegram-parse.ts';
-import { TelegramSource } from '../workers/collect/sources/telegram.ts';
-import { FakeTelegram } from './fakes/fake-telegram.ts';
+import { parseViews } from '../workers/collect/sources/telegram/parse.ts';
+import { TelegramSource } from '../workers/collect/sources/telegram/source.ts';
+import { FakeTelegram } from '../dev/fakes/fake-telegram.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /** Telegram public channel previews against a fake t.me, through the real collector, Redis and BullMQ. */

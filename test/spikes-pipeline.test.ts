@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger.ts';
 import type { ScoredPost, Stance } from '../shared/post.ts';
 import { signature, type Alert } from '../shared/spikes/alert.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
-import { detectSpikes, detectorFromConfig, type SpikeDeps } from '../workers/spikes/spike-job.ts';
+import { detectSpikes, type SpikeDeps } from '../workers/spikes/detect-job.ts';
 import { WebhookReceiver } from './fakes/webhook-receiver.ts';
 import { getJson, startStack, type TestStack } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';
@@ -40,7 +40,7 @@ before(async () => {
     ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager=${hooks.url}/am`,
     ALERT_WEBHOOK_SECRET: SECRET,
   }, { schedule: false }); // this test runs the detector itself, at a fixed time; the scheduled run would race it
-  const keys = createKeys(stack.cfg.REDIS_PREFIX);
+  const keys = createKeys(stack.cfg.redis.prefix);
   const writer = new TrendWriter(stack.redis, keys, { countedSeconds: 86_400, postsSeconds: 86_400, postsMax: 100_000, bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 } });
   const posts: ScoredPost[] = [];
   let i = 0;
@@ -53,8 +53,7 @@ before(async () => {
   }
   await writer.add(posts, NOW);
   deps = {
-    redis: stack.redis, keys, metrics: stack.metrics, log: createLogger('silent'), detector: detectorFromConfig(stack.cfg),
-    windowsMin: stack.cfg.SPIKE_WINDOWS_MINUTES, baselineMin: stack.cfg.SPIKE_BASELINE_MINUTES, webhooks: stack.cfg.ALERT_WEBHOOKS,
+    redis: stack.redis, keys, metrics: stack.metrics, log: createLogger('silent'), spikes: stack.cfg.spikes, webhooks: stack.cfg.alerts.webhooks,
     deliveryQueue: stack.workers.queues.alertDelivery,
   };
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { FakeTei } from './fakes/fake-tei.ts';
 import { drain, getJson, startStack, type TestStack, waitForCounted } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from './helpers/redis-server.ts';

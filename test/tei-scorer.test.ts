@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
-import { zeroShotFromNli } from '../workers/score/nli.ts';
+import { zeroShotFromNli } from '../workers/score/tei/nli.ts';
 import { DEFAULT_HYPOTHESES as H } from '../workers/score/stance-map.ts';
-import { TeiScorer, type TeiOptions } from '../workers/score/tei.ts';
+import { TeiScorer, type TeiOptions } from '../workers/score/tei/scorer.ts';
 import { FakeTei } from './fakes/fake-tei.ts';
 
 /** The TEI scorer against a fake TEI: batched pairs, logits, our own zero-shot step, 413 splitting, keys. */

@@ -2,15 +2,27 @@
 // and `npm test` (pretest) can run it without tsx:
 //   node web/build.mjs             always build
 //   node web/build.mjs --if-stale  build only when web/dist is missing or older than a source
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
 const src = join(here, 'src');
 const dist = join(here, 'dist');
 /** Written last: its presence means a complete build, its age says how fresh it is. */
 const marker = join(dist, 'index.html');
+/** The bundle's inputs outside web/src (the lists and bucket maths it imports from shared/), as esbuild saw them. */
+const inputsFile = join(dist, 'inputs.json');
 
 function newestSourceMs(dir = src) {
   let newest = statSync(join(here, 'build.mjs')).mtimeMs;
@@ -21,8 +33,16 @@ function newestSourceMs(dir = src) {
   return newest;
 }
 
+function newestImportedMs() {
+  const inputs = JSON.parse(readFileSync(inputsFile, 'utf8'));
+  // A vanished input (a moved file) reads as infinitely new: rebuild.
+  return Math.max(0, ...inputs.map((p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeMs : Infinity)));
+}
+
 export function isStale() {
-  return !existsSync(marker) || statSync(marker).mtimeMs < newestSourceMs();
+  if (!existsSync(marker) || !existsSync(inputsFile)) return true;
+  const built = statSync(marker).mtimeMs;
+  return built < newestSourceMs() || built < newestImportedMs();
 }
 
 export async function buildWeb() {
@@ -30,7 +50,9 @@ export async function buildWeb() {
   const { build } = await import('esbuild');
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(join(dist, 'assets'), { recursive: true });
-  await build({
+  const result = await build({
+    absWorkingDir: root,
+    metafile: true,
     entryPoints: { app: join(src, 'main.ts') },
     bundle: true,
     minify: true,
@@ -41,6 +63,10 @@ export async function buildWeb() {
     logLevel: 'warning',
     legalComments: 'linked',
   });
+  const imported = Object.keys(result.metafile.inputs).filter(
+    (p) => !p.startsWith('web/src/') && !p.includes('node_modules/'),
+  );
+  writeFileSync(inputsFile, JSON.stringify(imported));
   copyFileSync(join(src, 'index.html'), marker);
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
-import type { ScoredPost, Stance } from '../../shared/post.ts';
+import type { ExportFormat, Stance } from '../../shared/lists.ts';
+import type { ScoredPost } from '../../shared/post.ts';
 import { csvRow } from './csv.ts';
 
 export interface PostsExportFilters {
@@ -22,7 +23,12 @@ export const EXPORT_CHUNK = 500;
  * is the last score plus the keys already given at that score, so equal timestamps are neither skipped nor
  * repeated, and Redis never has to walk an offset.
  */
-export async function* exportPosts(redis: Redis, keys: Keys, f: PostsExportFilters, chunk = EXPORT_CHUNK): AsyncGenerator<ScoredPost> {
+export async function* exportPosts(
+  redis: Redis,
+  keys: Keys,
+  f: PostsExportFilters,
+  chunk = EXPORT_CHUNK,
+): AsyncGenerator<ScoredPost> {
   const index = await smallestIndex(redis, keys, f);
   let min = String(f.fromMs);
   let lastScore: number | undefined;
@@ -65,7 +71,11 @@ async function smallestIndex(redis: Redis, keys: Keys, f: PostsExportFilters): P
 }
 
 function matches(p: ScoredPost, f: PostsExportFilters): boolean {
-  return (!f.stance || p.result.stance === f.stance) && (!f.source || p.source === f.source) && (!f.lang || p.lang === f.lang);
+  return (
+    (!f.stance || p.result.stance === f.stance) &&
+    (!f.source || p.source === f.source) &&
+    (!f.lang || p.lang === f.lang)
+  );
 }
 
 /** What an exported post says: where to read it, its language and score, which scorer gave it, and a pseudonym for its author. */
@@ -83,17 +93,33 @@ export interface ExportedPost {
   text: string;
 }
 
-export const POST_COLUMNS = ['createdAt', 'source', 'url', 'lang', 'stance', 'score', 'confidence', 'model', 'author', 'text'] as const satisfies ReadonlyArray<keyof ExportedPost>;
+export const POST_COLUMNS = [
+  'createdAt',
+  'source',
+  'url',
+  'lang',
+  'stance',
+  'score',
+  'confidence',
+  'model',
+  'author',
+  'text',
+] as const satisfies ReadonlyArray<keyof ExportedPost>;
 
 export function exportedPost(p: ScoredPost): ExportedPost {
   return {
-    createdAt: p.createdAt, source: p.source, url: p.url, lang: p.lang,
-    stance: p.result.stance, score: p.result.score, confidence: p.result.confidence, model: p.result.model.id,
-    author: p.author, text: p.text,
+    createdAt: p.createdAt,
+    source: p.source,
+    url: p.url,
+    lang: p.lang,
+    stance: p.result.stance,
+    score: p.result.score,
+    confidence: p.result.confidence,
+    model: p.result.model.id,
+    author: p.author,
+    text: p.text,
   };
 }
-
-export type ExportFormat = 'csv' | 'ndjson';
 
 /** The export as lines of text (a CSV header first), ready for a stream. */
 export async function* postLines(posts: AsyncIterable<ScoredPost>, format: ExportFormat): AsyncGenerator<string> {

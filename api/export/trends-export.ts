@@ -1,14 +1,31 @@
 import { INTERVALS, summarise, type Interval } from '../../shared/buckets.ts';
 import type { Filters, TrendReader } from '../../shared/trend-reader.ts';
 import { csvRow } from './csv.ts';
-import type { ExportFormat } from './posts-export.ts';
+import type { ExportFormat } from '../../shared/lists.ts';
 
 /** Buckets read per round trip. */
 const CHUNK = 500;
-export const TREND_COLUMNS = ['start', 'end', 'support', 'criticism', 'neutral', 'total', 'supportShare', 'criticismShare', 'meanScore'] as const;
+export const TREND_COLUMNS = [
+  'start',
+  'end',
+  'support',
+  'criticism',
+  'neutral',
+  'total',
+  'supportShare',
+  'criticismShare',
+  'meanScore',
+] as const;
 
 /** One line per bucket of [from, to) (epoch seconds, interval-aligned), read CHUNK buckets at a time. */
-export async function* trendLines(reader: TrendReader, from: number, to: number, interval: Interval, f: Filters, format: ExportFormat): AsyncGenerator<string> {
+export async function* trendLines(
+  reader: TrendReader,
+  from: number,
+  to: number,
+  interval: Interval,
+  f: Filters,
+  format: ExportFormat,
+): AsyncGenerator<string> {
   const step = INTERVALS[interval];
   if (format === 'csv') yield csvRow(TREND_COLUMNS);
   for (let t = from; t < to; t += CHUNK * step) {

@@ -15,7 +15,9 @@ export const TOKENS_TRIM_AT = 2 * TOKENS_TOP_K;
 /** The field holding the number of posts counted into a hash (a token never starts with "="). */
 export const POSTS_FIELD = '=posts';
 
-export function tokenBucketsFor(createdAtSeconds: number): Array<{ res: TokenResolution; start: number; expireAt: number }> {
+export function tokenBucketsFor(
+  createdAtSeconds: number,
+): Array<{ res: TokenResolution; start: number; expireAt: number }> {
   return (['10m', 'h'] as const).map((res) => {
     const step = TOKEN_RESOLUTION_SECONDS[res];
     const start = Math.floor(createdAtSeconds / step) * step;
@@ -25,7 +27,8 @@ export function tokenBucketsFor(createdAtSeconds: number): Array<{ res: TokenRes
 
 /** The fewest token buckets tiling [from, to) (both multiples of TOKEN_GRAIN): hours where whole, 10 minutes at the edges. */
 export function coverTokenRange(from: number, to: number): Array<{ res: TokenResolution; start: number }> {
-  if (from % TOKEN_GRAIN !== 0 || to % TOKEN_GRAIN !== 0) throw new RangeError('coverTokenRange needs 10-minute-aligned bounds');
+  if (from % TOKEN_GRAIN !== 0 || to % TOKEN_GRAIN !== 0)
+    throw new RangeError('coverTokenRange needs 10-minute-aligned bounds');
   const out: Array<{ res: TokenResolution; start: number }> = [];
   for (let t = from; t < to;) {
     const res: TokenResolution = t % 3_600 === 0 && t + 3_600 <= to ? 'h' : '10m';

@@ -1,4 +1,5 @@
-import { tokenKind, tokenLabel, type TokenKind } from './tokens.ts';
+import type { TokenKind } from '../lists.ts';
+import { tokenKind, tokenLabel } from './tokens.ts';
 
 /**
  * "Fightin' Words" (Monroe, Colaresi & Quinn 2008, "Fightin' Words: Lexical Feature Selection and Evaluation
@@ -34,7 +35,11 @@ export interface FightinWordsOptions {
   top?: number;
 }
 
-export function fightinWords(target: ReadonlyMap<string, number>, baseline: ReadonlyMap<string, number>, opts: FightinWordsOptions = {}): Driver[] {
+export function fightinWords(
+  target: ReadonlyMap<string, number>,
+  baseline: ReadonlyMap<string, number>,
+  opts: FightinWordsOptions = {},
+): Driver[] {
   const priorScale = opts.priorScale ?? 1;
   const minCount = opts.minCount ?? 2;
   const sum = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -49,7 +54,15 @@ export function fightinWords(target: ReadonlyMap<string, number>, baseline: Read
     const delta = Math.log((yT + a) / (nT + a0 - yT - a)) - Math.log((yB + a) / (nB + a0 - yB - a));
     const z = delta / Math.sqrt(1 / (yT + a) + 1 / (yB + a));
     if (!(z > 0) || !Number.isFinite(z)) continue; // only what the target has more of than usual drives it
-    out.push({ token, kind: tokenKind(token), label: tokenLabel(token), delta: round(delta), z: round(z), count: yT, baselineCount: yB });
+    out.push({
+      token,
+      kind: tokenKind(token),
+      label: tokenLabel(token),
+      delta: round(delta),
+      z: round(z),
+      count: yT,
+      baselineCount: yB,
+    });
   }
   out.sort((x, y) => y.z - x.z || y.count - x.count || x.token.localeCompare(y.token));
   return out.slice(0, opts.top ?? 20);

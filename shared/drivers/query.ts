@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.ts';
-import { STANCES, type ScoredPost, type Stance } from '../post.ts';
+import { STANCES, type Stance } from '../lists.ts';
+import type { ScoredPost } from '../post.ts';
 import { POSTS_FIELD, TOKEN_GRAIN, coverTokenRange, dimFor } from './buckets.ts';
 import { fightinWords, type Driver } from './fightin-words.ts';
 import { tokensOf } from './tokens.ts';
@@ -59,7 +60,8 @@ export async function computeDrivers(redis: Redis, keys: Keys, q: DriversQuery):
   const dim = dimFor(q);
   const sides = [coverTokenRange(from, to), coverTokenRange(baselineFrom, baselineTo)];
   const pipeline = redis.pipeline();
-  for (const cover of sides) for (const b of cover) for (const s of stances) pipeline.hgetall(keys.tokens(b.res, b.start, s, dim));
+  for (const cover of sides)
+    for (const b of cover) for (const s of stances) pipeline.hgetall(keys.tokens(b.res, b.start, s, dim));
   const replies = (await pipeline.exec()) ?? [];
   let i = 0;
   const [target, baseline] = sides.map((cover) => {
@@ -88,9 +90,19 @@ export async function computeDrivers(redis: Redis, keys: Keys, q: DriversQuery):
 }
 
 /** The window's stored posts ranked by the summed z of the top drivers they contain: the posts that say what the spike says. */
-async function representative(redis: Redis, keys: Keys, q: DriversQuery, from: number, to: number, drivers: Driver[], n: number): Promise<{ posts: RepresentativePost[]; commands: number }> {
+async function representative(
+  redis: Redis,
+  keys: Keys,
+  q: DriversQuery,
+  from: number,
+  to: number,
+  drivers: Driver[],
+  n: number,
+): Promise<{ posts: RepresentativePost[]; commands: number }> {
   if (n === 0 || drivers.length === 0) return { posts: [], commands: 0 };
-  const index = keys.recent(q.stance ? `stance=${q.stance}` : q.source ? `source=${q.source}` : q.lang ? `lang=${q.lang}` : 'all');
+  const index = keys.recent(
+    q.stance ? `stance=${q.stance}` : q.source ? `source=${q.source}` : q.lang ? `lang=${q.lang}` : 'all',
+  );
   const ids = await redis.zrange(index, `(${to * 1000}`, from * 1000, 'BYSCORE', 'REV', 'LIMIT', 0, EXAMPLE_SCAN);
   if (ids.length === 0) return { posts: [], commands: 1 };
   const docs = await redis.mget(ids.map((k) => keys.post(k)));
@@ -100,7 +112,12 @@ async function representative(redis: Redis, keys: Keys, q: DriversQuery, from: n
   for (const doc of docs) {
     if (!doc) continue;
     const p = JSON.parse(doc) as ScoredPost;
-    if ((q.stance && p.result.stance !== q.stance) || (q.source && p.source !== q.source) || (q.lang && p.lang !== q.lang)) continue;
+    if (
+      (q.stance && p.result.stance !== q.stance) ||
+      (q.source && p.source !== q.source) ||
+      (q.lang && p.lang !== q.lang)
+    )
+      continue;
     if (seen.has(p.text)) continue; // a repost says nothing new
     seen.add(p.text);
     const score = tokensOf(p.text).reduce((a, t) => a + (weight.get(t) ?? 0), 0);
@@ -110,7 +127,11 @@ async function representative(redis: Redis, keys: Keys, q: DriversQuery, from: n
   return {
     posts: scored.slice(0, n).map(({ p }) => ({
       excerpt: p.text.length > EXCERPT_CHARS ? `${p.text.slice(0, EXCERPT_CHARS - 1)}…` : p.text,
-      url: p.url, source: p.source, lang: p.lang, stance: p.result.stance, createdAt: p.createdAt,
+      url: p.url,
+      source: p.source,
+      lang: p.lang,
+      stance: p.result.stance,
+      createdAt: p.createdAt,
     })),
     commands: 2,
   };

@@ -28,7 +28,9 @@ const UK = `а або але б без би був була були було б
 там те тим то того теж тієї тільки той ти у вже хоча чого чим що щоб це цей ця ці цього цієї цим собі свій своя свої зараз тепер тут
 буде будуть котрий між через тому чому ж же і й та ще`;
 
-export const STOPWORDS: ReadonlySet<string> = new Set([EN, RU, FR, UK].flatMap((list) => list.split(/\s+/)).filter(Boolean));
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  [EN, RU, FR, UK].flatMap((list) => list.split(/\s+/)).filter(Boolean),
+);
 
 /**
  * The subject of every post (the case is what makes a post relevant), so never what distinguishes one window

@@ -1,3 +1,4 @@
+import type { TokenKind } from '../lists.ts';
 import { ARGUMENTS } from './arguments.ts';
 import { STOPWORDS, TOPIC_STEMS } from './stopwords.ts';
 
@@ -7,8 +8,6 @@ import { STOPWORDS, TOPIC_STEMS } from './stopwords.ts';
  * `w:` word, `#` hashtag, `d:` domain, `a:` argument. Tokens are returned once per post (presence, not
  * frequency), so one long or repetitive post cannot outweigh many short ones.
  */
-export type TokenKind = 'word' | 'hashtag' | 'domain' | 'argument';
-
 const URL_RE = /\bhttps?:\/\/[^\s<>"'()]+/giu;
 const HASHTAG_RE = /#([\p{L}\p{N}_]{2,64})/gu;
 const WORD_RE = /[\p{L}][\p{L}\p{M}'’-]*[\p{L}]|\p{L}{2}/gu;
@@ -28,7 +27,10 @@ export function tokensOf(text: string): string[] {
   for (const [name, re] of Object.entries(ARGUMENTS)) if (re.test(lower)) out.add(`a:${name}`);
   for (const m of lower.matchAll(WORD_RE)) {
     // Elisions and possessives ("l'arrestation", "durov's") count as the word they are attached to.
-    const w = m[0].replace(/^[a-zà-ÿ]{1,2}['’]/u, '').replace(/['’]s?$/u, '').replace(/^-+|-+$/g, '');
+    const w = m[0]
+      .replace(/^[a-zà-ÿ]{1,2}['’]/u, '')
+      .replace(/['’]s?$/u, '')
+      .replace(/^-+|-+$/g, '');
     if (w.length < 3 || STOPWORDS.has(w) || TOPIC_STEMS.test(w) || /^\d+$/.test(w)) continue;
     out.add(`w:${w}`);
     if (out.size >= MAX_TOKENS) break;
@@ -45,7 +47,13 @@ function hostOf(url: string): string | undefined {
 }
 
 export function tokenKind(token: string): TokenKind {
-  return token.startsWith('#') ? 'hashtag' : token.startsWith('d:') ? 'domain' : token.startsWith('a:') ? 'argument' : 'word';
+  return token.startsWith('#')
+    ? 'hashtag'
+    : token.startsWith('d:')
+      ? 'domain'
+      : token.startsWith('a:')
+        ? 'argument'
+        : 'word';
 }
 
 /** The token as a reader sees it: the word, `#tag`, the domain, or the argument's name. */

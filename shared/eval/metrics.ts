@@ -1,4 +1,4 @@
-import { STANCES, type Stance } from '../post.ts';
+import { STANCES, type Stance } from '../lists.ts';
 
 /**
  * Classification figures for stance, pure. F_avg is SemEval-2016 Task 6's measure: the mean of the F1

@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Webhook } from '../config.ts';
-import type { Stance } from '../post.ts';
-import type { Assessment, SpikeKind } from './detector.ts';
+import type { AlertState, SpikeKind, SpikeStance, TokenKind, WebhookFormat } from '../lists.ts';
+import type { Assessment } from './detector.ts';
 
 /** A spike alert as stored, served by the API and sent to webhooks. */
 export interface AlertExample {
@@ -14,9 +13,9 @@ export interface AlertExample {
 export interface Alert {
   id: string;
   kind: SpikeKind;
-  stance: Stance;
+  stance: SpikeStance;
   windowMinutes: number;
-  state: 'firing' | 'resolved';
+  state: AlertState;
   /** Count (volume) or share (share) in the window that fired, and what the baseline expected. */
   observed: number;
   expected: number;
@@ -32,7 +31,7 @@ export interface Alert {
 
 export interface AlertDriver {
   token: string;
-  kind: string;
+  kind: TokenKind;
   label: string;
   z: number;
   count: number;
@@ -44,11 +43,11 @@ export function driversLine(alert: Pick<Alert, 'drivers'>, n = 8): string {
   return (alert.drivers ?? []).slice(0, n).map((d) => `${d.label} (z ${d.z.toFixed(1)})`).join(', ');
 }
 
-export function alertId(stance: Stance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
+export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
   return `${stance}-${kind}-${windowMinutes}m-${Math.floor(startedAtMs / 60_000)}`;
 }
 
-export function describe(stance: Stance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
+export function describe(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
   const p = a.pValue < 1e-12 ? '< 1e-12' : a.pValue.toExponential(1);
   return kind === 'volume'
     ? `${stance} volume spike: ${a.observed} posts in ${windowMinutes} min against ${a.expected.toFixed(1)} expected (p ${p})`
@@ -56,7 +55,7 @@ export function describe(stance: Stance, kind: SpikeKind, windowMinutes: number,
 }
 
 /** The body each webhook format expects. Pure. */
-export function webhookBody(format: Webhook['format'], alert: Alert, baseUrl: string): unknown {
+export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string): unknown {
   const link = `${baseUrl.replace(/\/$/, '')}/api/v1/alerts/${alert.id}`;
   if (format === 'slack') {
     const icon = alert.state === 'firing' ? ':rotating_light:' : ':white_check_mark:';

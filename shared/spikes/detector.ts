@@ -1,4 +1,6 @@
-import type { Stance } from '../post.ts';
+import { SPIKE_KINDS, SPIKE_STANCES, type SpikeKind } from '../lists.ts';
+
+export { SPIKE_KINDS, SPIKE_STANCES, type SpikeKind };
 import { binomialUpperTail, median, poissonUpperTail, robustZ } from './statistics.ts';
 
 /**
@@ -9,9 +11,6 @@ import { binomialUpperTail, median, poissonUpperTail, robustZ } from './statisti
  * An alert fires below `pFire`, only above minimum volumes, and resolves after the window has looked
  * ordinary (p above `pResolve`) for `resolveAfter` evaluations in a row; a cooldown keeps one event one alert.
  */
-export type SpikeKind = 'volume' | 'share';
-export const SPIKE_KINDS: SpikeKind[] = ['volume', 'share'];
-export const SPIKE_STANCES: Stance[] = ['support', 'criticism'];
 
 export interface DetectorConfig {
   pFire: number;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Stance } from '../../shared/post.ts';
-import { FakeHttpServer, type RecordedRequest } from './http-server.ts';
+import { FakeHttpServer, type RecordedRequest } from '../../dev/fakes/http-server.ts';
 
 /**
  * Hugging Face Text Embeddings Inference serving an NLI classifier: `POST /predict` with a text, one pair,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { FakeHttpServer, type RecordedRequest } from './http-server.ts';
+import { FakeHttpServer, type RecordedRequest } from '../../dev/fakes/http-server.ts';
 
 /** A webhook receiver (Slack, Alertmanager-compatible or generic): answers 200 and keeps what it got. */
 export class WebhookReceiver extends FakeHttpServer {

@@ -19,7 +19,10 @@ export async function startDemo(redisUrl: string, timeoutMs = 90_000): Promise<D
     stderr = (stderr + d.toString()).slice(-4_000);
   });
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo printed no dashboard URL within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the demo printed no dashboard URL within ${timeoutMs} ms\n${stderr}`)),
+      timeoutMs,
+    );
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /^Dashboard: (http:\/\/\S+?)\/?$/.exec(line);
       if (m) {

@@ -23,11 +23,11 @@ export interface TestStack {
 /** The real workers and the real API, in this process, against a given Redis and environment. */
 export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
   const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, SOURCES: 'mastodon', ...env });
-  const log = createLogger(cfg.LOG_LEVEL, 'test');
-  const redis = createRedis(cfg.REDIS_URL, 'test');
+  const log = createLogger(cfg.logLevel, 'test');
+  const redis = createRedis(cfg.redis.url, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
-  const app = createApp({ redis, keys: createKeys(cfg.REDIS_PREFIX), metrics, log, limits: { maxBuckets: cfg.TRENDS_MAX_BUCKETS }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.REDIS_PREFIX), workers.queues) });
+  const app = createApp({ redis, keys: createKeys(cfg.redis.prefix), metrics, log, limits: { maxBuckets: cfg.api.maxBuckets }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.redis.prefix), workers.queues) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -2,8 +2,8 @@ import { after, before } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../../shared/redis.ts';
 import type { Source } from '../../workers/collect/sources/source.ts';
-import type { FakeHttpServer } from '../fakes/http-server.ts';
-import { CollectorHarness } from './collector-harness.ts';
+import type { FakeHttpServer } from '../../dev/fakes/http-server.ts';
+import { CollectorHarness } from '../../dev/collector-harness.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ANY, SCORE_SCALE, bucketsForPost, countField, coverRange, fieldIncrements, summarise, sumField } from '../../shared/buckets.ts';
+import { ANY, SCORE_SCALE, bucketsForPost, countTime, countField, coverRange, fieldIncrements, summarise, sumField } from '../../shared/buckets.ts';
 
 test('coverRange tiles a range with the fewest whole buckets, exactly', () => {
   const day = 86_400;
@@ -23,12 +23,23 @@ test('coverRange refuses ranges that are not minute-aligned', () => {
 
 test('a post lands in its minute, hour and day, expiring after its retention', () => {
   const t = 1_724_500_000; // 2024-08-24T11:46:40Z
-  const b = bucketsForPost(t, { m: 100, h: 200, d: 300 });
+  const b = bucketsForPost(new Date(t * 1000).toISOString(), Date.now(), { m: 100, h: 200, d: 300 });
   assert.deepEqual(b.map((x) => [x.res, x.start, x.expireAt]), [
     ['d', 1_724_457_600, 1_724_457_600 + 86_400 + 300],
     ['h', 1_724_497_200, 1_724_497_200 + 3_600 + 200],
     ['m', 1_724_499_960, 1_724_499_960 + 60 + 100],
   ]);
+});
+
+test('a post dated in the future counts when it is counted, and the rule is stable when applied again', () => {
+  const created = '2024-08-24T12:00:00Z';
+  const countedAt = Date.parse('2024-08-24T11:30:00Z');
+  assert.equal(countTime(created, countedAt), countedAt);
+  assert.equal(countTime(created, Date.parse('2024-08-25T00:00:00Z')), Date.parse(created));
+  // The rescorer passes the time the writer indexed the post under (itself a countTime), much later.
+  const writer = bucketsForPost(created, countedAt, { m: 1, h: 1, d: 1 });
+  const rescorer = bucketsForPost(created, countTime(created, countedAt), { m: 1, h: 1, d: 1 });
+  assert.deepEqual(rescorer, writer);
 });
 
 test('a post increments the four filter combinations, and its model', () => {

@@ -6,16 +6,16 @@ import { ConfigError, loadConfig } from '../../shared/config.ts';
 
 test('the embedded defaults make a working configuration with the built-in scorer', () => {
   const cfg = loadConfig({});
-  assert.equal(cfg.REDIS_URL, 'redis://127.0.0.1:6379');
-  assert.equal(cfg.PORT, 8080);
-  assert.equal(cfg.scorer, 'builtin');
-  assert.deepEqual(cfg.MASTODON_TAGS, ['durov', 'FreeDurov', 'СвободуДурову', 'PavelDurov']);
+  assert.equal(cfg.redis.url, 'redis://127.0.0.1:6379');
+  assert.equal(cfg.api.port, 8080);
+  assert.equal(cfg.scoring.kind, 'builtin');
+  assert.deepEqual(cfg.sources.mastodon.tags, ['durov', 'FreeDurov', 'СвободуДурову', 'PavelDurov']);
 });
 
 test('a token or an endpoint selects the Hugging Face scorer; empty variables count as unset', () => {
-  assert.equal(loadConfig({ HF_TOKEN: 'hf_x' }).scorer, 'huggingface');
-  assert.equal(loadConfig({ HF_ENDPOINT_URL: 'http://127.0.0.1:9/' }).scorer, 'huggingface');
-  assert.equal(loadConfig({ HF_TOKEN: '', HF_ENDPOINT_URL: '' }).scorer, 'builtin');
+  assert.equal(loadConfig({ HF_TOKEN: 'hf_x' }).scoring.kind, 'huggingface');
+  assert.equal(loadConfig({ HF_ENDPOINT_URL: 'http://127.0.0.1:9/' }).scoring.kind, 'huggingface');
+  assert.equal(loadConfig({ HF_TOKEN: '', HF_ENDPOINT_URL: '' }).scoring.kind, 'builtin');
 });
 
 test('every bad variable is named in one error, and secrets are not echoed', () => {

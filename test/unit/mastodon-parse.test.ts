@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLinkHeader } from '../../workers/collect/sources/link-header.ts';
-import { parseTimelinePage, statusToPost } from '../../workers/collect/sources/mastodon-parse.ts';
+import { parseTimelinePage, statusToPost } from '../../workers/collect/sources/mastodon/parse.ts';
 import { MalformedPage } from '../../workers/collect/sources/page-parsing.ts';
 
 const status = (id: string, extra: Record<string, unknown> = {}) => ({

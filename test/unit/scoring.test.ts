@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backoffDelay, parseRetryAfter } from '../../shared/backoff.ts';
-import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin.ts';
+import { BUILTIN_MODEL, scoreBuiltin } from '../../workers/score/builtin/scorer.ts';
+import { ModelCallError, modelRetryDecision } from '../../workers/score/model-call.ts';
 import { hasScorableText } from '../../workers/score/scorer.ts';
-import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, parseLabelMap } from '../../workers/score/stance-map.ts';
+import { DEFAULT_HYPOTHESES as H, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer } from '../../workers/score/stance-map.ts';
+import { parseLabelMap } from '../../shared/config.ts';
 
 test('zero-shot answer → stance, score = P(support) − P(criticism), confidence = P(chosen)', () => {
   const r = mapZeroShotAnswer([{ label: H.support, score: 0.7 }, { label: H.neutral, score: 0.2 }, { label: H.criticism, score: 0.1 }], H);
@@ -74,4 +76,12 @@ test('classifier labels map to stances through HF_LABEL_MAP, case-insensitively;
   assert.equal(r.stance, 'support');
   assert.ok(Math.abs(r.score - 0.5) < 1e-9);
   assert.throws(() => mapClassifierAnswer([{ label: 'LABEL_0', score: 1 }], map), ModelOutputError);
+});
+
+test('one retry decision for every model scorer: 429 (after Retry-After), 5xx, timeouts, network; never 4xx or a malformed answer', () => {
+  const decide = (status: string, retryAfterMs?: number) => modelRetryDecision(new ModelCallError(status, 'x', retryAfterMs));
+  assert.deepEqual(decide('429', 1_000), { retry: true, afterMs: 1_000 });
+  for (const s of ['500', '502', '503', '504', 'timeout', 'network']) assert.equal(decide(s).retry, true, s);
+  for (const s of ['400', '401', '413', 'malformed']) assert.equal(decide(s).retry, false, s);
+  assert.equal(modelRetryDecision(new Error('a bug')).retry, false);
 });

@@ -8,7 +8,10 @@ interface Cached {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly detail: string) {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
     super(detail);
   }
 }

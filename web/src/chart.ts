@@ -56,16 +56,33 @@ export class StanceChart {
 
   private options(mode: Mode): uPlot.Options {
     const value = (v: number | null) => (v === null ? '–' : mode === 'counts' ? String(v) : `${(v * 100).toFixed(1)}%`);
-    const line = (label: string, stroke: string): uPlot.Series => ({ label, stroke, width: 2, points: { show: false }, value: (_u, v) => value(v) });
+    const line = (label: string, stroke: string): uPlot.Series => ({
+      label,
+      stroke,
+      width: 2,
+      points: { show: false },
+      value: (_u, v) => value(v),
+    });
     return {
       ...this.size(),
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-      scales: { x: { time: true }, y: mode === 'shares' ? { range: [0, 1] } : { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      scales: {
+        x: { time: true },
+        y: mode === 'shares' ? { range: [0, 1] } : { range: (_u, _min, max) => [0, Math.max(1, max)] },
+      },
       axes: [
         { stroke: '#555' },
-        { stroke: '#555', values: (_u, ticks) => ticks.map((t) => (mode === 'counts' ? String(t) : `${Math.round(t * 100)}%`)) },
+        {
+          stroke: '#555',
+          values: (_u, ticks) => ticks.map((t) => (mode === 'counts' ? String(t) : `${Math.round(t * 100)}%`)),
+        },
       ],
-      series: [{ label: 'UTC' }, line('support', COLOURS.support), line('criticism', COLOURS.criticism), line('neutral', COLOURS.neutral)],
+      series: [
+        { label: 'UTC' },
+        line('support', COLOURS.support),
+        line('criticism', COLOURS.criticism),
+        line('neutral', COLOURS.neutral),
+      ],
     };
   }
 }

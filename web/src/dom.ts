@@ -4,7 +4,11 @@
  */
 type Child = Node | string | number | null | undefined | false;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
   for (const c of children) {
@@ -23,7 +27,9 @@ export function safeLink(url: string, text: string): HTMLElement {
   } catch {
     ok = false;
   }
-  return ok ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow' }, text) : h('span', { class: 'muted' }, text);
+  return ok
+    ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer nofollow' }, text)
+    : h('span', { class: 'muted' }, text);
 }
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {

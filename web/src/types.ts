@@ -1,6 +1,8 @@
-/** The shapes of the public API's answers, as far as the dashboard reads them (see /api/v1/openapi.json). */
-export type Stance = 'support' | 'criticism' | 'neutral';
+import type { AlertState, SpikeKind, SpikeStance, Stance, TokenKind } from '../../shared/lists.ts';
 
+export type { Stance };
+
+/** The shapes of the public API's answers, as far as the dashboard reads them (see /api/v1/openapi.json). */
 export interface StanceSummary {
   support: number;
   criticism: number;
@@ -23,7 +25,13 @@ export interface SummaryAnswer {
   window: string;
   current: StanceSummary & { from: string; to: string };
   previous: StanceSummary & { from: string; to: string };
-  change: { total: number; totalRatio: number | null; supportShare: number | null; criticismShare: number | null; meanScore: number | null };
+  change: {
+    total: number;
+    totalRatio: number | null;
+    supportShare: number | null;
+    criticismShare: number | null;
+    meanScore: number | null;
+  };
   models: Record<string, number>;
 }
 
@@ -38,7 +46,7 @@ export interface ScoredPost {
 
 export interface Driver {
   token: string;
-  kind: 'word' | 'hashtag' | 'domain' | 'argument';
+  kind: TokenKind;
   label: string;
   z: number;
   delta: number;
@@ -56,10 +64,10 @@ export interface DriversAnswer {
 
 export interface Alert {
   id: string;
-  kind: 'volume' | 'share';
-  stance: Stance;
+  kind: SpikeKind;
+  stance: SpikeStance;
   windowMinutes: number;
-  state: 'firing' | 'resolved';
+  state: AlertState;
   observed: number;
   expected: number;
   pValue: number;

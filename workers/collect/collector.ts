@@ -1,18 +1,20 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { postKey, type Post } from '../../shared/post.ts';
-import { PIPELINE_JOB_OPTIONS, type ScoreJob } from '../../shared/queues.ts';
+import type { Config } from '../../shared/config.ts';
+import { PIPELINE_JOB_OPTIONS, jobIds, type ScoreJob } from '../../shared/queues.ts';
+import { defineScript } from '../../shared/redis-script.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
+import { createSources } from './sources/registry.ts';
 import { SourceError, type BackfillRange, type Feed, type PollContext, type Source } from './sources/source.ts';
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
 const POLL_LOCK_MS = 5 * 60_000;
-/** Deletes the lock only if it is still ours (it may have expired and been taken by another worker). */
-const RELEASE_LOCK_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
 
 export interface CollectorDeps {
   redis: Redis;
@@ -47,9 +49,9 @@ export class Collector {
   private readonly now: () => number;
   private readonly feeds = new Map<string, { feed: Feed; source: Source }>();
 
-  constructor(private readonly d: CollectorDeps) {
-    this.now = d.now ?? Date.now;
-    for (const source of d.sources) for (const feed of source.feeds) this.feeds.set(feed.id, { feed, source });
+  constructor(private readonly deps: CollectorDeps) {
+    this.now = deps.now ?? Date.now;
+    for (const source of deps.sources) for (const feed of source.feeds) this.feeds.set(feed.id, { feed, source });
   }
 
   allFeeds(): Feed[] {
@@ -60,7 +62,7 @@ export class Collector {
     const entry = this.feeds.get(feedId);
     if (!entry) throw new Error(`no such feed: ${feedId}`);
     const { feed, source } = entry;
-    const { redis, keys } = this.d;
+    const { redis, keys } = this.deps;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
     const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
@@ -71,12 +73,12 @@ export class Collector {
     try {
       return await this.poll(feed, source, out);
     } finally {
-      await redis.eval(RELEASE_LOCK_LUA, 1, keys.pollLock(feedId), token);
+      await releasePollLock.run(redis, { lock: keys.pollLock(feedId) }, { token });
     }
   }
 
   private async poll(feed: Feed, source: Source, out: CollectOutcome): Promise<CollectOutcome> {
-    const { redis, keys, metrics, log } = this.d;
+    const { redis, keys, metrics, log } = this.deps;
     const feedId = feed.id;
 
     const cursor = await redis.get(keys.cursor(feedId));
@@ -113,7 +115,7 @@ export class Collector {
       for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
-      this.d.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
+      this.deps.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
       return { ...out, error: `${err.reason}: ${err.message}` };
     }
     return out;
@@ -121,7 +123,7 @@ export class Collector {
 
   /** Filters, de-duplicates and enqueues one page's posts; the counts go into `out`. */
   private async take(posts: Post[], source: Source, out: CollectOutcome): Promise<void> {
-    const { metrics } = this.d;
+    const { metrics } = this.deps;
     out.pages++;
     out.read += posts.length;
     metrics.postsCollected.inc({ source: source.name }, posts.length);
@@ -138,11 +140,11 @@ export class Collector {
 
   private context(feedId: string, source: Source): PollContext {
     return {
-      authorKey: this.d.authorKey,
+      authorKey: this.deps.authorKey,
       now: this.now,
       reportItemError: (reason, detail) => {
-        this.d.metrics.collectErrors.inc({ source: source.name, reason });
-        this.d.log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
+        this.deps.metrics.collectErrors.inc({ source: source.name, reason });
+        this.deps.log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
       },
     };
   }
@@ -151,29 +153,50 @@ export class Collector {
     const byKey = new Map(posts.map((p) => [postKey(p), p] as const)); // a page may repeat a post
     if (byKey.size === 0) return [];
     const keys = [...byKey.keys()];
-    const exists = await Promise.all(keys.map((k) => this.d.redis.exists(this.d.keys.seen(k))));
+    const exists = await Promise.all(keys.map((k) => this.deps.redis.exists(this.deps.keys.seen(k))));
     return keys.filter((_, i) => exists[i] === 0).map((k) => byKey.get(k)!);
   }
 
   private async enqueue(posts: Post[]): Promise<void> {
     if (posts.length === 0) return;
     const jobs = [];
-    for (let i = 0; i < posts.length; i += this.d.batchSize) {
-      const batch = posts.slice(i, i + this.d.batchSize);
-      // The same batch enqueued twice (a retried poll) is one job while the first is still known to BullMQ.
-      const id = createHash('sha256').update(batch.map(postKey).join(',')).digest('base64url').slice(0, 24);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: `score-${id}` } });
+    for (let i = 0; i < posts.length; i += this.deps.batchSize) {
+      const batch = posts.slice(i, i + this.deps.batchSize);
+      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) } });
     }
-    await this.d.scoreQueue.addBulk(jobs);
+    await this.deps.scoreQueue.addBulk(jobs);
   }
 
   private async markSeen(posts: Post[]): Promise<void> {
-    await Promise.all(posts.map((p) => this.d.redis.set(this.d.keys.seen(postKey(p)), '1', 'EX', this.d.seenTtlSeconds)));
+    await Promise.all(posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)));
   }
 
   private async pause(feedId: string, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
-    await this.d.redis.set(this.d.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
-    this.d.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+    await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
+    this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
   }
+}
+
+/** The process's collector over the sources the settings enable (or the given ones, in tests and commands). */
+export async function createCollector(
+  cfg: Pick<Config, 'sources' | 'workers' | 'retention'>,
+  deps: Pick<CollectorDeps, 'redis' | 'keys' | 'metrics' | 'log' | 'scoreQueue'>,
+  sources?: Source[],
+): Promise<Collector> {
+  const { redis, keys, log } = deps;
+  return new Collector({
+    ...deps,
+    authorKey: cfg.workers.authorHashKey ?? (await sharedAuthorKey(redis, keys, log)),
+    sources: sources ?? createSources(cfg.sources, { redis, keys, log }),
+    batchSize: cfg.workers.scoreBatchSize,
+    seenTtlSeconds: cfg.retention.seenSeconds,
+  });
+}
+
+/** Without a configured key, one random key is created in Redis and shared by every replica. */
+async function sharedAuthorKey(redis: Redis, keys: Keys, log: Logger): Promise<string> {
+  const created = await redis.set(keys.authorHashKey, randomBytes(32).toString('base64url'), 'NX');
+  if (created) log.info('no AUTHOR_HASH_KEY set: created a random author-pseudonym key in Redis');
+  return (await redis.get(keys.authorHashKey))!;
 }

@@ -35,9 +35,9 @@ export class GuardedScorer implements Scorer {
 
   constructor(
     private readonly inner: Scorer,
-    private readonly o: BreakerOptions & { redis: Redis; keys: Keys; metrics: Metrics; log: Logger; now?: () => number },
+    private readonly opts: BreakerOptions & { redis: Redis; keys: Keys; metrics: Metrics; log: Logger; now?: () => number },
   ) {
-    o.metrics.modelBreaker.set(0);
+    opts.metrics.modelBreaker.set(0);
   }
 
   get model() {
@@ -45,9 +45,9 @@ export class GuardedScorer implements Scorer {
   }
 
   async score(texts: string[]): Promise<StanceResult[]> {
-    const now = (this.o.now ?? Date.now)();
+    const now = (this.opts.now ?? Date.now)();
     if (this.state === 'open') {
-      const left = this.openedAt + this.o.cooldownMs - now;
+      const left = this.openedAt + this.opts.cooldownMs - now;
       if (left > 0) throw new ModelUnavailableError(left);
       this.set('half-open');
     }
@@ -56,19 +56,19 @@ export class GuardedScorer implements Scorer {
       this.failuresInRow = 0;
       if (this.state !== 'closed') {
         this.set('closed');
-        this.o.log.info({ model: this.model.id }, 'the stance model answers again; breaker closed');
+        this.opts.log.info({ model: this.model.id }, 'the stance model answers again; breaker closed');
       }
       await this.publish(true);
       return r;
     } catch (err) {
       this.failuresInRow++;
-      if (this.state === 'half-open' || this.failuresInRow >= this.o.failures) {
-        if (this.state !== 'open') this.o.log.error({ model: this.model.id, err: (err as Error).message }, 'the stance model keeps failing; breaker open, posts wait');
+      if (this.state === 'half-open' || this.failuresInRow >= this.opts.failures) {
+        if (this.state !== 'open') this.opts.log.error({ model: this.model.id, err: (err as Error).message }, 'the stance model keeps failing; breaker open, posts wait');
         this.set('open');
-        this.openedAt = (this.o.now ?? Date.now)();
+        this.openedAt = (this.opts.now ?? Date.now)();
         await this.publish(false, (err as Error).message);
         // The caller sees "unavailable", not one more failure: the batch waits (or falls back) instead of using up its retries.
-        throw new ModelUnavailableError(this.o.cooldownMs);
+        throw new ModelUnavailableError(this.opts.cooldownMs);
       }
       throw err;
     }
@@ -76,11 +76,11 @@ export class GuardedScorer implements Scorer {
 
   private set(state: State): void {
     this.state = state;
-    this.o.metrics.modelBreaker.set(STATE_VALUE[state]);
+    this.opts.metrics.modelBreaker.set(STATE_VALUE[state]);
   }
 
   private async publish(up: boolean, lastError?: string): Promise<void> {
-    const at = (this.o.now ?? Date.now)();
-    await this.o.redis.set(this.o.keys.modelState, JSON.stringify({ model: this.model.id, up, at, ...(lastError ? { lastError: lastError.slice(0, 300) } : {}) }), 'EX', 3_600);
+    const at = (this.opts.now ?? Date.now)();
+    await this.opts.redis.set(this.opts.keys.modelState, JSON.stringify({ model: this.model.id, up, at, ...(lastError ? { lastError: lastError.slice(0, 300) } : {}) }), 'EX', 3_600);
   }
 }

@@ -56,10 +56,3 @@ export function mapClassifierAnswer(answer: ReadonlyArray<{ label: string; score
   }
   return mapZeroShotAnswer([{ label: 's', score: p.support }, { label: 'c', score: p.criticism }, { label: 'n', score: p.neutral }], { support: 's', criticism: 'c', neutral: 'n' });
 }
-
-export function parseLabelMap(entries: readonly string[]): Map<string, Stance> {
-  return new Map(entries.map((e) => {
-    const [label, stance] = e.split('=') as [string, Stance];
-    return [label.trim().toLowerCase(), stance];
-  }));
-}

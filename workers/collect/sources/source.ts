@@ -1,4 +1,9 @@
-import type { Post, SourceName } from '../../../shared/post.ts';
+import type { CollectErrorReason, SourceName } from '../../../shared/lists.ts';
+import type { Redis } from 'ioredis';
+import type { SourcesConfig } from '../../../shared/config.ts';
+import type { Keys } from '../../../shared/keys.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { Post } from '../../../shared/post.ts';
 
 /**
  * The contract every collector implements. A source owns one or more feeds (a Mastodon instance + tag,
@@ -23,16 +28,6 @@ export interface FeedPage {
   pauseUntilMs?: number;
 }
 
-export type CollectErrorReason =
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'rate_limited'
-  | 'timeout'
-  | 'network'
-  | 'too_large'
-  | 'malformed_page'
-  | 'malformed_item';
-
 /** A poll that cannot go on. The collector counts it, logs it once, and keeps the cursor where it was. */
 export class SourceError extends Error {
   constructor(
@@ -53,16 +48,20 @@ export interface PollContext {
   reportItemError(reason: CollectErrorReason, detail: string): void;
 }
 
-export interface Source {
+/**
+ * `F` is the source's own feed type: the collector hands each source back the feeds it made, so a source
+ * never has to look its feed up again.
+ */
+export interface Source<F extends Feed = Feed> {
   readonly name: SourceName;
-  readonly feeds: Feed[];
+  readonly feeds: readonly F[];
   /** Pages from the cursor onwards, oldest unread first, so persisting each page's cursor leaves no gap. */
-  poll(feed: Feed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage>;
+  poll(feed: F, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage>;
   /**
    * History between two times, where the service keeps it and lets it be paged (absent where it does not,
    * e.g. RSS). Cursors on these pages are ignored: a backfill never moves the live cursor.
    */
-  backfill?(feed: Feed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage>;
+  backfill?(feed: F, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage>;
 }
 
 export interface BackfillRange {
@@ -77,3 +76,15 @@ export function inRange(range: BackfillRange) {
     return t >= range.sinceMs && t < range.untilMs;
   };
 }
+
+export interface SourceDeps {
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+}
+
+/**
+ * Builds a source from its section of the settings (`cfg.<name>`); `undefined` when it has nothing to do
+ * (no feeds, or missing credentials, which it says once in the log).
+ */
+export type SourceFactory = (cfg: SourcesConfig, deps: SourceDeps) => Source | undefined;
