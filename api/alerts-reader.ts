@@ -5,7 +5,10 @@ import type { Alert } from '../shared/spikes/alert.ts';
 
 /** Spike alerts as the detector stored them, newest first. */
 export class AlertsReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   async list(f: { state?: AlertState; since?: number; limit: number }): Promise<Alert[]> {
     const min = f.since !== undefined ? f.since * 1000 : '-inf';

@@ -6,7 +6,10 @@ import type { Request, Response } from 'express';
  * whose data has not changed gets a 304 after one Redis GET, before any bucket is read.
  */
 export function versionEtag(version: string | null, resolvedQuery: unknown): string {
-  const h = createHash('sha1').update(`${version ?? '0'}|${JSON.stringify(resolvedQuery)}`).digest('base64url').slice(0, 20);
+  const h = createHash('sha1')
+    .update(`${version ?? '0'}|${JSON.stringify(resolvedQuery)}`)
+    .digest('base64url')
+    .slice(0, 20);
   return `W/"${h}"`;
 }
 

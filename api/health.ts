@@ -14,21 +14,31 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
   r.get('/readyz', async (_req, res) => {
     let redisOk = false;
     let workers = 0;
-    let sources: Record<string, { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: unknown }> = {};
+    let sources: Record<
+      string,
+      { lastSuccess: string | null; lastSuccessAgeSeconds: number | null; lastError: unknown }
+    > = {};
     let model: { model: string; up: boolean; at: number; lastError?: string } | null = null;
     try {
       redisOk = (await redis.ping()) === 'PONG';
       workers = (await scanAll(redis, keys.heartbeatPattern)).length;
-      const [ok, errs, modelState] = await Promise.all([redis.hgetall(keys.sourceLastSuccess), redis.hgetall(keys.sourceLastError), redis.get(keys.modelState)]);
+      const [ok, errs, modelState] = await Promise.all([
+        redis.hgetall(keys.sourceLastSuccess),
+        redis.hgetall(keys.sourceLastError),
+        redis.get(keys.modelState),
+      ]);
       model = modelState ? JSON.parse(modelState) : null;
       sources = Object.fromEntries(
         [...new Set([...Object.keys(ok), ...Object.keys(errs)])].sort().map((feed) => {
           const at = ok[feed] ? Number(ok[feed]) : null;
-          return [feed, {
-            lastSuccess: at ? new Date(at).toISOString() : null,
-            lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
-            lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
-          }];
+          return [
+            feed,
+            {
+              lastSuccess: at ? new Date(at).toISOString() : null,
+              lastSuccessAgeSeconds: at ? Math.round((now() - at) / 1000) : null,
+              lastError: errs[feed] ? JSON.parse(errs[feed]) : null,
+            },
+          ];
         }),
       );
     } catch {
@@ -38,8 +48,17 @@ export function healthRoutes(redis: Redis, keys: Keys, now: () => number = Date.
     // The API still serves what is counted while the model is down: degraded, not unready.
     const status = !ready ? 'not ready' : model && !model.up ? 'degraded' : 'ready';
     res.status(ready ? 200 : 503).json({
-      status, redis: redisOk ? 'ok' : 'unreachable', workers,
-      model: model ? { id: model.model, up: model.up, since: new Date(model.at).toISOString(), ...(model.lastError ? { lastError: model.lastError } : {}) } : null,
+      status,
+      redis: redisOk ? 'ok' : 'unreachable',
+      workers,
+      model: model
+        ? {
+            id: model.model,
+            up: model.up,
+            since: new Date(model.at).toISOString(),
+            ...(model.lastError ? { lastError: model.lastError } : {}),
+          }
+        : null,
       sources,
     });
   });

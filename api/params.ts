@@ -26,7 +26,8 @@ export function parseTime(q: Query, name: string): number | undefined {
   const v = single(q, name);
   if (v === undefined || v === '') return undefined;
   const ms = /^\d{1,12}$/.test(v) ? Number(v) * 1000 : /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw badParam(name, `"${name}" must be an ISO 8601 date-time or Unix seconds, got "${v.slice(0, 40)}"`);
+  if (!Number.isFinite(ms))
+    throw badParam(name, `"${name}" must be an ISO 8601 date-time or Unix seconds, got "${v.slice(0, 40)}"`);
   return Math.floor(ms / 1000);
 }
 
@@ -35,7 +36,8 @@ export function parseEnum<T extends string>(q: Query, name: string, values: read
 export function parseEnum<T extends string>(q: Query, name: string, values: readonly T[], fallback?: T): T | undefined {
   const v = single(q, name);
   if (v === undefined || v === '') return fallback;
-  if (!(values as readonly string[]).includes(v)) throw badParam(name, `"${name}" must be one of ${values.join(', ')}, got "${v.slice(0, 40)}"`);
+  if (!(values as readonly string[]).includes(v))
+    throw badParam(name, `"${name}" must be one of ${values.join(', ')}, got "${v.slice(0, 40)}"`);
   return v as T;
 }
 
@@ -46,7 +48,11 @@ export const parseStance = (q: Query): Stance | undefined => parseEnum(q, 'stanc
 export function parseLang(q: Query): string | undefined {
   const v = single(q, 'lang');
   if (v === undefined || v === '') return undefined;
-  if (!/^[a-z]{2,3}$/.test(v)) throw badParam('lang', `"lang" must be an ISO 639-1 code such as en, ru, fr, uk (or "und"), got "${v.slice(0, 40)}"`);
+  if (!/^[a-z]{2,3}$/.test(v))
+    throw badParam(
+      'lang',
+      `"lang" must be an ISO 639-1 code such as en, ru, fr, uk (or "und"), got "${v.slice(0, 40)}"`,
+    );
   return v;
 }
 
@@ -54,7 +60,8 @@ export function parseLimit(q: Query, min: number, max: number, fallback: number)
   const v = single(q, 'limit');
   if (v === undefined || v === '') return fallback;
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw badParam('limit', `"limit" must be a whole number from ${min} to ${max}, got "${v.slice(0, 40)}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw badParam('limit', `"limit" must be a whole number from ${min} to ${max}, got "${v.slice(0, 40)}"`);
   return n;
 }
 
@@ -75,7 +82,13 @@ export function parseCursor(q: Query): PostsCursor | undefined {
   try {
     if (!/^[A-Za-z0-9_-]{1,200}$/.test(v)) throw new Error();
     const [t, k] = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as unknown[];
-    if (typeof t !== 'number' || !Number.isInteger(t) || typeof k !== 'string' || !/^[a-z]+-[A-Za-z0-9_-]{10,40}$/.test(k)) throw new Error();
+    if (
+      typeof t !== 'number' ||
+      !Number.isInteger(t) ||
+      typeof k !== 'string' ||
+      !/^[a-z]+-[A-Za-z0-9_-]{10,40}$/.test(k)
+    )
+      throw new Error();
     return { t, k };
   } catch {
     throw badParam('cursor', '"cursor" is not a cursor this API gave out; start again without it');

@@ -23,7 +23,10 @@ const SCAN_CAP = 5_000;
  * smallest applicable index is walked and the other filters are checked on the posts themselves.
  */
 export class PostsReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   async page(f: PostFilters, limit: number, cursor?: PostsCursor): Promise<PostsPage> {
     const index = await this.smallestIndex(f);
@@ -33,7 +36,17 @@ export class PostsReader {
     let offset = 0;
     let exhausted = false;
     scan: while (posts.length < limit && scanned < SCAN_CAP) {
-      const raw = await this.redis.zrange(index, cursor ? cursor.t : '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, CHUNK, 'WITHSCORES');
+      const raw = await this.redis.zrange(
+        index,
+        cursor ? cursor.t : '+inf',
+        '-inf',
+        'BYSCORE',
+        'REV',
+        'LIMIT',
+        offset,
+        CHUNK,
+        'WITHSCORES',
+      );
       const count = raw.length / 2;
       offset += count;
       const entries: PostsCursor[] = [];
@@ -74,5 +87,9 @@ export class PostsReader {
 }
 
 function matches(p: ScoredPost, f: PostFilters): boolean {
-  return (!f.stance || p.result.stance === f.stance) && (!f.source || p.source === f.source) && (!f.lang || p.lang === f.lang);
+  return (
+    (!f.stance || p.result.stance === f.stance) &&
+    (!f.source || p.source === f.source) &&
+    (!f.lang || p.lang === f.lang)
+  );
 }

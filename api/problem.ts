@@ -19,14 +19,16 @@ export function sendProblem(res: Response, req: Request, p: Problem): void {
   res
     .status(p.status)
     .type('application/problem+json')
-    .send(JSON.stringify({
-      type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
-      title: p.title,
-      status: p.status,
-      detail: p.detail,
-      instance: req.path,
-      ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
-    }));
+    .send(
+      JSON.stringify({
+        type: p.status === 400 ? 'https://stancewatch.dev/problems/invalid-parameter' : 'about:blank',
+        title: p.title,
+        status: p.status,
+        detail: p.detail,
+        instance: req.path,
+        ...(p.param ? { param: p.param, 'invalid-params': [{ name: p.param, reason: p.detail }] } : {}),
+      }),
+    );
 }
 
 export function notFound(req: Request, res: Response): void {
@@ -38,6 +40,10 @@ export function errorHandler(onUnexpected: (err: unknown) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof Problem) return sendProblem(res, req, err);
     onUnexpected(err);
-    sendProblem(res, req, new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'));
+    sendProblem(
+      res,
+      req,
+      new Problem(500, 'Internal Server Error', 'the server could not answer this request; it has been logged'),
+    );
   };
 }

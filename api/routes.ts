@@ -5,7 +5,16 @@ import type { Keys } from '../shared/keys.ts';
 import { ALERT_STATES } from '../shared/lists.ts';
 import { answeredNotModified, versionEtag } from './etag.ts';
 import {
-  encodeCursor, parseCursor, parseEnum, parseInterval, parseLang, parseLimit, parseSource, parseStance, parseTime, rejectUnknown,
+  encodeCursor,
+  parseCursor,
+  parseEnum,
+  parseInterval,
+  parseLang,
+  parseLimit,
+  parseSource,
+  parseStance,
+  parseTime,
+  rejectUnknown,
 } from './params.ts';
 import { PostsReader } from './posts-reader.ts';
 import { AlertsReader } from './alerts-reader.ts';
@@ -41,7 +50,10 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     if (from >= to) throw badParam('from', '"from" must be earlier than "to"');
     const n = (to - from) / step;
     if (n > limits.maxBuckets) {
-      throw badParam('interval', `${n} buckets of ${interval} would be returned, more than the ${limits.maxBuckets} allowed; use a larger interval or a shorter range`);
+      throw badParam(
+        'interval',
+        `${n} buckets of ${interval} would be returned, more than the ${limits.maxBuckets} allowed; use a larger interval or a shorter range`,
+      );
     }
     const resolved = { from, to, interval, source, lang };
     if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
@@ -49,7 +61,11 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     for (let t = from; t < to; t += step) ranges.push([t, t + step]);
     const totals = await trends.totals(ranges, { source, lang });
     res.json({
-      from: iso(from), to: iso(to), interval, source: source ?? null, lang: lang ?? null,
+      from: iso(from),
+      to: iso(to),
+      interval,
+      source: source ?? null,
+      lang: lang ?? null,
       models: mergeModels(totals.map((t) => t.models)),
       buckets: totals.map((t, i) => ({ start: iso(ranges[i]![0]), end: iso(ranges[i]![1]), ...summarise(t.counts) })),
     });
@@ -57,18 +73,31 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
 
   r.get('/api/v1/summary', async (req, res) => {
     rejectUnknown(q(req), ['window', 'source', 'lang']);
-    const window = parseEnum(q(req), 'window', Object.keys(SUMMARY_WINDOWS) as Array<keyof typeof SUMMARY_WINDOWS>, '24h');
+    const window = parseEnum(
+      q(req),
+      'window',
+      Object.keys(SUMMARY_WINDOWS) as Array<keyof typeof SUMMARY_WINDOWS>,
+      '24h',
+    );
     const source = parseSource(q(req));
     const lang = parseLang(q(req));
     const len = SUMMARY_WINDOWS[window];
     const end = alignDown(Math.floor(now() / 1000), 60) + 60;
     const resolved = { window, end, source, lang };
     if (answeredNotModified(req, res, versionEtag(await version(), resolved), 15)) return;
-    const [current, previous] = await trends.totals([[end - len, end], [end - 2 * len, end - len]], { source, lang });
+    const [current, previous] = await trends.totals(
+      [
+        [end - len, end],
+        [end - 2 * len, end - len],
+      ],
+      { source, lang },
+    );
     const cur = summarise(current!.counts);
     const prev = summarise(previous!.counts);
     res.json({
-      window, source: source ?? null, lang: lang ?? null,
+      window,
+      source: source ?? null,
+      lang: lang ?? null,
       current: { from: iso(end - len), to: iso(end), ...cur },
       previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
       change: {

@@ -14,15 +14,26 @@ export class CollectorHarness {
   readonly metrics: Metrics = createMetrics();
   now = Date.now();
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = createKeys(prefix);
     this.queue = new Queue<ScoreJob>('score', { connection: redis, prefix: this.keys.bullPrefix });
   }
 
   collector(source: Source): Collector {
     return new Collector({
-      redis: this.redis, keys: this.keys, metrics: this.metrics, log: createLogger('silent'), sources: [source], authorKey: 'k',
-      batchSize: 50, seenTtlSeconds: 3_600, scoreQueue: this.queue, now: () => this.now,
+      redis: this.redis,
+      keys: this.keys,
+      metrics: this.metrics,
+      log: createLogger('silent'),
+      sources: [source],
+      authorKey: 'k',
+      batchSize: 50,
+      seenTtlSeconds: 3_600,
+      scoreQueue: this.queue,
+      now: () => this.now,
     });
   }
 
@@ -37,7 +48,9 @@ export class CollectorHarness {
   }
 
   async errors(reason: string): Promise<number> {
-    return (await this.metrics.collectErrors.get()).values.filter((v) => v.labels.reason === reason).reduce((a, v) => a + v.value, 0);
+    return (await this.metrics.collectErrors.get()).values
+      .filter((v) => v.labels.reason === reason)
+      .reduce((a, v) => a + v.value, 0);
   }
 
   cursor(feedId: string): Promise<string | null> {

@@ -17,15 +17,27 @@ export interface AllInOne {
 export async function runAllInOne(): Promise<AllInOne> {
   const rt = await boot('stancewatch');
   const workers = await startWorkers(rt.cfg, rt.redis, rt.metrics, rt.log);
-  const app = createApp({ ...rt, limits: { maxBuckets: rt.cfg.api.maxBuckets }, beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues) });
+  const app = createApp({
+    ...rt,
+    limits: { maxBuckets: rt.cfg.api.maxBuckets },
+    beforeScrape: scrapeGauges(rt.metrics, rt.redis, rt.keys, workers.queues),
+  });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(rt.cfg.api.port, () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  logBanner(rt.log, {
-    api: baseUrl, dashboard: `${baseUrl}/`, metrics: `${baseUrl}/metrics`, scorer: workers.scorer.model.id,
-    sources: [...new Set(workers.collector.allFeeds().map((f) => f.source))], redis: redactRedisUrl(rt.cfg.redis.url),
-  }, rt.prettyLogs);
+  logBanner(
+    rt.log,
+    {
+      api: baseUrl,
+      dashboard: `${baseUrl}/`,
+      metrics: `${baseUrl}/metrics`,
+      scorer: workers.scorer.model.id,
+      sources: [...new Set(workers.collector.allFeeds().map((f) => f.source))],
+      redis: redactRedisUrl(rt.cfg.redis.url),
+    },
+    rt.prettyLogs,
+  );
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));

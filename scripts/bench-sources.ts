@@ -28,7 +28,13 @@ const text = (i: number) => `Durov case post ${i}: free speech or accountability
 log('posts', N);
 
 /** `startCursor`: a cursor to begin from, for sources whose first poll reads only the newest page. */
-async function measure(name: string, source: Source, fakeStop: () => Promise<void>, expected = N, startCursor?: string): Promise<void> {
+async function measure(
+  name: string,
+  source: Source,
+  fakeStop: () => Promise<void>,
+  expected = N,
+  startCursor?: string,
+): Promise<void> {
   const h = new CollectorHarness(redis, `bench-src-${name.replace(/\W+/g, '_')}-${Date.now()}`);
   if (startCursor) for (const feed of source.feeds) await redis.set(h.keys.cursor(feed.id), startCursor);
   const c = h.collector(source);
@@ -57,29 +63,91 @@ function log(k: string, v: unknown) {
 {
   const f = await new FakeMastodon().start();
   for (let i = 0; i < N; i++) f.post('durov', { content: `<p>${text(i)}</p>` }, ago(i));
-  await measure('mastodon', new MastodonSource({ instances: [f.url], tags: ['durov'], pollEveryMs: 1, pageLimit: 40, maxPagesPerPoll: 100, initialPages: Math.ceil(N / 40) + 1, http }), () => f.stop());
+  await measure(
+    'mastodon',
+    new MastodonSource({
+      instances: [f.url],
+      tags: ['durov'],
+      pollEveryMs: 1,
+      pageLimit: 40,
+      maxPagesPerPoll: 100,
+      initialPages: Math.ceil(N / 40) + 1,
+      http,
+    }),
+    () => f.stop(),
+  );
 }
 {
   const f = await new FakeBluesky().start();
   for (let i = 0; i < N; i++) f.add(text(i), ago(i));
-  await measure('bluesky', new BlueskySource({ serviceUrl: f.url, handle: f.handle, appPassword: f.password, queries: ['durov'], pollEveryMs: 1, maxPagesPerPoll: 100, initialLookbackMs: 7_200_000, http }), () => f.stop());
+  await measure(
+    'bluesky',
+    new BlueskySource({
+      serviceUrl: f.url,
+      handle: f.handle,
+      appPassword: f.password,
+      queries: ['durov'],
+      pollEveryMs: 1,
+      maxPagesPerPoll: 100,
+      initialLookbackMs: 7_200_000,
+      http,
+    }),
+    () => f.stop(),
+  );
 }
 {
   const f = await new FakeHackerNews().start();
   for (let i = 0; i < N; i++) f.add('comment', text(i), Math.floor(ago(i).getTime() / 1000));
-  await measure('hackernews', new HackerNewsSource({ baseUrl: f.url, queries: ['durov'], pollEveryMs: 1, hitsPerPage: 100, maxPagesPerPoll: 100, initialLookbackMs: 7_200_000, http }), () => f.stop());
+  await measure(
+    'hackernews',
+    new HackerNewsSource({
+      baseUrl: f.url,
+      queries: ['durov'],
+      pollEveryMs: 1,
+      hitsPerPage: 100,
+      maxPagesPerPoll: 100,
+      initialLookbackMs: 7_200_000,
+      http,
+    }),
+    () => f.stop(),
+  );
 }
 // Reddit listings end near 1,000 items.
 for (const spacing of [1, undefined]) {
   const f = await new FakeReddit().start();
   for (let i = 0; i < 1_000; i++) f.addLink('worldnews', text(i), '', Math.floor(ago(i).getTime() / 1000));
-  const source = new RedditSource({ publicUrl: f.url, oauthUrl: f.url, authUrl: f.url, clientId: f.clientId, clientSecret: f.clientSecret, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [], pollEveryMs: 1, maxPagesPerPoll: 10, http, ...(spacing ? { spacingMs: spacing } : {}) });
-  await measure(spacing ? 'reddit (no spacing)' : 'reddit (OAuth spacing)', source, () => f.stop(), 1_000, String(Math.floor(ago(0).getTime() / 1000) - 1));
+  const source = new RedditSource({
+    publicUrl: f.url,
+    oauthUrl: f.url,
+    authUrl: f.url,
+    clientId: f.clientId,
+    clientSecret: f.clientSecret,
+    userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+    queries: ['durov'],
+    subreddits: [],
+    pollEveryMs: 1,
+    maxPagesPerPoll: 10,
+    http,
+    ...(spacing ? { spacingMs: spacing } : {}),
+  });
+  await measure(
+    spacing ? 'reddit (no spacing)' : 'reddit (OAuth spacing)',
+    source,
+    () => f.stop(),
+    1_000,
+    String(Math.floor(ago(0).getTime() / 1000) - 1),
+  );
 }
 {
   const f = await new FakeTelegram().start();
   for (let i = 0; i < N; i++) f.add('durov_news', text(i), ago(i));
-  const source = new TelegramSource({ baseUrl: f.url, channels: ['durov_news'], pollEveryMs: 1, maxPagesPerPoll: 1_000, http });
+  const source = new TelegramSource({
+    baseUrl: f.url,
+    channels: ['durov_news'],
+    pollEveryMs: 1,
+    maxPagesPerPoll: 1_000,
+    http,
+  });
   // The first poll reads only the newest page; walking forward from an early cursor reads the rest.
   await measure('telegram', source, () => f.stop(), N, '100');
 }

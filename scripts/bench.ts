@@ -18,7 +18,9 @@ import { startWorkers } from '../workers/pipeline.ts';
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.POSTS ?? 8_000);
-const texts = readFileSync(join(root, 'data', 'sample-corpus.jsonl'), 'utf8').trim().split('\n')
+const texts = readFileSync(join(root, 'data', 'sample-corpus.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
   .map((l) => JSON.parse(l) as { text: string; label: string; lang: string })
   .filter((r) => r.label !== 'off-topic');
 
@@ -26,14 +28,25 @@ const mastodon = await new FakeMastodon().start();
 const start = Date.now() - 23 * 3_600_000;
 for (let i = 0; i < N; i++) {
   const r = texts[i % texts.length]!;
-  mastodon.post('durov', { content: `<p>${r.text} (${i})</p>`, language: r.lang }, new Date(start + Math.floor((i / N) * 23 * 3_600_000)));
+  mastodon.post(
+    'durov',
+    { content: `<p>${r.text} (${i})</p>`, language: r.lang },
+    new Date(start + Math.floor((i / N) * 23 * 3_600_000)),
+  );
 }
 
 const prefix = `bench${Date.now()}`;
 const cfg = loadConfig({
-  ...process.env, LOG_LEVEL: 'warn', REDIS_PREFIX: prefix, SOURCES: 'mastodon', MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov',
-  MASTODON_INITIAL_PAGES: String(Math.ceil(N / 40) + 1), SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '50',
-  HF_TOKEN: '', HF_ENDPOINT_URL: '',
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  REDIS_PREFIX: prefix,
+  SOURCES: 'mastodon',
+  MASTODON_INSTANCES: mastodon.url,
+  MASTODON_TAGS: 'durov',
+  MASTODON_INITIAL_PAGES: String(Math.ceil(N / 40) + 1),
+  SCORE_BATCH_SIZE: process.env.SCORE_BATCH_SIZE ?? '50',
+  HF_TOKEN: '',
+  HF_ENDPOINT_URL: '',
 });
 const redis = createRedis(cfg.redis.url, 'bench');
 const metrics = createMetrics();

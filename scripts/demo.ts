@@ -20,12 +20,17 @@ interface CorpusRow {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const once = process.argv.includes('--once');
-const readRows = (file: string) => readFileSync(join(root, 'data', file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CorpusRow);
+const readRows = (file: string) =>
+  readFileSync(join(root, 'data', file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CorpusRow);
 // The day's corpus, then a burst of criticism in its last minutes (data/sample-spike.jsonl), so the spike
 // detector has something to fire on and the dashboard an alert (with drivers) to show.
 const rows = [...readRows('sample-corpus.jsonl'), ...readRows('sample-spike.jsonl')];
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 /** The text as Mastodon would render it: a paragraph, hashtags as links. */
 const toMastodonHtml = (text: string, host: string) =>
   `<p>${escapeHtml(text).replace(/#([\p{L}\p{N}_]+)/gu, (_, tag: string) => `<a href="https://${host}/tags/${tag}" class="mention hashtag" rel="tag">#<span>${tag}</span></a>`)}</p>`;
@@ -34,7 +39,15 @@ const mastodon = await new FakeMastodon().start();
 const host = new URL(mastodon.url).host;
 const dayAgo = Date.now() - 24 * 3_600_000;
 rows.forEach((r, i) => {
-  mastodon.post('durov', { content: toMastodonHtml(r.text, host), language: r.lang, account: { id: String(i), username: `user${i % 37}`, acct: `user${i % 37}`, display_name: '', url: '' } }, new Date(dayAgo + r.minute * 60_000 + (i % 60) * 1000));
+  mastodon.post(
+    'durov',
+    {
+      content: toMastodonHtml(r.text, host),
+      language: r.lang,
+      account: { id: String(i), username: `user${i % 37}`, acct: `user${i % 37}`, display_name: '', url: '' },
+    },
+    new Date(dayAgo + r.minute * 60_000 + (i % 60) * 1000),
+  );
 });
 
 process.env.SOURCES = 'mastodon';
@@ -58,9 +71,13 @@ do {
 } while (cursor !== '0');
 
 const expected = rows.filter((r) => r.label !== 'off-topic').length;
-process.stderr.write(`demo: replaying ${rows.length} posts (${expected} about the case) from a local Mastodon stand-in at ${mastodon.url}\n`);
+process.stderr.write(
+  `demo: replaying ${rows.length} posts (${expected} about the case) from a local Mastodon stand-in at ${mastodon.url}\n`,
+);
 const t0 = Date.now();
-type Summary = { current: { total: number; support: number; criticism: number; neutral: number; supportShare: number } };
+type Summary = {
+  current: { total: number; support: number; criticism: number; neutral: number; supportShare: number };
+};
 let summary: Summary | undefined;
 for (let i = 0; i < 600; i++) {
   summary = (await (await fetch(`${baseUrl}/api/v1/summary?window=24h`)).json()) as Summary;
@@ -75,7 +92,10 @@ await closeQueues(queues);
 
 type Trends = { buckets: Array<{ start: string; support: number; criticism: number; neutral: number }> };
 const trends = (await (await fetch(`${baseUrl}/api/v1/trends?interval=1h`)).json()) as Trends;
-const lines = trends.buckets.map((b) => `${b.start.slice(11, 16)}  ${'+'.repeat(b.support).padEnd(14)} ${'-'.repeat(b.criticism).padEnd(14)} ${'.'.repeat(b.neutral)}`);
+const lines = trends.buckets.map(
+  (b) =>
+    `${b.start.slice(11, 16)}  ${'+'.repeat(b.support).padEnd(14)} ${'-'.repeat(b.criticism).padEnd(14)} ${'.'.repeat(b.neutral)}`,
+);
 process.stdout.write(
   [
     '',

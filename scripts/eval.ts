@@ -32,31 +32,45 @@ const fail = (m: string): never => {
 if (!['builtin', 'hf', 'tei'].includes(values.scorer!)) fail('--scorer must be builtin, hf or tei');
 if (!['dev', 'test', 'all'].includes(values.split!)) fail('--split must be dev, test or all');
 
-const row = z.object({ text: z.string().min(1), lang: z.string().min(2), stance: z.enum(STANCES), split: z.enum(['dev', 'test']).optional() });
+const row = z.object({
+  text: z.string().min(1),
+  lang: z.string().min(2),
+  stance: z.enum(STANCES),
+  split: z.enum(['dev', 'test']).optional(),
+});
 let lines: string[];
 try {
-  lines = readFileSync(values.file!, 'utf8').split('\n').filter((l) => l.trim());
+  lines = readFileSync(values.file!, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 } catch (err) {
   fail(`cannot read ${values.file}: ${(err as Error).message}`);
 }
-const rows = lines!.map((l, i) => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(l);
-  } catch {
-    fail(`${values.file}:${i + 1} is not JSON`);
-  }
-  const r = row.safeParse(parsed);
-  if (!r.success) fail(`${values.file}:${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-  return r.data!;
-}).filter((r) => values.split === 'all' || (r.split ?? 'test') === values.split);
+const rows = lines!
+  .map((l, i) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(l);
+    } catch {
+      fail(`${values.file}:${i + 1} is not JSON`);
+    }
+    const r = row.safeParse(parsed);
+    if (!r.success)
+      fail(`${values.file}:${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    return r.data!;
+  })
+  .filter((r) => values.split === 'all' || (r.split ?? 'test') === values.split);
 if (rows.length === 0) fail('no rows to evaluate');
 
 /** The same scorer the workers would build, with the same settings (HF_*, TEI_*, HYPOTHESIS_*). */
 function chooseScorer(kind: string): Scorer {
   if (kind === 'builtin') return new BuiltinScorer();
   try {
-    const cfg = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SCORER: kind === 'hf' ? 'huggingface' : 'tei' });
+    const cfg = loadConfig({
+      ...process.env,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      SCORER: kind === 'hf' ? 'huggingface' : 'tei',
+    });
     return modelScorer(cfg.scoring, createMetrics(), createLogger(cfg.logLevel, 'eval'));
   } catch (err) {
     return fail(err instanceof ConfigError ? err.message : String(err));
@@ -69,12 +83,25 @@ const results = await scorer.score(rows.map((r) => r.text));
 const seconds = (performance.now() - t0) / 1000;
 const pairs = rows.map((r, i) => ({ lang: r.lang, gold: r.stance, predicted: results[i]!.stance }));
 const overall = evaluate(pairs);
-const perLanguage = Object.fromEntries([...new Set(rows.map((r) => r.lang))].sort().map((lang) => [lang, evaluate(pairs.filter((p) => p.lang === lang))]));
+const perLanguage = Object.fromEntries(
+  [...new Set(rows.map((r) => r.lang))].sort().map((lang) => [lang, evaluate(pairs.filter((p) => p.lang === lang))]),
+);
 const report = {
-  scorer: scorer.model.id, file: values.file, split: values.split, n: overall.n,
-  f_avg: overall.f_avg, macro_f1: overall.macro_f1, accuracy: overall.accuracy,
-  per_class: overall.perClass, confusion: overall.confusion,
-  per_language: Object.fromEntries(Object.entries(perLanguage).map(([l, f]) => [l, { n: f.n, f_avg: f.f_avg, macro_f1: f.macro_f1, accuracy: f.accuracy, per_class: f.perClass }])),
+  scorer: scorer.model.id,
+  file: values.file,
+  split: values.split,
+  n: overall.n,
+  f_avg: overall.f_avg,
+  macro_f1: overall.macro_f1,
+  accuracy: overall.accuracy,
+  per_class: overall.perClass,
+  confusion: overall.confusion,
+  per_language: Object.fromEntries(
+    Object.entries(perLanguage).map(([l, f]) => [
+      l,
+      { n: f.n, f_avg: f.f_avg, macro_f1: f.macro_f1, accuracy: f.accuracy, per_class: f.perClass },
+    ]),
+  ),
   posts_per_second: Math.round(overall.n / seconds),
 };
 
@@ -92,7 +119,9 @@ if (values.json) {
     '',
     'confusion (rows: gold, columns: predicted)',
     `${''.padEnd(10)}${STANCES.map((s) => s.padStart(10)).join('')}`,
-    ...STANCES.map((g) => `${g.padEnd(10)}${STANCES.map((p) => String(overall.confusion[g][p]).padStart(10)).join('')}`),
+    ...STANCES.map(
+      (g) => `${g.padEnd(10)}${STANCES.map((p) => String(overall.confusion[g][p]).padStart(10)).join('')}`,
+    ),
     '',
     'F_avg = mean(F1 support, F1 criticism), as in SemEval-2016 Task 6 (best system there: 0.6782).',
   ];

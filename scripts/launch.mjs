@@ -51,14 +51,35 @@ async function ensureRedis() {
   const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!local || !installed) {
     say(`no Redis answers at ${host}:${port}.`);
-    say('Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run `npm start` again,');
+    say(
+      'Install one (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run `npm start` again,',
+    );
     say('or set REDIS_URL to a Redis you have (redis://host:port).');
     process.exit(3);
   }
   const dir = join(root, '.run', 'redis');
   mkdirSync(dir, { recursive: true });
-  say(`no Redis at ${host}:${port}: starting a private redis-server there (data in .run/redis, stopped when stancewatch stops).`);
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  say(
+    `no Redis at ${host}:${port}: starting a private redis-server there (data in .run/redis, stopped when stancewatch stops).`,
+  );
+  const child = spawn(
+    'redis-server',
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers(host, port)) return child;
     await new Promise((r) => setTimeout(r, 100));
@@ -72,7 +93,10 @@ ensureDeps();
 // After the dependencies (esbuild comes with them): so `npm start` serves a dashboard built from this checkout.
 await (await import('../web/build.mjs')).buildIfStale(say);
 const redis = await ensureRedis();
-const app = spawn(process.execPath, ['--import', 'tsx', join(root, entry), ...process.argv.slice(3)], { cwd: root, stdio: 'inherit' });
+const app = spawn(process.execPath, ['--import', 'tsx', join(root, entry), ...process.argv.slice(3)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => app.kill(signal));
 app.on('exit', (code) => {
   redis?.kill();

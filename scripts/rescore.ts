@@ -11,9 +11,13 @@ import { chooseScorer } from '../workers/score/choose-scorer.ts';
  * to the new one, exactly once. Posts older than POSTS_RETENTION_HOURS are no longer stored and keep their
  * score. Posts already scored by the same model and setup are left alone, so a second run changes nothing.
  */
-const { values } = parseArgs({ options: { since: { type: 'string' }, until: { type: 'string' }, model: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { since: { type: 'string' }, until: { type: 'string' }, model: { type: 'string' } },
+});
 const fail = (m: string): never => {
-  process.stderr.write(`rescore: ${m}\nusage: npm run rescore -- --since <date> [--until <date>] [--model <model id>]\n`);
+  process.stderr.write(
+    `rescore: ${m}\nusage: npm run rescore -- --since <date> [--until <date>] [--model <model id>]\n`,
+  );
   process.exit(2);
 };
 const sinceMs = Date.parse(values.since ?? '');
@@ -32,7 +36,16 @@ const target = `${scorer.model.id}@${scorer.model.setup ?? '-'}`;
 const CHUNK = 100;
 const totals = { examined: 0, rescored: 0, unchanged: 0, skippedSameModel: 0, changedMeanwhile: 0 };
 for (let offset = 0; ; offset += CHUNK) {
-  const withScores = await rt.redis.zrange(rt.keys.recent('all'), sinceMs, `(${untilMs}`, 'BYSCORE', 'LIMIT', offset, CHUNK, 'WITHSCORES');
+  const withScores = await rt.redis.zrange(
+    rt.keys.recent('all'),
+    sinceMs,
+    `(${untilMs}`,
+    'BYSCORE',
+    'LIMIT',
+    offset,
+    CHUNK,
+    'WITHSCORES',
+  );
   if (withScores.length === 0) break;
   const ids = withScores.filter((_, i) => i % 2 === 0);
   const docs = await rt.redis.mget(ids.map((id) => rt.keys.post(id)));
@@ -58,5 +71,7 @@ for (let offset = 0; ; offset += CHUNK) {
     }
   }
 }
-process.stdout.write(`${JSON.stringify({ rescore: { model: scorer.model.id, setup: scorer.model.setup ?? null, since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString(), ...totals } }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rescore: { model: scorer.model.id, setup: scorer.model.setup ?? null, since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString(), ...totals } }, null, 2)}\n`,
+);
 await rt.redis.quit();

@@ -13,7 +13,12 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
 }
 
 /** Exponential backoff with full jitter (AWS architecture blog): spreads retries of many workers apart. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(random() * ceiling);
 }

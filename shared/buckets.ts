@@ -36,7 +36,13 @@ export function alignDown(seconds: number, step: number): number {
 }
 
 /** The hash fields one post increments, in every bucket it lands in. */
-export function fieldIncrements(source: string, lang: string, stance: Stance, score: number, modelId: string): Array<[string, number]> {
+export function fieldIncrements(
+  source: string,
+  lang: string,
+  stance: Stance,
+  score: number,
+  modelId: string,
+): Array<[string, number]> {
   const scaled = Math.round(score * SCORE_SCALE);
   const out: Array<[string, number]> = [];
   for (const s of [source, ANY]) {
@@ -62,7 +68,9 @@ export function coverRange(from: number, to: number): StorageBucket[] {
   const out: StorageBucket[] = [];
   let t = from;
   while (t < to) {
-    const res = RESOLUTIONS_LARGEST_FIRST.find((r) => t % RESOLUTION_SECONDS[r] === 0 && t + RESOLUTION_SECONDS[r] <= to)!;
+    const res = RESOLUTIONS_LARGEST_FIRST.find(
+      (r) => t % RESOLUTION_SECONDS[r] === 0 && t + RESOLUTION_SECONDS[r] <= to,
+    )!;
     out.push({ res, start: t });
     t += RESOLUTION_SECONDS[res];
   }
@@ -80,7 +88,11 @@ export function countTime(createdAt: string, countedAtMs: number): number {
 }
 
 /** The storage buckets a post lands in, with the time each should expire (epoch seconds). */
-export function bucketsForPost(createdAt: string, countedAtMs: number, retentionSeconds: Record<Resolution, number>): Array<StorageBucket & { expireAt: number }> {
+export function bucketsForPost(
+  createdAt: string,
+  countedAtMs: number,
+  retentionSeconds: Record<Resolution, number>,
+): Array<StorageBucket & { expireAt: number }> {
   const seconds = Math.floor(countTime(createdAt, countedAtMs) / 1000);
   return RESOLUTIONS_LARGEST_FIRST.map((res) => {
     const start = alignDown(seconds, RESOLUTION_SECONDS[res]);
@@ -93,7 +105,11 @@ export function bucketKeys(keys: Pick<Keys, 'bucket'>, buckets: ReadonlyArray<St
   const of = (res: Resolution) => buckets.find((b) => b.res === res)!;
   const [d, h, m] = [of('d'), of('h'), of('m')];
   return {
-    keys: { dayBucket: keys.bucket('d', d.start), hourBucket: keys.bucket('h', h.start), minuteBucket: keys.bucket('m', m.start) },
+    keys: {
+      dayBucket: keys.bucket('d', d.start),
+      hourBucket: keys.bucket('h', h.start),
+      minuteBucket: keys.bucket('m', m.start),
+    },
     expireAt: { dayExpireAt: d.expireAt, hourExpireAt: h.expireAt, minuteExpireAt: m.expireAt },
   };
 }

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
 import type { Resolution } from './keys.ts';
-import { LOG_FORMATS, SCORER_KINDS, SOURCE_NAMES, STANCES, WEBHOOK_FORMATS, type ScorerKind, type Stance, type WebhookFormat } from './lists.ts';
+import {
+  LOG_FORMATS,
+  SCORER_KINDS,
+  SOURCE_NAMES,
+  STANCES,
+  WEBHOOK_FORMATS,
+  type ScorerKind,
+  type Stance,
+  type WebhookFormat,
+} from './lists.ts';
 import type { DetectorConfig } from './spikes/detector.ts';
 
 /**
@@ -15,9 +24,12 @@ const DEFAULT_MASTODON_TAGS = ['durov', 'FreeDurov', 'СвободуДурову
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Comma-separated list; empty entries dropped. */
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -39,7 +51,10 @@ const webhook = z.string().transform((entry, ctx) => {
   const format = (m?.[1] ?? 'generic') as WebhookFormat;
   const url = m?.[2] ?? entry;
   if (!/^https?:\/\/[^\s]+$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `each entry must be format=URL (format: ${WEBHOOK_FORMATS.join(', ')}) or a URL`,
+    });
     return z.NEVER;
   }
   return { format, url };
@@ -47,8 +62,14 @@ const webhook = z.string().transform((entry, ctx) => {
 export type Webhook = z.output<typeof webhook>;
 
 export const envSchema = z.object({
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379').pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('stancewatch'),
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only')
+    .default('stancewatch'),
   PORT: int(0, 65535).default(8080),
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,7 +77,9 @@ export const envSchema = z.object({
 
   SOURCES: list.default([...SOURCE_NAMES]).pipe(z.array(z.enum(SOURCE_NAMES)).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
-  MASTODON_TAGS: list.default(DEFAULT_MASTODON_TAGS).pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
+  MASTODON_TAGS: list
+    .default(DEFAULT_MASTODON_TAGS)
+    .pipe(z.array(z.string().regex(/^[\p{L}\p{N}_]+$/u, 'hashtags are letters, digits and _')).min(1)),
   MASTODON_POLL_SECONDS: int(5, 86_400).default(60),
   MASTODON_PAGE_LIMIT: int(1, 40).default(40),
   MASTODON_MAX_PAGES_PER_POLL: int(1, 100).default(5),
@@ -83,23 +106,33 @@ export const envSchema = z.object({
   REDDIT_AUTH_URL: httpUrl.default('https://www.reddit.com'),
   REDDIT_CLIENT_ID: optionalSecret,
   REDDIT_CLIENT_SECRET: optionalSecret,
-  REDDIT_USER_AGENT: z.string().regex(/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/, 'must read <platform>:<app id>:<version> (by /u/<name>)').default('server:stancewatch:0.1 (by /u/stancewatch)'),
+  REDDIT_USER_AGENT: z
+    .string()
+    .regex(/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/, 'must read <platform>:<app id>:<version> (by /u/<name>)')
+    .default('server:stancewatch:0.1 (by /u/stancewatch)'),
   REDDIT_QUERIES: list.default(['durov']),
   REDDIT_SUBREDDITS: list.default(['Telegram']),
   REDDIT_POLL_SECONDS: int(10, 86_400).default(300),
   REDDIT_MAX_PAGES_PER_POLL: int(1, 10).default(5),
 
   TELEGRAM_BASE_URL: httpUrl.default('https://t.me'),
-  TELEGRAM_CHANNELS: list.default(['durov', 'tass_agency', 'rian_ru', 'meduzalive', 'bbcrussian']).pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{4,64}$/, 'channel usernames are letters, digits and _'))),
+  TELEGRAM_CHANNELS: list
+    .default(['durov', 'tass_agency', 'rian_ru', 'meduzalive', 'bbcrussian'])
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_]{4,64}$/, 'channel usernames are letters, digits and _'))),
   TELEGRAM_POLL_SECONDS: int(10, 86_400).default(120),
   TELEGRAM_MAX_PAGES_PER_POLL: int(1, 100).default(5),
-  TELEGRAM_USER_AGENT: z.string().min(1).default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
+  TELEGRAM_USER_AGENT: z
+    .string()
+    .min(1)
+    .default('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36'),
 
-  RSS_FEEDS: list.default([
-    'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
-    'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
-    'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
-  ]).pipe(z.array(httpUrl)),
+  RSS_FEEDS: list
+    .default([
+      'https://news.google.com/rss/search?q=Durov&hl=en-US&gl=US&ceid=US:en',
+      'https://news.google.com/rss/search?q=Durov&hl=fr&gl=FR&ceid=FR:fr',
+      'https://news.google.com/rss/search?q=%D0%94%D1%83%D1%80%D0%BE%D0%B2&hl=ru&gl=RU&ceid=RU:ru',
+    ])
+    .pipe(z.array(httpUrl)),
   RSS_POLL_SECONDS: int(60, 86_400).default(300),
 
   HTTP_TIMEOUT_MS: int(100, 120_000).default(10_000),
@@ -118,8 +151,17 @@ export const envSchema = z.object({
   HF_BACKOFF_BASE_MS: int(1, 60_000).default(500),
   HF_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
   HF_TASK: z.enum(['zero-shot-classification', 'text-classification']).default('zero-shot-classification'),
-  HF_LABEL_MAP: list.default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral']).pipe(z.array(z.string().regex(new RegExp(`^[^=]+=(${STANCES.join('|')})$`), `each entry is LABEL=${STANCES.join('|')}`))),
-  HF_MULTI_LABEL: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+  HF_LABEL_MAP: list
+    .default(['FAVOR=support', 'AGAINST=criticism', 'NONE=neutral'])
+    .pipe(
+      z.array(
+        z.string().regex(new RegExp(`^[^=]+=(${STANCES.join('|')})$`), `each entry is LABEL=${STANCES.join('|')}`),
+      ),
+    ),
+  HF_MULTI_LABEL: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   HYPOTHESIS_SUPPORT: z.string().min(5).default(DEFAULT_HYPOTHESES.support),
   HYPOTHESIS_CRITICISM: z.string().min(5).default(DEFAULT_HYPOTHESES.criticism),
   HYPOTHESIS_NEUTRAL: z.string().min(5).default(DEFAULT_HYPOTHESES.neutral),
@@ -145,7 +187,13 @@ export const envSchema = z.object({
   WORKER_HEARTBEAT_SECONDS: int(1, 3_600).default(10),
   JOB_LOCK_SECONDS: int(1, 3_600).default(30),
 
-  SPIKE_WINDOWS_MINUTES: list.default(['5', '15']).pipe(z.array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240))).min(1)),
+  SPIKE_WINDOWS_MINUTES: list
+    .default(['5', '15'])
+    .pipe(
+      z
+        .array(z.string().regex(/^\d+$/, 'whole minutes').transform(Number).pipe(z.number().int().min(1).max(240)))
+        .min(1),
+    ),
   SPIKE_BASELINE_MINUTES: int(30, 7 * 24 * 60).default(360),
   SPIKE_P_FIRE: z.coerce.number().gt(0).lt(1).default(1e-6),
   SPIKE_P_RESOLVE: z.coerce.number().gt(0).lt(1).default(0.01),
@@ -177,11 +225,16 @@ const DAY_SECONDS = 86_400;
 const seconds = (s: number) => s * 1_000;
 const hours = (h: number) => h * 3_600_000;
 /** Optional settings stay absent rather than present-but-undefined, so a section can be spread as options. */
-const ifSet = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+const ifSet = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** The one place where environment variables become settings. */
 function sections(env: Env, scorer: ScorerKind) {
-  const http = { timeoutMs: env.HTTP_TIMEOUT_MS, maxBytes: env.HTTP_MAX_RESPONSE_BYTES, userAgent: env.HTTP_USER_AGENT };
+  const http = {
+    timeoutMs: env.HTTP_TIMEOUT_MS,
+    maxBytes: env.HTTP_MAX_RESPONSE_BYTES,
+    userAgent: env.HTTP_USER_AGENT,
+  };
   const day = DAY_SECONDS;
   return {
     logLevel: env.LOG_LEVEL,
@@ -207,7 +260,9 @@ function sections(env: Env, scorer: ScorerKind) {
         maxPagesPerPoll: env.MASTODON_MAX_PAGES_PER_POLL,
         initialPages: env.MASTODON_INITIAL_PAGES,
         http,
-        ...(env.MASTODON_ACCESS_TOKEN ? { accessToken: env.MASTODON_ACCESS_TOKEN, searchTerms: env.MASTODON_SEARCH_TERMS } : {}),
+        ...(env.MASTODON_ACCESS_TOKEN
+          ? { accessToken: env.MASTODON_ACCESS_TOKEN, searchTerms: env.MASTODON_SEARCH_TERMS }
+          : {}),
       },
       bluesky: {
         serviceUrl: env.BLUESKY_SERVICE_URL,
@@ -232,7 +287,9 @@ function sections(env: Env, scorer: ScorerKind) {
         publicUrl: env.REDDIT_PUBLIC_URL,
         oauthUrl: env.REDDIT_OAUTH_URL,
         authUrl: env.REDDIT_AUTH_URL,
-        ...(env.REDDIT_CLIENT_ID && env.REDDIT_CLIENT_SECRET ? { clientId: env.REDDIT_CLIENT_ID, clientSecret: env.REDDIT_CLIENT_SECRET } : {}),
+        ...(env.REDDIT_CLIENT_ID && env.REDDIT_CLIENT_SECRET
+          ? { clientId: env.REDDIT_CLIENT_ID, clientSecret: env.REDDIT_CLIENT_SECRET }
+          : {}),
         userAgent: env.REDDIT_USER_AGENT,
         queries: env.REDDIT_QUERIES,
         subreddits: env.REDDIT_SUBREDDITS,
@@ -252,10 +309,19 @@ function sections(env: Env, scorer: ScorerKind) {
     scoring: {
       kind: scorer,
       fallback: env.SCORER_FALLBACK,
-      hypotheses: { support: env.HYPOTHESIS_SUPPORT, criticism: env.HYPOTHESIS_CRITICISM, neutral: env.HYPOTHESIS_NEUTRAL },
+      hypotheses: {
+        support: env.HYPOTHESIS_SUPPORT,
+        criticism: env.HYPOTHESIS_CRITICISM,
+        neutral: env.HYPOTHESIS_NEUTRAL,
+      },
       multiLabel: env.HF_MULTI_LABEL,
       /** Shared by every model scorer: the HF_ prefix predates TEI. */
-      retries: { timeoutMs: env.HF_TIMEOUT_MS, maxAttempts: env.HF_MAX_ATTEMPTS, backoffBaseMs: env.HF_BACKOFF_BASE_MS, backoffMaxMs: env.HF_BACKOFF_MAX_MS },
+      retries: {
+        timeoutMs: env.HF_TIMEOUT_MS,
+        maxAttempts: env.HF_MAX_ATTEMPTS,
+        backoffBaseMs: env.HF_BACKOFF_BASE_MS,
+        backoffMaxMs: env.HF_BACKOFF_MAX_MS,
+      },
       requestsPerMinute: env.MODEL_REQUESTS_PER_MINUTE,
       breaker: { failures: env.MODEL_BREAKER_FAILURES, cooldownMs: seconds(env.MODEL_BREAKER_COOLDOWN_SECONDS) },
       cacheTtlSeconds: env.SEEN_TTL_DAYS * day,
@@ -327,7 +393,19 @@ export class ConfigError extends Error {
 }
 
 /** Names of variables that hold secrets: their values must never be echoed back in errors. */
-const SECRET_VARIABLES = new Set(['TEI_API_KEY', 'HF_TOKEN', 'AUTHOR_HASH_KEY', 'REDIS_URL', 'ALERT_WEBHOOKS', 'ALERT_WEBHOOK_SECRET', 'MASTODON_ACCESS_TOKEN', 'BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD', 'REDDIT_CLIENT_ID', 'REDDIT_CLIENT_SECRET']);
+const SECRET_VARIABLES = new Set([
+  'TEI_API_KEY',
+  'HF_TOKEN',
+  'AUTHOR_HASH_KEY',
+  'REDIS_URL',
+  'ALERT_WEBHOOKS',
+  'ALERT_WEBHOOK_SECRET',
+  'MASTODON_ACCESS_TOKEN',
+  'BLUESKY_HANDLE',
+  'BLUESKY_APP_PASSWORD',
+  'REDDIT_CLIENT_ID',
+  'REDDIT_CLIENT_SECRET',
+]);
 
 /** The variables, validated; one ConfigError names every bad one. Only `loadConfig` and the README sync test read this. */
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): Env {
@@ -354,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const auto = cfg.TEI_URL ? 'tei' : cfg.HF_TOKEN || cfg.HF_ENDPOINT_URL ? 'huggingface' : 'builtin';
   const scorer = cfg.SCORER === 'auto' ? auto : cfg.SCORER;
   if (scorer === 'tei' && !cfg.TEI_URL) throw new ConfigError(['SCORER: tei needs TEI_URL']);
-  if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL) throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
+  if (scorer === 'huggingface' && !cfg.HF_TOKEN && !cfg.HF_ENDPOINT_URL)
+    throw new ConfigError(['SCORER: huggingface needs HF_TOKEN or HF_ENDPOINT_URL']);
   return sections(cfg, scorer);
 }

@@ -7,7 +7,10 @@ import type { CollectErrorReason } from './lists.ts';
 export type HttpFailureReason = Extract<CollectErrorReason, 'timeout' | 'too_large' | 'network'>;
 
 export class HttpFailure extends Error {
-  constructor(readonly reason: HttpFailureReason, message: string) {
+  constructor(
+    readonly reason: HttpFailureReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'HttpFailure';
   }
@@ -34,14 +37,21 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
   const signal = AbortSignal.timeout(opts.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { headers: { 'user-agent': opts.userAgent, accept: opts.accept ?? 'application/json', ...opts.headers }, signal, redirect: 'follow' });
+    res = await fetch(url, {
+      headers: { 'user-agent': opts.userAgent, accept: opts.accept ?? 'application/json', ...opts.headers },
+      signal,
+      redirect: 'follow',
+    });
   } catch (err) {
     throw toFailure(err, url);
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > opts.maxBytes) {
     await res.body?.cancel();
-    throw new HttpFailure('too_large', `response from ${hostOf(url)} declares ${declared} bytes, over the ${opts.maxBytes}-byte limit`);
+    throw new HttpFailure(
+      'too_large',
+      `response from ${hostOf(url)} declares ${declared} bytes, over the ${opts.maxBytes}-byte limit`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -57,12 +67,18 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
   } catch (err) {
     throw err instanceof HttpFailure ? err : toFailure(err, url);
   }
-  return { url: res.url || url, status: res.status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+  return {
+    url: res.url || url,
+    status: res.status,
+    headers: res.headers,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
 }
 
 function toFailure(err: unknown, url: string): HttpFailure {
   const name = (err as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return new HttpFailure('timeout', `request to ${hostOf(url)} timed out`);
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return new HttpFailure('timeout', `request to ${hostOf(url)} timed out`);
   return new HttpFailure('network', `request to ${hostOf(url)} failed: ${(err as Error).message}`);
 }
 

@@ -14,4 +14,3 @@ export const DEFAULT_HYPOTHESES: Hypotheses = {
   criticism: 'The author blames Pavel Durov or Telegram and approves of his arrest or the charges.',
   neutral: 'The author reports on the Durov case without taking a side.',
 };
-

@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  COLLECT_ERROR_REASONS, DELIVERY_OUTCOMES, DUPLICATE_STAGES, SCORE_CACHE_RESULTS, SPIKE_KINDS, SPIKE_STANCES, STANCES, WEBHOOK_FORMATS,
+  COLLECT_ERROR_REASONS,
+  DELIVERY_OUTCOMES,
+  DUPLICATE_STAGES,
+  SCORE_CACHE_RESULTS,
+  SPIKE_KINDS,
+  SPIKE_STANCES,
+  STANCES,
+  WEBHOOK_FORMATS,
   type ScorerKind,
 } from './lists.ts';
 
@@ -106,7 +113,7 @@ export function createMetrics() {
     }),
     workerHeartbeat: new Gauge({
       name: 'stancewatch_worker_heartbeat_timestamp_seconds',
-      help: 'Last heartbeat of this process\'s workers, per queue they consume (Unix time).',
+      help: "Last heartbeat of this process's workers, per queue they consume (Unix time).",
       labelNames: ['queue'] as const,
       registers: r,
     }),
@@ -136,13 +143,13 @@ export function createMetrics() {
     }),
     spikeZscore: new Gauge({
       name: 'stancewatch_spike_zscore',
-      help: 'Robust z-score of the latest window\'s volume for the stance against its baseline (the largest over windows).',
+      help: "Robust z-score of the latest window's volume for the stance against its baseline (the largest over windows).",
       labelNames: ['stance'] as const,
       registers: r,
     }),
     redisUp: new Gauge({
       name: 'stancewatch_redis_up',
-      help: '1 when Redis answered the last scrape\'s PING.',
+      help: "1 when Redis answered the last scrape's PING.",
       registers: r,
     }),
     redisUsedMemory: new Gauge({

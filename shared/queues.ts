@@ -58,7 +58,8 @@ export const jobIds = {
   /** The spike detector's scheduler. */
   detect: 'detect-spikes',
   /** The same batch enqueued twice (a retried poll) is one job. */
-  score: (posts: readonly Post[]) => `score-${createHash('sha256').update(posts.map(postKey).join(',')).digest('base64url').slice(0, 24)}`,
+  score: (posts: readonly Post[]) =>
+    `score-${createHash('sha256').update(posts.map(postKey).join(',')).digest('base64url').slice(0, 24)}`,
   /** Follows the score job's, so a retried score job does not enqueue a second aggregate job. */
   aggregate: (scoreJobId: string) => `agg-${scoreJobId}`,
   /** One delivery per webhook and state change, even if the detector's run is retried. */

@@ -18,10 +18,18 @@ export interface ScriptSpec<K extends string, A extends string> {
 
 export interface RedisScript<K extends string, A extends string> {
   readonly name: string;
-  run(redis: Redis, keys: Record<K, string>, argv: Record<A, string | number>, rest?: ReadonlyArray<string | number>): Promise<number>;
+  run(
+    redis: Redis,
+    keys: Record<K, string>,
+    argv: Record<A, string | number>,
+    rest?: ReadonlyArray<string | number>,
+  ): Promise<number>;
 }
 
-export function defineScript<const K extends string, const A extends string>(file: URL, spec: ScriptSpec<K, A>): RedisScript<K, A> {
+export function defineScript<const K extends string, const A extends string>(
+  file: URL,
+  spec: ScriptSpec<K, A>,
+): RedisScript<K, A> {
   const lua = readFileSync(file, 'utf8');
   const name = basename(fileURLToPath(file), '.lua');
   const sha = createHash('sha1').update(lua).digest('hex');
@@ -47,12 +55,15 @@ function checkHeader(name: string, lua: string, spec: ScriptSpec<string, string>
   let rest: string | undefined;
   for (const m of lua.matchAll(/^\s*(KEYS|ARGV)\[(\d+)(\.\.\.)?\]\s+(\w+)/gm)) {
     const list = declared[m[1] as 'KEYS' | 'ARGV'];
-    if (Number(m[2]) !== list.length + 1) throw new Error(`${name}.lua: ${m[1]}[${m[2]}] is out of order in the header`);
+    if (Number(m[2]) !== list.length + 1)
+      throw new Error(`${name}.lua: ${m[1]}[${m[2]}] is out of order in the header`);
     if (m[3]) rest = m[4];
     else list.push(m[4]!);
   }
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (!same(declared.KEYS, spec.keys) || !same(declared.ARGV, spec.argv) || rest !== spec.rest) {
-    throw new Error(`${name}.lua: its header names KEYS [${declared.KEYS}] ARGV [${declared.ARGV}]${rest ? ` ...${rest}` : ''}, the code [${spec.keys}] [${spec.argv}]${spec.rest ? ` ...${spec.rest}` : ''}`);
+    throw new Error(
+      `${name}.lua: its header names KEYS [${declared.KEYS}] ARGV [${declared.ARGV}]${rest ? ` ...${rest}` : ''}, the code [${spec.keys}] [${spec.argv}]${spec.rest ? ` ...${spec.rest}` : ''}`,
+    );
   }
 }

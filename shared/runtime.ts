@@ -30,7 +30,9 @@ export async function boot(processName: string): Promise<Runtime> {
   const pretty = prettyLogs(cfg.logFormat);
   const log = createLogger(cfg.logLevel, processName, undefined, { pretty });
   const redis = createRedis(cfg.redis.url, processName);
-  redis.on('error', (err) => log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'));
+  redis.on('error', (err) =>
+    log.warn({ err: err.message, redis: redactRedisUrl(cfg.redis.url) }, 'Redis connection problem'),
+  );
   try {
     await Promise.race([
       redis.ping(),
@@ -46,7 +48,10 @@ export async function boot(processName: string): Promise<Runtime> {
   }
   const policy = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
   if (policy[1] && policy[1] !== 'noeviction') {
-    log.warn({ policy: policy[1] }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs');
+    log.warn(
+      { policy: policy[1] },
+      'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queued jobs',
+    );
   }
   return { cfg, log, prettyLogs: pretty, redis, keys: createKeys(cfg.redis.prefix), metrics: createMetrics() };
 }

@@ -21,14 +21,23 @@ export function scrapeGauges(metrics: Metrics, redis: Redis, keys: Keys, queues:
       metrics.redisUp.set(0);
       return; // nothing else can be read
     }
-    const [states, last, model] = await Promise.all([redis.hgetall(keys.spikeState), redis.hgetall(keys.spikeLast), redis.get(keys.modelState)]);
+    const [states, last, model] = await Promise.all([
+      redis.hgetall(keys.spikeState),
+      redis.hgetall(keys.spikeLast),
+      redis.get(keys.modelState),
+    ]);
     metrics.modelUp.set(model && !(JSON.parse(model) as { up: boolean }).up ? 0 : 1);
     for (const stance of SPIKE_STANCES) {
       for (const kind of SPIKE_KINDS) {
-        const active = Object.entries(states).some(([series, json]) => series.startsWith(`${stance}/${kind}/`) && Boolean((JSON.parse(json) as SeriesState).active));
+        const active = Object.entries(states).some(
+          ([series, json]) =>
+            series.startsWith(`${stance}/${kind}/`) && Boolean((JSON.parse(json) as SeriesState).active),
+        );
         metrics.spikeActive.set({ stance, kind }, active ? 1 : 0);
       }
-      const zs = Object.entries(last).filter(([series]) => series.startsWith(`${stance}/volume/`)).map(([, json]) => (JSON.parse(json) as { z: number }).z);
+      const zs = Object.entries(last)
+        .filter(([series]) => series.startsWith(`${stance}/volume/`))
+        .map(([, json]) => (JSON.parse(json) as { z: number }).z);
       metrics.spikeZscore.set({ stance }, zs.length ? Math.max(...zs) : 0);
     }
     await refreshQueueDepth(metrics, queues);

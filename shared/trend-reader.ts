@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis';
 import {
-  ANY, EMPTY_COUNTS, addCounts, countsFromFields, coverRange, fieldsToRead, modelField, summarise,
-  type StanceCounts, type StanceSummary,
+  ANY,
+  EMPTY_COUNTS,
+  addCounts,
+  countsFromFields,
+  coverRange,
+  fieldsToRead,
+  modelField,
+  summarise,
+  type StanceCounts,
+  type StanceSummary,
 } from './buckets.ts';
 import type { Keys } from './keys.ts';
 
@@ -21,7 +29,10 @@ export interface RangeTotals {
  * minutes at the edges) and a fixed set of fields is read from each, in one pipelined round trip.
  */
 export class TrendReader {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
 
   /** Totals for each [from, to) range, in order. All ranges must be minute-aligned. */
   async totals(ranges: Array<[number, number]>, f: Filters): Promise<RangeTotals[]> {

@@ -29,16 +29,28 @@ const metrics = createMetrics();
 function post(i: number, stance: Stance, minutesAgo: number, lang = 'en'): ScoredPost {
   const score = stance === 'support' ? 0.8 : stance === 'criticism' ? -0.6 : 0;
   return {
-    source: 'mastodon', id: `https://a.social/s/${i}`, url: `https://a.social/@x/${i}`, text: `<b>post</b> ${i}`, lang,
-    createdAt: new Date(NOW - minutesAgo * 60_000).toISOString(), author: 'h', engagement: { likes: 0, reposts: 0, replies: 0 },
-    result: { stance, score, confidence: 0.7, model: { id: 'builtin-lexicon-v1', kind: 'builtin' } }, scoredAt: new Date(NOW).toISOString(),
+    source: 'mastodon',
+    id: `https://a.social/s/${i}`,
+    url: `https://a.social/@x/${i}`,
+    text: `<b>post</b> ${i}`,
+    lang,
+    createdAt: new Date(NOW - minutesAgo * 60_000).toISOString(),
+    author: 'h',
+    engagement: { likes: 0, reposts: 0, replies: 0 },
+    result: { stance, score, confidence: 0.7, model: { id: 'builtin-lexicon-v1', kind: 'builtin' } },
+    scoredAt: new Date(NOW).toISOString(),
   };
 }
 
 before(async () => {
   server = await startRedis();
   redis = createRedis(server.url);
-  const writer = new TrendWriter(redis, keys, { countedSeconds: 86_400, postsSeconds: 7 * 86_400, postsMax: 1_000, bucketsSeconds: { m: 8 * 86_400, h: 400 * 86_400, d: 3_650 * 86_400 } });
+  const writer = new TrendWriter(redis, keys, {
+    countedSeconds: 86_400,
+    postsSeconds: 7 * 86_400,
+    postsMax: 1_000,
+    bucketsSeconds: { m: 8 * 86_400, h: 400 * 86_400, d: 3_650 * 86_400 },
+  });
   const posts: ScoredPost[] = [];
   // Last hour: 6 support, 3 criticism, 1 neutral (2 of the support in Russian). The hour before: 2 support, 2 criticism.
   for (let i = 0; i < 6; i++) posts.push(post(i, 'support', 5 + i, i < 2 ? 'ru' : 'en'));
@@ -49,7 +61,15 @@ before(async () => {
   assert.equal((await writer.add(posts, NOW)).length, 14);
   assert.equal((await writer.add(posts, NOW)).length, 0, 'a second write of the same posts counts nothing');
   const queues = openQueues(redis, keys);
-  const app = createApp({ redis, keys, metrics, log: createLogger('silent'), limits: { maxBuckets: 500 }, now: () => NOW, beforeScrape: scrapeGauges(metrics, redis, keys, queues) });
+  const app = createApp({
+    redis,
+    keys,
+    metrics,
+    log: createLogger('silent'),
+    limits: { maxBuckets: 500 },
+    now: () => NOW,
+    beforeScrape: scrapeGauges(metrics, redis, keys, queues),
+  });
   http = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -63,23 +83,50 @@ after(async () => {
   await server.stop();
 });
 
-type Trends = { buckets: Array<{ start: string; support: number; criticism: number; neutral: number; total: number; supportShare: number | null; meanScore: number | null }>; models: Record<string, number> };
+type Trends = {
+  buckets: Array<{
+    start: string;
+    support: number;
+    criticism: number;
+    neutral: number;
+    total: number;
+    supportShare: number | null;
+    meanScore: number | null;
+  }>;
+  models: Record<string, number>;
+};
 
 test('trends: buckets add up to what was written, for every filter', async () => {
-  const { status, body } = await getJson<Trends>(`${base}/api/v1/trends?interval=1h&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z`);
+  const { status, body } = await getJson<Trends>(
+    `${base}/api/v1/trends?interval=1h&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z`,
+  );
   assert.equal(status, 200);
-  assert.deepEqual(body.buckets.map((b) => [b.start, b.support, b.criticism, b.neutral]), [
-    ['2026-11-29T10:00:00.000Z', 2, 2, 0],
-    ['2026-11-29T11:00:00.000Z', 6, 3, 1],
-  ]);
+  assert.deepEqual(
+    body.buckets.map((b) => [b.start, b.support, b.criticism, b.neutral]),
+    [
+      ['2026-11-29T10:00:00.000Z', 2, 2, 0],
+      ['2026-11-29T11:00:00.000Z', 6, 3, 1],
+    ],
+  );
   assert.equal(body.buckets[1]!.supportShare, 0.6);
   assert.equal(body.buckets[1]!.meanScore, Math.round(((6 * 0.8 - 3 * 0.6) / 10) * 1e4) / 1e4);
   assert.deepEqual(body.models, { 'builtin-lexicon-v1': 14 });
-  const ru = await getJson<Trends>(`${base}/api/v1/trends?interval=1h&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z&lang=ru`);
-  assert.deepEqual(ru.body.buckets.map((b) => b.total), [0, 2]);
-  const fine = await getJson<Trends>(`${base}/api/v1/trends?interval=5m&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z`);
+  const ru = await getJson<Trends>(
+    `${base}/api/v1/trends?interval=1h&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z&lang=ru`,
+  );
+  assert.deepEqual(
+    ru.body.buckets.map((b) => b.total),
+    [0, 2],
+  );
+  const fine = await getJson<Trends>(
+    `${base}/api/v1/trends?interval=5m&from=2026-11-29T10:00:00Z&to=2026-11-29T11:59:00Z`,
+  );
   assert.equal(fine.body.buckets.length, 24);
-  assert.equal(fine.body.buckets.reduce((a, b) => a + b.total, 0), 14, 'same posts, finer buckets');
+  assert.equal(
+    fine.body.buckets.reduce((a, b) => a + b.total, 0),
+    14,
+    'same posts, finer buckets',
+  );
 });
 
 test('trends default to the last 24 hours, including the bucket now fills', async () => {
@@ -87,7 +134,10 @@ test('trends default to the last 24 hours, including the bucket now fills', asyn
   assert.equal(body.to, '2026-11-29T12:05:00.000Z');
   assert.equal(body.from, '2026-11-28T12:05:00.000Z');
   assert.equal(body.buckets.length, 288);
-  assert.equal(body.buckets.reduce((a, b) => a + b.total, 0), 14);
+  assert.equal(
+    body.buckets.reduce((a, b) => a + b.total, 0),
+    14,
+  );
 });
 
 test('ETag: an unchanged poll gets 304; Cache-Control is set', async () => {
@@ -105,7 +155,11 @@ test('ETag: an unchanged poll gets 304; Cache-Control is set', async () => {
 });
 
 test('summary compares the window with the previous one', async () => {
-  const { body } = await getJson<{ current: { total: number; supportShare: number }; previous: { total: number }; change: { total: number; totalRatio: number; supportShare: number } }>(`${base}/api/v1/summary?window=1h`);
+  const { body } = await getJson<{
+    current: { total: number; supportShare: number };
+    previous: { total: number };
+    change: { total: number; totalRatio: number; supportShare: number };
+  }>(`${base}/api/v1/summary?window=1h`);
   assert.equal(body.current.total, 10);
   assert.equal(body.previous.total, 4);
   assert.equal(body.change.total, 6);
@@ -117,7 +171,9 @@ test('posts: newest first, filtered, paginated by cursor without gaps or repeats
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
-    const page: { status: number; body: { posts: ScoredPost[]; nextCursor: string | null } } = await getJson(`${base}/api/v1/posts?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+    const page: { status: number; body: { posts: ScoredPost[]; nextCursor: string | null } } = await getJson(
+      `${base}/api/v1/posts?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     assert.equal(page.status, 200);
     seen.push(...page.body.posts.map((p) => p.id));
     cursor = page.body.nextCursor;
@@ -126,7 +182,10 @@ test('posts: newest first, filtered, paginated by cursor without gaps or repeats
   assert.equal(new Set(seen).size, 14);
   assert.deepEqual(seen.slice(0, 3), ['https://a.social/s/0', 'https://a.social/s/1', 'https://a.social/s/2']);
   const sup = await getJson<{ posts: ScoredPost[] }>(`${base}/api/v1/posts?stance=support&lang=ru`);
-  assert.deepEqual(sup.body.posts.map((p) => p.id), ['https://a.social/s/0', 'https://a.social/s/1']);
+  assert.deepEqual(
+    sup.body.posts.map((p) => p.id),
+    ['https://a.social/s/0', 'https://a.social/s/1'],
+  );
   assert.equal(sup.body.posts[0]!.text, '<b>post</b> 0', 'text is returned as data, in JSON, never as markup');
   assert.equal(sup.headers.get('content-type'), 'application/json; charset=utf-8');
 });
@@ -182,9 +241,15 @@ test('the OpenAPI document and the router describe the same routes', async () =>
   walk((app as unknown as { router: { stack: [] } }).router.stack);
   assert.deepEqual([...served].sort(), documented);
   for (const path of ['/api/v1/trends', '/api/v1/summary', '/api/v1/posts', '/api/v1/alerts']) {
-    const params = (body.paths[path as '/api/v1/trends'].get.parameters as ReadonlyArray<{ name: string }>).map((p) => p.name);
+    const params = (body.paths[path as '/api/v1/trends'].get.parameters as ReadonlyArray<{ name: string }>).map(
+      (p) => p.name,
+    );
     const bad = await getJson<{ detail: string }>(`${base}${path}?zzz=1`);
-    assert.deepEqual(bad.body.detail.split('allowed: ')[1]!.split(', ').sort(), [...params].sort(), `${path}: documented parameters = accepted parameters`);
+    assert.deepEqual(
+      bad.body.detail.split('allowed: ')[1]!.split(', ').sort(),
+      [...params].sort(),
+      `${path}: documented parameters = accepted parameters`,
+    );
   }
 });
 
@@ -192,7 +257,10 @@ test('/metrics passes promtool check metrics', async (t) => {
   await fetch(`${base}/api/v1/trends`);
   const text = await (await fetch(`${base}/metrics`)).text();
   assert.match(text, /stancewatch_queue_jobs\{queue="score",state="waiting"\} 0/);
-  assert.match(text, /stancewatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/trends",status="200"\}/);
+  assert.match(
+    text,
+    /stancewatch_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/trends",status="200"\}/,
+  );
   const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (promtool.error) return t.skip('promtool is not installed (bash .ci/run installs it)');
   assert.equal(promtool.status, 0, promtool.stdout + promtool.stderr);

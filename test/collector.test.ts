@@ -24,12 +24,26 @@ let run = 0;
 function collector(opts: Partial<ConstructorParameters<typeof MastodonSource>[0]> = {}, prefix = `c${run}`) {
   const keys = createKeys(prefix);
   const source = new MastodonSource({
-    instances: [fake.url], tags: ['durov'], pollEveryMs: 60_000, pageLimit: 5, maxPagesPerPoll: 10, initialPages: 1,
-    http: { timeoutMs: 2_000, maxBytes: 200_000, userAgent: 'stancewatch-test' }, ...opts,
+    instances: [fake.url],
+    tags: ['durov'],
+    pollEveryMs: 60_000,
+    pageLimit: 5,
+    maxPagesPerPoll: 10,
+    initialPages: 1,
+    http: { timeoutMs: 2_000, maxBytes: 200_000, userAgent: 'stancewatch-test' },
+    ...opts,
   });
   return new Collector({
-    redis, keys, metrics, log: createLogger('silent'), sources: [source], authorKey: 'k', batchSize: 3, seenTtlSeconds: 3_600,
-    scoreQueue: queue, now: () => now,
+    redis,
+    keys,
+    metrics,
+    log: createLogger('silent'),
+    sources: [source],
+    authorKey: 'k',
+    batchSize: 3,
+    seenTtlSeconds: 3_600,
+    scoreQueue: queue,
+    now: () => now,
   });
 }
 
@@ -39,7 +53,8 @@ async function queuedPosts(): Promise<string[]> {
 }
 
 const feedId = () => `mastodon-${new URL(fake.url).host}-durov`;
-const errors = async (reason: string) => (await metrics.collectErrors.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+const errors = async (reason: string) =>
+  (await metrics.collectErrors.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 before(async () => {
   server = await startRedis();
@@ -78,9 +93,15 @@ test('first poll takes the newest page; later polls walk forward with min_id acr
   assert.equal(posts.length, 15);
   assert.equal(new Set(posts).size, 15);
   const jobs = await queue.getJobs(['waiting']);
-  assert.ok(jobs.every((j) => j.data.posts.length <= 3), 'posts travel in batches of SCORE_BATCH_SIZE');
+  assert.ok(
+    jobs.every((j) => j.data.posts.length <= 3),
+    'posts travel in batches of SCORE_BATCH_SIZE',
+  );
   const forward = fake.requests.slice(1).map((r) => new URL(r.url, fake.url).searchParams);
-  assert.ok(forward.every((p) => p.has('min_id')), 'incremental polls ask with min_id');
+  assert.ok(
+    forward.every((p) => p.has('min_id')),
+    'incremental polls ask with min_id',
+  );
   assert.equal((await c.collect(feedId())).enqueued, 0, 'nothing new, nothing enqueued');
 });
 
@@ -157,11 +178,22 @@ test('the same federated status read from two instances is one post', async () =
   const other = await new FakeMastodon().start();
   try {
     const s = fake.post('durov', { content: '<p>Free Durov</p>' });
-    other.post('durov', { content: '<p>Free Durov</p>', uri: s.uri, url: s.url, account: { ...s.account, acct: `someone@${new URL(fake.url).host}` } });
+    other.post('durov', {
+      content: '<p>Free Durov</p>',
+      uri: s.uri,
+      url: s.url,
+      account: { ...s.account, acct: `someone@${new URL(fake.url).host}` },
+    });
     const c = collector({ instances: [fake.url, other.url] });
     const outcomes = [];
     for (const feed of c.allFeeds()) outcomes.push(await c.collect(feed.id));
-    assert.deepEqual(outcomes.map((o) => [o.enqueued, o.duplicates]), [[1, 0], [0, 1]]);
+    assert.deepEqual(
+      outcomes.map((o) => [o.enqueued, o.duplicates]),
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    );
     assert.equal((await queuedPosts()).length, 1);
   } finally {
     await other.stop();

@@ -23,7 +23,12 @@ before(async () => {
   await mastodon.start();
   await hf.start();
   const stances: Stance[] = ['support', 'criticism', 'neutral'];
-  for (let i = 0; i < N; i++) mastodon.post('durov', { content: `<p>Durov post ${i} ${stances[i % 3]}</p>` }, new Date(Date.now() - 3_600_000 + i * 1000));
+  for (let i = 0; i < N; i++)
+    mastodon.post(
+      'durov',
+      { content: `<p>Durov post ${i} ${stances[i % 3]}</p>` },
+      new Date(Date.now() - 3_600_000 + i * 1000),
+    );
   hf.judge = (text) => stances.find((s) => text.endsWith(s)) ?? 'neutral';
 });
 
@@ -50,7 +55,10 @@ test('a worker killed mid-job loses no post and counts none twice', async () => 
   };
   // The first process: the model answers its first requests slowly, so it is killed while scoring.
   hf.failNext({ status: 200, delayMs: 60_000, body: '[]' });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   for (let i = 0; hf.requests.filter((r) => r.method === 'POST').length === 0; i++) {
     assert.ok(i < 200, 'the first worker never called the model');
     await sleep(50);
@@ -61,10 +69,12 @@ test('a worker killed mid-job loses no post and counts none twice', async () => 
   // The second process finds the job stalled once its 2-second lock lapses, and finishes it.
   stack = await startStack(env);
   const active = await stack.workers.queues.score.getJobCounts('active', 'waiting');
-  assert.equal((active.active ?? 0) + (active.waiting ?? 0), 1, 'the killed worker\'s job is still there, not lost');
+  assert.equal((active.active ?? 0) + (active.waiting ?? 0), 1, "the killed worker's job is still there, not lost");
   await waitForCounted(stack, N);
   await drain(stack);
   await sleep(300);
-  const { body } = await getJson<{ current: { support: number; criticism: number; neutral: number; total: number } }>(`${stack.api}/api/v1/summary?window=24h`);
+  const { body } = await getJson<{ current: { support: number; criticism: number; neutral: number; total: number } }>(
+    `${stack.api}/api/v1/summary?window=24h`,
+  );
   assert.deepEqual(body.current, { ...body.current, support: 3, criticism: 3, neutral: 3, total: N });
 });

@@ -41,7 +41,12 @@ before(async () => {
   hn.add('story', 'Discussion thread', Math.floor(ago(50).getTime() / 1000));
   hn.add('comment', 'Durov refused to cooperate with police for years', Math.floor(ago(45).getTime() / 1000));
   // Reddit: a post found by search and a comment in r/Telegram; one off-topic comment.
-  reddit.addLink('worldnews', 'Telegram founder Pavel Durov detained in France', '', Math.floor(ago(20).getTime() / 1000));
+  reddit.addLink(
+    'worldnews',
+    'Telegram founder Pavel Durov detained in France',
+    '',
+    Math.floor(ago(20).getTime() / 1000),
+  );
   reddit.addComment('Telegram', 'Durov did nothing wrong', Math.floor(ago(19).getTime() / 1000));
   reddit.addComment('Telegram', 'How do I change my sticker pack?', Math.floor(ago(18).getTime() / 1000));
   // Telegram: 3 messages about the case (one is the cross-post), 1 service message.
@@ -86,26 +91,52 @@ test('six sources, one workers process: the trends show exactly the per-source v
   await waitForCounted(stack, total);
   await drain(stack);
   for (const [source, expected] of Object.entries(EXPECTED)) {
-    const { body } = await getJson<{ buckets: Array<{ total: number }> }>(`${stack.api}/api/v1/trends?interval=1h&source=${source}`);
-    assert.equal(body.buckets.reduce((a, b) => a + b.total, 0), expected, source);
+    const { body } = await getJson<{ buckets: Array<{ total: number }> }>(
+      `${stack.api}/api/v1/trends?interval=1h&source=${source}`,
+    );
+    assert.equal(
+      body.buckets.reduce((a, b) => a + b.total, 0),
+      expected,
+      source,
+    );
   }
   const all = await getJson<{ current: { total: number } }>(`${stack.api}/api/v1/summary?window=24h`);
   assert.equal(all.body.current.total, total);
 });
 
 test('the cross-post counts for both sources and is scored once', async () => {
-  const cache = Object.fromEntries((await stack.metrics.scoreCache.get()).values.map((v) => [v.labels.result, v.value]));
+  const cache = Object.fromEntries(
+    (await stack.metrics.scoreCache.get()).values.map((v) => [v.labels.result, v.value]),
+  );
   assert.equal(cache.hit, 1);
-  const { body } = await getJson<{ posts: Array<{ source: string; text: string }> }>(`${stack.api}/api/v1/posts?limit=50`);
-  assert.deepEqual(body.posts.filter((p) => p.text === CROSS_POST).map((p) => p.source).sort(), ['mastodon', 'telegram']);
+  const { body } = await getJson<{ posts: Array<{ source: string; text: string }> }>(
+    `${stack.api}/api/v1/posts?limit=50`,
+  );
+  assert.deepEqual(
+    body.posts
+      .filter((p) => p.text === CROSS_POST)
+      .map((p) => p.source)
+      .sort(),
+    ['mastodon', 'telegram'],
+  );
 });
 
 test('/readyz shows every feed healthy', async () => {
-  const { status, body } = await getJson<{ sources: Record<string, { lastSuccess: string | null; lastError: unknown }> }>(`${stack.api}/readyz`);
+  const { status, body } = await getJson<{
+    sources: Record<string, { lastSuccess: string | null; lastError: unknown }>;
+  }>(`${stack.api}/readyz`);
   assert.equal(status, 200);
   const feeds = Object.keys(body.sources);
-  for (const s of ['mastodon', 'bluesky', 'hackernews', 'reddit-search', 'reddit-comments', 'telegram', 'rss']) assert.ok(feeds.some((f) => f.startsWith(s)), `${s} reports`);
-  assert.ok(Object.values(body.sources).every((s) => s.lastSuccess !== null), JSON.stringify(body.sources));
+  for (const s of ['mastodon', 'bluesky', 'hackernews', 'reddit-search', 'reddit-comments', 'telegram', 'rss'])
+    assert.ok(
+      feeds.some((f) => f.startsWith(s)),
+      `${s} reports`,
+    );
+  assert.ok(
+    Object.values(body.sources).every((s) => s.lastSuccess !== null),
+    JSON.stringify(body.sources),
+  );
   const text = await (await fetch(`${stack.api}/metrics`)).text();
-  for (const s of Object.keys(EXPECTED)) assert.match(text, new RegExp(`stancewatch_source_last_success_timestamp_seconds\\{source="${s}"\\} \\d`));
+  for (const s of Object.keys(EXPECTED))
+    assert.match(text, new RegExp(`stancewatch_source_last_success_timestamp_seconds\\{source="${s}"\\} \\d`));
 });

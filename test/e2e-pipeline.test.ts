@@ -20,10 +20,25 @@ const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
 
 // What the fake model will answer for each text, and so what the trends must show.
 const corpus: Array<{ tag: string; html: string; stance: Stance; lang: string | null }> = [
-  { tag: 'durov', html: '<p>Shameful that France arrested <a href="https://x/tags/durov" class="mention hashtag">#<span>Durov</span></a>. Free speech!</p>', stance: 'support', lang: 'en' },
+  {
+    tag: 'durov',
+    html: '<p>Shameful that France arrested <a href="https://x/tags/durov" class="mention hashtag">#<span>Durov</span></a>. Free speech!</p>',
+    stance: 'support',
+    lang: 'en',
+  },
   { tag: 'durov', html: '<p>Свободу Дурову! Это политическое преследование.</p>', stance: 'support', lang: 'ru' },
-  { tag: 'durov', html: '<p>Finally someone holds Telegram accountable.<br>Durov knew.</p>', stance: 'criticism', lang: 'en' },
-  { tag: 'durov', html: '<p>Durov placed under formal investigation by a Paris judge, bail set at 5M euros.</p>', stance: 'neutral', lang: null },
+  {
+    tag: 'durov',
+    html: '<p>Finally someone holds Telegram accountable.<br>Durov knew.</p>',
+    stance: 'criticism',
+    lang: 'en',
+  },
+  {
+    tag: 'durov',
+    html: '<p>Durov placed under formal investigation by a Paris judge, bail set at 5M euros.</p>',
+    stance: 'neutral',
+    lang: null,
+  },
   { tag: 'durov', html: '<p>Il était temps que Durov rende des comptes.</p>', stance: 'criticism', lang: 'fr' },
   { tag: 'durov', html: '<p>Nice weather in Paris today</p>', stance: 'neutral', lang: 'en' }, // not about the case: filtered
   { tag: 'FreeDurov', html: '<p>Підтримую Дурова, це цензура. #FreeDurov</p>', stance: 'support', lang: 'uk' },
@@ -64,13 +79,19 @@ after(async () => {
 test('the trends show exactly the stances the fakes imply', async () => {
   await waitForCounted(stack, 6);
   await drain(stack);
-  const { status, body } = await getJson<{ buckets: Array<{ support: number; criticism: number; neutral: number; total: number; meanScore: number | null }>; models: Record<string, number> }>(
+  const { status, body } = await getJson<{
+    buckets: Array<{ support: number; criticism: number; neutral: number; total: number; meanScore: number | null }>;
+    models: Record<string, number>;
+  }>(
     `${stack.api}/api/v1/trends?from=${new Date(start).toISOString()}&to=${new Date(start + 59 * 60_000).toISOString()}&interval=1h`,
   );
   assert.equal(status, 200);
   assert.equal(body.buckets.length, 1);
   const b = body.buckets[0]!;
-  assert.deepEqual({ support: b.support, criticism: b.criticism, neutral: b.neutral, total: b.total }, { support: 3, criticism: 2, neutral: 1, total: 6 });
+  assert.deepEqual(
+    { support: b.support, criticism: b.criticism, neutral: b.neutral, total: b.total },
+    { support: 3, criticism: 2, neutral: 1, total: 6 },
+  );
   // Model probabilities 0.82 / 0.09 / 0.09: support posts score 0.73, criticism −0.73, neutral 0.
   assert.equal(b.meanScore, Math.round(((3 * 0.73 - 2 * 0.73) / 6) * 1e4) / 1e4);
   assert.deepEqual(body.models, { 'hf-endpoint:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7': 6 });
@@ -80,7 +101,10 @@ test('the model was called once per relevant post, plus the two failed attempts,
   const posts = hf.requests.filter((r) => r.method === 'POST');
   assert.equal(posts.length, 6 + 2);
   assert.match(String(posts[0]!.headers['user-agent']), /^@huggingface\/inference\/4\.13\./);
-  const body = JSON.parse(posts[0]!.body) as { inputs: string; parameters: { candidate_labels: string[]; multi_label: boolean } };
+  const body = JSON.parse(posts[0]!.body) as {
+    inputs: string;
+    parameters: { candidate_labels: string[]; multi_label: boolean };
+  };
   assert.equal(body.parameters.candidate_labels.length, 3);
   assert.equal(body.parameters.multi_label, false);
   assert.ok(!body.inputs.includes('<'), 'HTML was turned into text before scoring');
@@ -90,14 +114,23 @@ test('the model was called once per relevant post, plus the two failed attempts,
 });
 
 test('the counters tell the same story: 7 read, 1 filtered as off-topic, 6 scored and counted', async () => {
-  const total = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await c.get()).values.reduce((a, v) => a + v.value, 0);
+  const total = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+    (await c.get()).values.reduce((a, v) => a + v.value, 0);
   assert.equal(await total(stack.metrics.postsCollected), 7);
   assert.equal(await total(stack.metrics.postsFiltered), 1);
   assert.equal(await total(stack.metrics.postsScored), 6);
   assert.equal(await total(stack.metrics.postsAggregated), 6);
-  const ready = await getJson<{ status: string; workers: number; sources: Record<string, { lastSuccess: string | null }> }>(`${stack.api}/readyz`);
+  const ready = await getJson<{
+    status: string;
+    workers: number;
+    sources: Record<string, { lastSuccess: string | null }>;
+  }>(`${stack.api}/readyz`);
   assert.equal(ready.status, 200);
-  assert.equal(Object.values(ready.body.sources).filter((s) => s.lastSuccess).length, 2, 'both feeds report a last success');
+  assert.equal(
+    Object.values(ready.body.sources).filter((s) => s.lastSuccess).length,
+    2,
+    'both feeds report a last success',
+  );
 });
 
 test('a repeated poll adds nothing', async () => {
@@ -114,10 +147,15 @@ test('a repeated poll adds nothing', async () => {
 });
 
 test('posts arrive newest first, with text only and a pseudonymous author', async () => {
-  const { body } = await getJson<{ posts: Array<{ text: string; author: string; createdAt: string; result: { model: { kind: string } } }> }>(`${stack.api}/api/v1/posts?limit=10`);
+  const { body } = await getJson<{
+    posts: Array<{ text: string; author: string; createdAt: string; result: { model: { kind: string } } }>;
+  }>(`${stack.api}/api/v1/posts?limit=10`);
   assert.equal(body.posts.length, 6);
   const times = body.posts.map((p) => Date.parse(p.createdAt));
-  assert.deepEqual(times, [...times].sort((a, b) => b - a));
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => b - a),
+  );
   for (const p of body.posts) {
     assert.ok(!/[<>]/.test(p.text));
     assert.ok(!p.author.includes('someone'));

@@ -11,7 +11,10 @@ import { FakeTei } from './fakes/fake-tei.ts';
 /** `npm run eval` end to end: the built-in scorer on the bundled set, and the HF and TEI wiring against fakes. */
 const hf = new FakeHuggingFace();
 const tei = new FakeTei();
-const rows = readFileSync('data/eval/labelled.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; lang: string; stance: Stance; split: string });
+const rows = readFileSync('data/eval/labelled.jsonl', 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { text: string; lang: string; stance: Stance; split: string });
 const gold = new Map(rows.map((r) => [r.text.slice(0, 1_500), r.stance]));
 
 before(async () => {
@@ -26,11 +29,22 @@ after(async () => {
   await tei.stop();
 });
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'silent', HF_TOKEN: '', HF_ENDPOINT_URL: '', TEI_URL: '', ...env }, maxBuffer: 10_000_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/eval.ts', ...args],
+      {
+        env: { ...process.env, LOG_LEVEL: 'silent', HF_TOKEN: '', HF_ENDPOINT_URL: '', TEI_URL: '', ...env },
+        maxBuffer: 10_000_000,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,7 +63,14 @@ test('built-in scorer: the table and the JSON figures', async () => {
   assert.match(table.stdout, /^all\s+\d+\s+0\.\d{3}/m);
   assert.match(table.stdout, /confusion \(rows: gold, columns: predicted\)/);
   const json = await run(['--scorer', 'builtin', '--json']);
-  const r = JSON.parse(json.stdout) as { n: number; f_avg: number; macro_f1: number; accuracy: number; per_language: Record<string, { f_avg: number }>; posts_per_second: number };
+  const r = JSON.parse(json.stdout) as {
+    n: number;
+    f_avg: number;
+    macro_f1: number;
+    accuracy: number;
+    per_language: Record<string, { f_avg: number }>;
+    posts_per_second: number;
+  };
   assert.equal(r.n, rows.length);
   for (const k of ['f_avg', 'macro_f1', 'accuracy'] as const) assert.ok(r[k] > 0 && r[k] <= 1, k);
   assert.deepEqual(Object.keys(r.per_language).sort(), ['en', 'fr', 'ru', 'uk']);
@@ -59,8 +80,17 @@ test('built-in scorer: the table and the JSON figures', async () => {
 test('hf and tei scorers are evaluated through the real wiring against fakes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-eval-'));
   const file = join(dir, 'small.jsonl');
-  writeFileSync(file, rows.filter((_, i) => i % 10 === 0).map((r) => JSON.stringify(r)).join('\n'));
-  const viaHf = await run(['--scorer', 'hf', '--file', file, '--json'], { HF_ENDPOINT_URL: `${hf.url}/`, HF_CONCURRENCY: '8' });
+  writeFileSync(
+    file,
+    rows
+      .filter((_, i) => i % 10 === 0)
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
+  const viaHf = await run(['--scorer', 'hf', '--file', file, '--json'], {
+    HF_ENDPOINT_URL: `${hf.url}/`,
+    HF_CONCURRENCY: '8',
+  });
   assert.equal(viaHf.code, 0, viaHf.stderr);
   const h = JSON.parse(viaHf.stdout) as { scorer: string; f_avg: number; accuracy: number };
   assert.match(h.scorer, /^hf-endpoint:/);

@@ -14,10 +14,25 @@ const TOKEN = 'hf_supersecretTOKEN123';
 let logged = '';
 
 function scorer(o: Partial<HuggingFaceOptions> = {}) {
-  const sink = new Writable({ write(chunk, _enc, cb) { logged += String(chunk); cb(); } });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logged += String(chunk);
+      cb();
+    },
+  });
   return new HuggingFaceScorer({
-    token: TOKEN, model: MODEL, routerUrl: hf.url, hubUrl: hf.url, timeoutMs: 2_000, concurrency: 2, maxAttempts: 3,
-    backoffBaseMs: 10, backoffMaxMs: 5_000, metrics: createMetrics(), log: createLogger('debug', 'test', sink), ...o,
+    token: TOKEN,
+    model: MODEL,
+    routerUrl: hf.url,
+    hubUrl: hf.url,
+    timeoutMs: 2_000,
+    concurrency: 2,
+    maxAttempts: 3,
+    backoffBaseMs: 10,
+    backoffMaxMs: 5_000,
+    metrics: createMetrics(),
+    log: createLogger('debug', 'test', sink),
+    ...o,
   });
 }
 
@@ -32,7 +47,11 @@ after(async () => {
 
 test('serverless route: hub mapping, then POST /hf-inference/models/<id> with the bearer token', async () => {
   hf.requests.length = 0;
-  const [a, b, c] = await scorer().score(['Free Durov now', 'Telegram must be held accountable', 'Durov was detained in Paris']);
+  const [a, b, c] = await scorer().score([
+    'Free Durov now',
+    'Telegram must be held accountable',
+    'Durov was detained in Paris',
+  ]);
   assert.deepEqual([a!.stance, b!.stance, c!.stance], ['support', 'criticism', 'neutral']);
   assert.equal(a!.model.id, `hf:${MODEL}`);
   assert.ok(a!.score > 0.7 && b!.score < -0.7 && c!.score === 0);
@@ -50,7 +69,10 @@ test('dedicated endpoint: POST to the URL as given; the legacy answer shape is u
     const [r] = await scorer({ endpointUrl: `${hf.url}/my-endpoint` }).score(['Free Durov']);
     assert.equal(r!.stance, 'support');
     assert.equal(r!.model.id, `hf-endpoint:${MODEL}`);
-    assert.deepEqual(hf.requests.map((x) => `${x.method} ${x.url}`), ['POST /my-endpoint']);
+    assert.deepEqual(
+      hf.requests.map((x) => `${x.method} ${x.url}`),
+      ['POST /my-endpoint'],
+    );
   } finally {
     hf.legacyShape = false;
   }
@@ -110,26 +132,42 @@ test('a dead endpoint fails after bounded attempts, and works again when it come
 
 test('an answer without our hypotheses is an error, not a guess', async () => {
   // One reply: a malformed answer is not retried (workers/score/model-call.ts says why).
-  hf.failNext({ status: 200, body: JSON.stringify([{ label: 'POSITIVE', score: 0.9 }, { label: 'NEGATIVE', score: 0.1 }]) });
+  hf.failNext({
+    status: 200,
+    body: JSON.stringify([
+      { label: 'POSITIVE', score: 0.9 },
+      { label: 'NEGATIVE', score: 0.1 },
+    ]),
+  });
   await assert.rejects(scorer({ endpointUrl: hf.url }).score(['Free Durov']), /unusable/);
 });
 
 test('empty and link-only posts are neutral without a model call', async () => {
   hf.requests.length = 0;
   const r = await scorer({ endpointUrl: hf.url }).score(['', 'https://t.me/durov/1']);
-  assert.deepEqual(r.map((x) => x.stance), ['neutral', 'neutral']);
+  assert.deepEqual(
+    r.map((x) => x.stance),
+    ['neutral', 'neutral'],
+  );
   assert.equal(hf.requests.length, 0);
 });
 
 test('a fine-tuned text-classification model, with its labels mapped to stances', async () => {
   hf.requests.length = 0;
-  const labelMap = new Map([['favor', 'support'], ['against', 'criticism'], ['none', 'neutral']] as const);
+  const labelMap = new Map([
+    ['favor', 'support'],
+    ['against', 'criticism'],
+    ['none', 'neutral'],
+  ] as const);
   const s = scorer({ endpointUrl: `${hf.url}/classifier`, classifier: { labelMap } });
   const [a, b] = await s.score(['Free Durov', 'Telegram must be held accountable']);
   assert.deepEqual([a!.stance, b!.stance], ['support', 'criticism']);
   assert.ok(a!.model.setup!.startsWith('labels-'));
   const body = JSON.parse(hf.requests[0]!.body) as { inputs: string; parameters?: { candidate_labels?: unknown } };
   assert.equal(body.parameters?.candidate_labels, undefined, 'a classifier is not asked zero-shot questions');
-  const unmapped = scorer({ endpointUrl: `${hf.url}/classifier`, classifier: { labelMap: new Map([['favor', 'support']] as const) } });
+  const unmapped = scorer({
+    endpointUrl: `${hf.url}/classifier`,
+    classifier: { labelMap: new Map([['favor', 'support']] as const) },
+  });
   await assert.rejects(unmapped.score(['Free Durov']), /does not map to a stance|unusable/);
 });

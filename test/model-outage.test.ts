@@ -33,12 +33,23 @@ async function setup(extra: Record<string, string> = {}) {
   const hf = await new FakeHuggingFace().start();
   hf.judge = (t) => (t.includes('Free') ? 'support' : 'criticism');
   hf.failNext(HF_503, 10_000); // down until cleared
-  for (let i = 0; i < 3; i++) mastodon.post('durov', { content: `<p>Free Durov ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
+  for (let i = 0; i < 3; i++)
+    mastodon.post('durov', { content: `<p>Free Durov ${i}</p>` }, new Date(Date.now() - 600_000 + i * 1000));
   const stack = await startStack({
-    REDIS_URL: redis.url, MASTODON_INSTANCES: mastodon.url, MASTODON_TAGS: 'durov', HF_ENDPOINT_URL: `${hf.url}/`,
-    HF_MAX_ATTEMPTS: '1', MODEL_BREAKER_FAILURES: '1', MODEL_BREAKER_COOLDOWN_SECONDS: '1', ...extra,
+    REDIS_URL: redis.url,
+    MASTODON_INSTANCES: mastodon.url,
+    MASTODON_TAGS: 'durov',
+    HF_ENDPOINT_URL: `${hf.url}/`,
+    HF_MAX_ATTEMPTS: '1',
+    MODEL_BREAKER_FAILURES: '1',
+    MODEL_BREAKER_COOLDOWN_SECONDS: '1',
+    ...extra,
   });
-  cleanup.push(() => mastodon.stop(), () => hf.stop(), () => stack.stop());
+  cleanup.push(
+    () => mastodon.stop(),
+    () => hf.stop(),
+    () => stack.stop(),
+  );
   return { hf, stack };
 }
 
@@ -54,14 +65,21 @@ test('posts wait while the model is down and are counted once when it comes back
   }
   assert.match(await (await fetch(`${stack.api}/metrics`)).text(), /^stancewatch_model_up 0$/m);
   await sleep(1_500);
-  assert.equal(await total(stack), 0, 'nothing is scored by another model behind the user\'s back');
+  assert.equal(await total(stack), 0, "nothing is scored by another model behind the user's back");
   const waiting = await stack.workers.queues.score.getJobCounts('waiting', 'delayed', 'active', 'failed');
-  assert.equal((waiting.waiting ?? 0) + (waiting.delayed ?? 0) + (waiting.active ?? 0), 1, 'the batch waits in the queue');
+  assert.equal(
+    (waiting.waiting ?? 0) + (waiting.delayed ?? 0) + (waiting.active ?? 0),
+    1,
+    'the batch waits in the queue',
+  );
   assert.equal(waiting.failed ?? 0, 0, 'and is not given up');
   const callsWhileDown = hf.requests.length;
   await sleep(1_200);
   // At most one trial batch (3 posts, one request each) per cooldown second.
-  assert.ok(hf.requests.length - callsWhileDown <= 6, `the breaker does not hammer a dead endpoint (${hf.requests.length - callsWhileDown} calls)`);
+  assert.ok(
+    hf.requests.length - callsWhileDown <= 6,
+    `the breaker does not hammer a dead endpoint (${hf.requests.length - callsWhileDown} calls)`,
+  );
 
   hf.clearFailures();
   for (let i = 0; (await total(stack)) < 3; i++) {

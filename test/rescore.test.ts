@@ -17,7 +17,14 @@ let server: TestRedis;
 let redis: Redis;
 const hf = new FakeHuggingFace();
 const keys = createKeys('rs');
-const texts = ['Free Durov now', 'Telegram must be held accountable', 'Durov was detained in Paris', 'Свободу Дурову!', 'Il était temps que Durov rende des comptes', 'Durov case: hearing postponed'];
+const texts = [
+  'Free Durov now',
+  'Telegram must be held accountable',
+  'Durov was detained in Paris',
+  'Свободу Дурову!',
+  'Il était temps que Durov rende des comptes',
+  'Durov case: hearing postponed',
+];
 const now = Date.now();
 
 before(async () => {
@@ -25,11 +32,23 @@ before(async () => {
   redis = createRedis(server.url);
   await hf.start();
   hf.judge = () => 'criticism'; // the new model disagrees with the lexicon about everything but criticism
-  const writer = new TrendWriter(redis, keys, { countedSeconds: 86_400, postsSeconds: 86_400, postsMax: 1_000, bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 } });
+  const writer = new TrendWriter(redis, keys, {
+    countedSeconds: 86_400,
+    postsSeconds: 86_400,
+    postsMax: 1_000,
+    bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 },
+  });
   const posts: ScoredPost[] = texts.map((text, i) => ({
-    source: 'mastodon', id: `https://a.social/s/${i}`, url: `https://a.social/@x/${i}`, text, lang: 'en',
-    createdAt: new Date(now - 3_600_000 + i * 60_000).toISOString(), author: 'a', engagement: { likes: 0, reposts: 0, replies: 0 },
-    result: scoreBuiltin(text), scoredAt: new Date(now).toISOString(),
+    source: 'mastodon',
+    id: `https://a.social/s/${i}`,
+    url: `https://a.social/@x/${i}`,
+    text,
+    lang: 'en',
+    createdAt: new Date(now - 3_600_000 + i * 60_000).toISOString(),
+    author: 'a',
+    engagement: { likes: 0, reposts: 0, replies: 0 },
+    result: scoreBuiltin(text),
+    scoredAt: new Date(now).toISOString(),
   }));
   await writer.add(posts, now);
 });
@@ -41,14 +60,31 @@ after(async () => {
 
 function rescore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/rescore.ts', ...args], {
-      env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: 'rs', LOG_LEVEL: 'warn', HF_TOKEN: '', TEI_URL: '', HF_ENDPOINT_URL: `${hf.url}/` },
-    }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/rescore.ts', ...args],
+      {
+        env: {
+          ...process.env,
+          REDIS_URL: server.url,
+          REDIS_PREFIX: 'rs',
+          LOG_LEVEL: 'warn',
+          HF_TOKEN: '',
+          TEI_URL: '',
+          HF_ENDPOINT_URL: `${hf.url}/`,
+        },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
 async function counts() {
-  const [r] = await new TrendReader(redis, keys).totals([[Math.floor((now - 2 * 3_600_000) / 60_000) * 60, Math.floor(now / 60_000) * 60 + 60]], {});
+  const [r] = await new TrendReader(redis, keys).totals(
+    [[Math.floor((now - 2 * 3_600_000) / 60_000) * 60, Math.floor(now / 60_000) * 60 + 60]],
+    {},
+  );
   return r!;
 }
 
@@ -61,8 +97,15 @@ test('a rescore moves every stored post to the new model and the aggregates foll
   const out = JSON.parse(r.stdout) as { rescore: { rescored: number; examined: number } };
   assert.equal(out.rescore.rescored, texts.length);
   const after = await counts();
-  assert.deepEqual({ s: after.counts.support, c: after.counts.criticism, n: after.counts.neutral }, { s: 0, c: texts.length, n: 0 });
-  assert.deepEqual(after.models, { 'hf-endpoint:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7': texts.length }, 'old and new counts are not mixed');
+  assert.deepEqual(
+    { s: after.counts.support, c: after.counts.criticism, n: after.counts.neutral },
+    { s: 0, c: texts.length, n: 0 },
+  );
+  assert.deepEqual(
+    after.models,
+    { 'hf-endpoint:MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7': texts.length },
+    'old and new counts are not mixed',
+  );
   const page = await new PostsReader(redis, keys).page({ stance: 'criticism' as Stance }, 50);
   assert.equal(page.posts.length, texts.length, 'the stance index follows');
   assert.ok(page.posts.every((p) => p.result.model.kind === 'huggingface'));

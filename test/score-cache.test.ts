@@ -32,7 +32,14 @@ class CountingScorer extends BuiltinScorer {
 }
 
 const post = (id: string, text: string): Post => ({
-  source: 'mastodon', id, url: id, text, lang: 'en', createdAt: new Date().toISOString(), author: 'a', engagement: { likes: 0, reposts: 0, replies: 0 },
+  source: 'mastodon',
+  id,
+  url: id,
+  text,
+  lang: 'en',
+  createdAt: new Date().toISOString(),
+  author: 'a',
+  engagement: { likes: 0, reposts: 0, replies: 0 },
 });
 
 test('the same text is scored once across batches and within one; each post still goes on to be counted', async () => {
@@ -41,13 +48,28 @@ test('the same text is scored once across batches and within one; each post stil
   const aggregateQueue = new Queue<AggregateJob>('aggregate', { connection: redis, prefix: keys.bullPrefix });
   const scorer = new CountingScorer();
   const deps = { redis, keys, scorer, aggregateQueue, metrics, cacheTtlSeconds: 60 };
-  await scoreBatch('b1', [post('a', 'Free Durov! https://t.me/x/1'), post('b', 'free durov https://bsky.app/y'), post('c', 'Telegram must be held accountable')], deps);
+  await scoreBatch(
+    'b1',
+    [
+      post('a', 'Free Durov! https://t.me/x/1'),
+      post('b', 'free durov https://bsky.app/y'),
+      post('c', 'Telegram must be held accountable'),
+    ],
+    deps,
+  );
   await scoreBatch('b2', [post('d', 'RT: Free Durov!'), post('e', 'Something new about Durov')], deps);
-  assert.deepEqual(scorer.calls, ['Free Durov! https://t.me/x/1', 'Telegram must be held accountable', 'Something new about Durov']);
+  assert.deepEqual(scorer.calls, [
+    'Free Durov! https://t.me/x/1',
+    'Telegram must be held accountable',
+    'Something new about Durov',
+  ]);
   const jobs = await aggregateQueue.getJobs(['waiting']);
   const counted = jobs.flatMap((j) => j.data.posts);
   assert.equal(counted.length, 5, 'every occurrence is counted');
-  assert.deepEqual(new Set(counted.filter((p) => /free durov/i.test(p.text)).map((p) => p.result.stance)), new Set(['support']));
+  assert.deepEqual(
+    new Set(counted.filter((p) => /free durov/i.test(p.text)).map((p) => p.result.stance)),
+    new Set(['support']),
+  );
   const cache = Object.fromEntries((await metrics.scoreCache.get()).values.map((v) => [v.labels.result, v.value]));
   assert.deepEqual(cache, { hit: 2, miss: 3 });
   await aggregateQueue.close();

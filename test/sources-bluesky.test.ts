@@ -10,10 +10,21 @@ const redis = () => suite.redis;
 
 function setup(o: Partial<BlueskyOptions> = {}) {
   const fake = new FakeBluesky();
-  return suite.setup(fake, () => new BlueskySource({
-    serviceUrl: fake.url, handle: fake.handle, appPassword: fake.password, queries: ['durov'], pollEveryMs: 60_000, maxPagesPerPoll: 20,
-    initialLookbackMs: 24 * 3_600_000, http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 't' }, ...o,
-  }));
+  return suite.setup(
+    fake,
+    () =>
+      new BlueskySource({
+        serviceUrl: fake.url,
+        handle: fake.handle,
+        appPassword: fake.password,
+        queries: ['durov'],
+        pollEveryMs: 60_000,
+        maxPagesPerPoll: 20,
+        initialLookbackMs: 24 * 3_600_000,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 't' },
+        ...o,
+      }),
+  );
 }
 const ago = (ms: number) => new Date(Date.now() - ms);
 
@@ -81,7 +92,11 @@ test('wrong credentials are reported without the password; 5xx and malformed pag
   assert.equal((await c.collect(feed)).error, 'http_5xx');
   fake.failNext({ status: 200, body: '{"posts": 3}' });
   assert.equal((await c.collect(feed)).error, 'malformed_page');
-  fake.failNext({ status: 429, headers: { 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) }, body: '{"error":"RateLimitExceeded"}' });
+  fake.failNext({
+    status: 429,
+    headers: { 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) },
+    body: '{"error":"RateLimitExceeded"}',
+  });
   assert.equal((await c.collect(feed)).error, 'rate_limited');
   assert.equal(await h.cursor(feed), cursor);
 });

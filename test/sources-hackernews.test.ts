@@ -9,10 +9,20 @@ import { sourceSuite } from './helpers/source-suite.ts';
 const suite = sourceSuite('hn');
 
 function setup(o: Partial<HackerNewsOptions> = {}) {
-  return suite.setup(new FakeHackerNews(), (fake) => new HackerNewsSource({
-    baseUrl: fake.url, queries: ['durov'], pollEveryMs: 60_000, hitsPerPage: 100, maxPagesPerPoll: 40, initialLookbackMs: 24 * 3_600_000,
-    http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 'stancewatch-test' }, ...o,
-  }));
+  return suite.setup(
+    new FakeHackerNews(),
+    (fake) =>
+      new HackerNewsSource({
+        baseUrl: fake.url,
+        queries: ['durov'],
+        pollEveryMs: 60_000,
+        hitsPerPage: 100,
+        maxPagesPerPoll: 40,
+        initialLookbackMs: 24 * 3_600_000,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000, userAgent: 'stancewatch-test' },
+        ...o,
+      }),
+  );
 }
 const nowS = (h: CollectorHarness) => Math.floor(h.now / 1000);
 
@@ -24,7 +34,10 @@ test('first poll reads the lookback, stories and comments as text; later polls r
   const first = await c.collect(feed);
   assert.equal(first.enqueued, 2);
   const texts = await h.queuedTexts();
-  assert.ok(texts.includes("Telegram founder Pavel Durov arrested in France\nDurov's arrest is about encryption"), texts.join('|'));
+  assert.ok(
+    texts.includes("Telegram founder Pavel Durov arrested in France\nDurov's arrest is about encryption"),
+    texts.join('|'),
+  );
   assert.ok(texts.includes('Durov should have cooperated with the police. link'));
   h.now += 600_000;
   fake.add('comment', 'New comment on Durov and Telegram moderation', nowS(h) - 300);
@@ -32,7 +45,12 @@ test('first poll reads the lookback, stories and comments as text; later polls r
   assert.equal(second.enqueued, 1);
   const filters = fake.requests.map((r) => new URL(r.url, fake.url).searchParams.get('numericFilters'));
   assert.match(filters.at(-1)!, /^created_at_i>\d+,created_at_i<=\d+$/);
-  assert.equal((await h.queuedPosts()).find((p) => p.text.startsWith('New'))!.url.startsWith('https://news.ycombinator.com/item?id='), true);
+  assert.equal(
+    (await h.queuedPosts())
+      .find((p) => p.text.startsWith('New'))!
+      .url.startsWith('https://news.ycombinator.com/item?id='),
+    true,
+  );
 });
 
 test('more than Algolia returns (1,000) in a window: the window is halved until nothing is skipped', async () => {
@@ -62,7 +80,11 @@ test('429 with Retry-After pauses; 5xx and malformed pages keep the cursor; a ma
   const cursor = await h.cursor(feed);
   h.now += 300_000;
   fake.add('comment', 'Durov b', nowS(h) - 200);
-  fake.failNext({ status: 429, headers: { 'retry-after': '30' }, body: '{"message":"Too many requests","status":429}' });
+  fake.failNext({
+    status: 429,
+    headers: { 'retry-after': '30' },
+    body: '{"message":"Too many requests","status":429}',
+  });
   assert.equal((await c.collect(feed)).error, 'rate_limited');
   assert.equal((await c.collect(feed)).skipped, 'paused');
   h.now += 31_000;
@@ -75,7 +97,15 @@ test('429 with Retry-After pauses; 5xx and malformed pages keep the cursor; a ma
   (broken as unknown as Record<string, unknown>).points = 'many';
   const out = await c.collect(feed);
   assert.equal(out.enqueued, 1, 'Durov b arrives; the broken hit does not');
-  assert.deepEqual([await h.errors('rate_limited'), await h.errors('http_5xx'), await h.errors('malformed_page'), await h.errors('malformed_item')], [1, 1, 1, 1]);
+  assert.deepEqual(
+    [
+      await h.errors('rate_limited'),
+      await h.errors('http_5xx'),
+      await h.errors('malformed_page'),
+      await h.errors('malformed_item'),
+    ],
+    [1, 1, 1, 1],
+  );
 });
 
 test('an oversized answer is refused', async () => {

@@ -9,10 +9,23 @@ const suite = sourceSuite('rd');
 const redis = () => suite.redis;
 
 async function setup(o: Partial<RedditOptions> = {}) {
-  const s = await suite.setup(new FakeReddit(), (fake) => new RedditSource({
-    publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
-    queries: ['durov'], subreddits: ['Telegram'], pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, spacingMs: 1, ...o,
-  }));
+  const s = await suite.setup(
+    new FakeReddit(),
+    (fake) =>
+      new RedditSource({
+        publicUrl: fake.url,
+        oauthUrl: fake.url,
+        authUrl: fake.url,
+        userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+        queries: ['durov'],
+        subreddits: ['Telegram'],
+        pollEveryMs: 60_000,
+        maxPagesPerPoll: 10,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000 },
+        spacingMs: 1,
+        ...o,
+      }),
+  );
   return { ...s, search: s.source.feeds[0]!.id, comments: s.source.feeds[1]!.id };
 }
 const t0 = Math.floor(Date.now() / 1000) - 3_600;
@@ -27,7 +40,13 @@ test('without OAuth: the public .json endpoints, the User-Agent Reddit asks for,
   assert.deepEqual([out.read, out.enqueued], [2, 1]);
   assert.ok(fake.requests.every((r) => r.url.includes('.json') && r.url.includes('raw_json=1')));
   const posts = await h.queuedPosts();
-  assert.ok(posts.some((p) => p.text === 'Telegram CEO Pavel Durov arrested in France\nThoughts?' && p.url.startsWith('https://www.reddit.com/r/worldnews/')));
+  assert.ok(
+    posts.some(
+      (p) =>
+        p.text === 'Telegram CEO Pavel Durov arrested in France\nThoughts?' &&
+        p.url.startsWith('https://www.reddit.com/r/worldnews/'),
+    ),
+  );
 });
 
 test('later polls page back with after= until they meet what they read; the cursor resumes after a restart', async () => {
@@ -48,7 +67,11 @@ test('with OAuth: client credentials once, bearer token reused, a revoked token 
   fake.addLink('worldnews', 'Durov on bail', '', t0 + 5);
   await c.collect(search);
   assert.equal(fake.tokensIssued, 1, 'the token is cached, not fetched per poll');
-  assert.ok(fake.requests.filter((r) => r.method === 'GET').every((r) => !r.url.includes('.json') && r.headers.authorization === 'Bearer tok-1'));
+  assert.ok(
+    fake.requests
+      .filter((r) => r.method === 'GET')
+      .every((r) => !r.url.includes('.json') && r.headers.authorization === 'Bearer tok-1'),
+  );
   fake.revokeTokens();
   fake.addLink('worldnews', 'Durov leaves France', '', t0 + 9);
   assert.equal((await c.collect(search)).enqueued, 1);
@@ -82,14 +105,36 @@ test('two workers processes share one Reddit request budget', async () => {
   const { RedisRequestBudget } = await import('../shared/request-budget.ts');
   const fake = new FakeReddit();
   const budget = () => new RedisRequestBudget(redis(), 'rd-shared-budget', 600); // 10 a second, as two processes would see it
-  const one = await suite.setup(fake, (f) => new RedditSource({
-    publicUrl: f.url, oauthUrl: f.url, authUrl: f.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [],
-    pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, budget: budget(),
-  }));
-  const two = one.h.collector(new RedditSource({
-    publicUrl: fake.url, oauthUrl: fake.url, authUrl: fake.url, userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)', queries: ['durov'], subreddits: [],
-    pollEveryMs: 60_000, maxPagesPerPoll: 10, http: { timeoutMs: 2_000, maxBytes: 2_000_000 }, budget: budget(),
-  }));
+  const one = await suite.setup(
+    fake,
+    (f) =>
+      new RedditSource({
+        publicUrl: f.url,
+        oauthUrl: f.url,
+        authUrl: f.url,
+        userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+        queries: ['durov'],
+        subreddits: [],
+        pollEveryMs: 60_000,
+        maxPagesPerPoll: 10,
+        http: { timeoutMs: 2_000, maxBytes: 2_000_000 },
+        budget: budget(),
+      }),
+  );
+  const two = one.h.collector(
+    new RedditSource({
+      publicUrl: fake.url,
+      oauthUrl: fake.url,
+      authUrl: fake.url,
+      userAgent: 'server:stancewatch:0.1 (by /u/stancewatch)',
+      queries: ['durov'],
+      subreddits: [],
+      pollEveryMs: 60_000,
+      maxPagesPerPoll: 10,
+      http: { timeoutMs: 2_000, maxBytes: 2_000_000 },
+      budget: budget(),
+    }),
+  );
   const requestsBefore = fake.requests.length;
   const t0 = Date.now();
   // 30 polls taking turns (one request each) at 10 requests a second with a burst of 10: at least ~2 s.

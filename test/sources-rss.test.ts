@@ -9,12 +9,25 @@ import { sourceSuite } from './helpers/source-suite.ts';
 const suite = sourceSuite('rss');
 
 function setup(path: '/rss' | '/atom', maxBytes = 500_000) {
-  return suite.setup(new FakeRss(), (fake) => new RssSource({ feeds: [`${fake.url}${path}`], pollEveryMs: 60_000, http: { timeoutMs: 2_000, maxBytes, userAgent: 't' } }));
+  return suite.setup(
+    new FakeRss(),
+    (fake) =>
+      new RssSource({
+        feeds: [`${fake.url}${path}`],
+        pollEveryMs: 60_000,
+        http: { timeoutMs: 2_000, maxBytes, userAgent: 't' },
+      }),
+  );
 }
 
 test('RSS: title and escaped-HTML description as text, guid as id, repeated polls add only new items', async () => {
   const { fake, h, c, feed } = await setup('/rss');
-  fake.add('Telegram founder Pavel Durov arrested at Paris airport', '<a href="https://news.example.org/1">Telegram founder Pavel Durov arrested at Paris airport</a>', new Date(Date.now() - 3_600_000), 'Reuters');
+  fake.add(
+    'Telegram founder Pavel Durov arrested at Paris airport',
+    '<a href="https://news.example.org/1">Telegram founder Pavel Durov arrested at Paris airport</a>',
+    new Date(Date.now() - 3_600_000),
+    'Reuters',
+  );
   fake.add('Weather in Paris', '<b>Sunny</b>', new Date(Date.now() - 3_000_000));
   const first = await c.collect(feed);
   assert.deepEqual([first.read, first.relevant, first.enqueued], [2, 1, 1]);
@@ -22,7 +35,12 @@ test('RSS: title and escaped-HTML description as text, guid as id, repeated poll
   assert.equal(post!.text, 'Telegram founder Pavel Durov arrested at Paris airport - Reuters');
   assert.equal(post!.url, 'https://news.example.org/articles/1');
   assert.equal(post!.lang, 'en');
-  fake.add('Durov released on bail of 5 million euros', 'Durov must report to police twice a week', new Date(Date.now() - 600_000), 'AFP');
+  fake.add(
+    'Durov released on bail of 5 million euros',
+    'Durov must report to police twice a week',
+    new Date(Date.now() - 600_000),
+    'AFP',
+  );
   const second = await c.collect(feed);
   assert.deepEqual([second.duplicates, second.enqueued], [1, 1]);
   assert.equal(await h.cursor(feed), new Date(fake.items[2]!.date.toUTCString()).toISOString());
@@ -30,7 +48,12 @@ test('RSS: title and escaped-HTML description as text, guid as id, repeated poll
 
 test('Atom: entries with link@href, published and the feed language', async () => {
   const { fake, h, c, feed } = await setup('/atom');
-  fake.add("L'arrestation de Durov, une atteinte à la liberté d'expression ?", '<p>Tribune</p>', new Date(Date.now() - 3_600_000), 'Le Monde');
+  fake.add(
+    "L'arrestation de Durov, une atteinte à la liberté d'expression ?",
+    '<p>Tribune</p>',
+    new Date(Date.now() - 3_600_000),
+    'Le Monde',
+  );
   assert.equal((await c.collect(feed)).enqueued, 1);
   const [post] = await h.queuedPosts();
   assert.equal(post!.lang, 'fr');
@@ -40,14 +63,23 @@ test('Atom: entries with link@href, published and the feed language', async () =
 test('a malformed document is refused, an item without a date is skipped alone, errors are counted', async () => {
   const { fake, h, c, feed } = await setup('/rss');
   fake.add('Durov charged', 'x', new Date(Date.now() - 100_000));
-  fake.failNext({ status: 200, headers: { 'content-type': 'application/xml' }, body: '<rss><channel><item><title>Durov</title></chan' });
+  fake.failNext({
+    status: 200,
+    headers: { 'content-type': 'application/xml' },
+    body: '<rss><channel><item><title>Durov</title></chan',
+  });
   assert.equal((await c.collect(feed)).error, 'malformed_page');
   fake.failNext({ status: 503, body: 'busy', headers: { 'content-type': 'text/plain' } });
   assert.equal((await c.collect(feed)).error, 'http_5xx');
   fake.failNext({ status: 429, headers: { 'retry-after': '60' }, body: '' });
   assert.equal((await c.collect(feed)).error, 'rate_limited');
-  assert.deepEqual([await h.errors('malformed_page'), await h.errors('http_5xx'), await h.errors('rate_limited')], [1, 1, 1]);
-  const parsed = parseFeed('<rss><channel><item><title>Durov</title><guid>a</guid></item><item><title>Durov 2</title><guid>b</guid><pubDate>Sat, 24 Aug 2024 18:00:00 GMT</pubDate></item></channel></rss>');
+  assert.deepEqual(
+    [await h.errors('malformed_page'), await h.errors('http_5xx'), await h.errors('rate_limited')],
+    [1, 1, 1],
+  );
+  const parsed = parseFeed(
+    '<rss><channel><item><title>Durov</title><guid>a</guid></item><item><title>Durov 2</title><guid>b</guid><pubDate>Sat, 24 Aug 2024 18:00:00 GMT</pubDate></item></channel></rss>',
+  );
   assert.deepEqual([parsed.items.length, parsed.malformed], [1, ['a']]);
 });
 

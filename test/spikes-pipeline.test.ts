@@ -24,9 +24,20 @@ let deps: SpikeDeps;
 
 function post(i: number, stance: Stance, at: number): ScoredPost {
   return {
-    source: 'mastodon', id: `https://a.social/s/${i}`, url: `https://a.social/@x/${i}`, text: `${stance} post ${i} about Durov <script>`, lang: 'en',
-    createdAt: new Date(at).toISOString(), author: 'h', engagement: { likes: 0, reposts: 0, replies: 0 },
-    result: { stance, score: stance === 'support' ? 0.8 : stance === 'criticism' ? -0.8 : 0, confidence: 0.7, model: { id: 'builtin-lexicon-v1', kind: 'builtin' } },
+    source: 'mastodon',
+    id: `https://a.social/s/${i}`,
+    url: `https://a.social/@x/${i}`,
+    text: `${stance} post ${i} about Durov <script>`,
+    lang: 'en',
+    createdAt: new Date(at).toISOString(),
+    author: 'h',
+    engagement: { likes: 0, reposts: 0, replies: 0 },
+    result: {
+      stance,
+      score: stance === 'support' ? 0.8 : stance === 'criticism' ? -0.8 : 0,
+      confidence: 0.7,
+      model: { id: 'builtin-lexicon-v1', kind: 'builtin' },
+    },
     scoredAt: new Date(at).toISOString(),
   };
 }
@@ -34,14 +45,22 @@ function post(i: number, stance: Stance, at: number): ScoredPost {
 before(async () => {
   redis = await startRedis();
   await hooks.start();
-  stack = await startStack({
-    REDIS_URL: redis.url,
-    MASTODON_INSTANCES: 'http://127.0.0.1:9',
-    ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager=${hooks.url}/am`,
-    ALERT_WEBHOOK_SECRET: SECRET,
-  }, { schedule: false }); // this test runs the detector itself, at a fixed time; the scheduled run would race it
+  stack = await startStack(
+    {
+      REDIS_URL: redis.url,
+      MASTODON_INSTANCES: 'http://127.0.0.1:9',
+      ALERT_WEBHOOKS: `generic=${hooks.url}/generic,slack=${hooks.url}/slack,alertmanager=${hooks.url}/am`,
+      ALERT_WEBHOOK_SECRET: SECRET,
+    },
+    { schedule: false },
+  ); // this test runs the detector itself, at a fixed time; the scheduled run would race it
   const keys = createKeys(stack.cfg.redis.prefix);
-  const writer = new TrendWriter(stack.redis, keys, { countedSeconds: 86_400, postsSeconds: 86_400, postsMax: 100_000, bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 } });
+  const writer = new TrendWriter(stack.redis, keys, {
+    countedSeconds: 86_400,
+    postsSeconds: 86_400,
+    postsMax: 100_000,
+    bucketsSeconds: { m: 86_400, h: 86_400, d: 86_400 },
+  });
   const posts: ScoredPost[] = [];
   let i = 0;
   for (let m = 400; m >= 1; m--) {
@@ -53,7 +72,12 @@ before(async () => {
   }
   await writer.add(posts, NOW);
   deps = {
-    redis: stack.redis, keys, metrics: stack.metrics, log: createLogger('silent'), spikes: stack.cfg.spikes, webhooks: stack.cfg.alerts.webhooks,
+    redis: stack.redis,
+    keys,
+    metrics: stack.metrics,
+    log: createLogger('silent'),
+    spikes: stack.cfg.spikes,
+    webhooks: stack.cfg.alerts.webhooks,
     deliveryQueue: stack.workers.queues.alertDelivery,
   };
 });
@@ -67,7 +91,10 @@ after(async () => {
 test('a support surge fires a volume alert with examples; criticism stays quiet', async () => {
   const { fired } = await detectSpikes(NOW, deps);
   assert.ok(fired.includes(`support-volume-5m-${Math.floor(NOW / 60_000)}`), fired.join());
-  assert.ok(fired.every((id) => id.startsWith('support-')), 'nothing fires for criticism');
+  assert.ok(
+    fired.every((id) => id.startsWith('support-')),
+    'nothing fires for criticism',
+  );
   const { body } = await getJson<{ alerts: Alert[] }>(`${stack.api}/api/v1/alerts?state=firing`);
   const alert = body.alerts.find((a) => a.kind === 'volume' && a.windowMinutes === 5)!;
   assert.equal(alert.observed, 100);
@@ -95,7 +122,11 @@ test('each webhook gets its format, signed with the HMAC of timestamp and body',
   const slack = JSON.parse(byPath('/slack')[0]!.body) as { text: string; blocks: Array<{ text: { text: string } }> };
   assert.match(slack.text, /\[FIRING\] stancewatch: support/);
   assert.ok(!JSON.stringify(slack.blocks).includes('<script>'), 'post text cannot inject Slack markup');
-  const am = JSON.parse(byPath('/am')[0]!.body) as { version: string; status: string; alerts: Array<{ labels: Record<string, string>; startsAt: string; fingerprint: string }> };
+  const am = JSON.parse(byPath('/am')[0]!.body) as {
+    version: string;
+    status: string;
+    alerts: Array<{ labels: Record<string, string>; startsAt: string; fingerprint: string }>;
+  };
   assert.equal(am.version, '4');
   assert.equal(am.status, 'firing');
   assert.equal(am.alerts[0]!.labels.stance, 'support');
@@ -113,22 +144,44 @@ test('the spike gauges show the active alert at scrape time', async () => {
 
 test('the alert resolves when the window is ordinary again, and the resolution is delivered', async () => {
   let resolved: string[] = [];
-  for (let m = 2; m < 30 && resolved.length === 0; m++) resolved = (await detectSpikes(NOW + m * 60_000, deps)).resolved;
-  assert.ok(resolved.some((id) => id.startsWith('support-volume-5m-')), resolved.join());
+  for (let m = 2; m < 30 && resolved.length === 0; m++)
+    resolved = (await detectSpikes(NOW + m * 60_000, deps)).resolved;
+  assert.ok(
+    resolved.some((id) => id.startsWith('support-volume-5m-')),
+    resolved.join(),
+  );
   const { body } = await getJson<{ alerts: Alert[] }>(`${stack.api}/api/v1/alerts?state=resolved`);
   assert.ok(body.alerts.some((a) => a.state === 'resolved' && a.resolvedAt));
-  for (let i = 0; !hooks.requests.some((r) => r.url === '/am' && r.body.includes('"status":"resolved"')) && i < 100; i++) await sleep(50);
+  for (
+    let i = 0;
+    !hooks.requests.some((r) => r.url === '/am' && r.body.includes('"status":"resolved"')) && i < 100;
+    i++
+  )
+    await sleep(50);
   assert.ok(hooks.requests.some((r) => r.url === '/am' && r.body.includes('"status":"resolved"')));
 });
 
 test('a failing webhook is retried, then counted as failed, never silently dropped', async () => {
   const before = hooks.requests.length;
   hooks.failNext({ status: 500, body: '{}' });
-  const job = await deps.deliveryQueue.add('deliver', { webhook: { format: 'generic', url: `${hooks.url}/generic` }, alert: JSON.parse((await deps.redis.get(deps.keys.alert((await deps.redis.zrange(deps.keys.alerts, 0, 0))[0]!)))!) as Alert }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+  const job = await deps.deliveryQueue.add(
+    'deliver',
+    {
+      webhook: { format: 'generic', url: `${hooks.url}/generic` },
+      alert: JSON.parse(
+        (await deps.redis.get(deps.keys.alert((await deps.redis.zrange(deps.keys.alerts, 0, 0))[0]!)))!,
+      ) as Alert,
+    },
+    { attempts: 2, backoff: { type: 'fixed', delay: 50 } },
+  );
   for (let i = 0; !(await job.isCompleted()) && i < 100; i++) await sleep(50);
   assert.ok(await job.isCompleted(), 'delivered on the second attempt');
   assert.equal(hooks.requests.length - before, 2);
-  const dead = await deps.deliveryQueue.add('deliver', { webhook: { format: 'generic', url: 'http://127.0.0.1:9/nobody' }, alert: { id: 'x' } as Alert }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+  const dead = await deps.deliveryQueue.add(
+    'deliver',
+    { webhook: { format: 'generic', url: 'http://127.0.0.1:9/nobody' }, alert: { id: 'x' } as Alert },
+    { attempts: 2, backoff: { type: 'fixed', delay: 50 } },
+  );
   for (let i = 0; !(await dead.isFailed()) && i < 100; i++) await sleep(50);
   assert.ok(await dead.isFailed(), 'kept in the failed set');
   const failed = (await stack.metrics.alertDeliveries.get()).values.find((v) => v.labels.outcome === 'failed');

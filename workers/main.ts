@@ -11,7 +11,9 @@ app.get('/metrics', metricsEndpoint(rt.metrics, rt.log));
 app.get('/healthz', (_req, res) => {
   res.json({ status: 'ok' });
 });
-const server = app.listen(rt.cfg.workers.metricsPort, () => rt.log.info({ port: rt.cfg.workers.metricsPort }, 'workers metrics listening'));
+const server = app.listen(rt.cfg.workers.metricsPort, () =>
+  rt.log.info({ port: rt.cfg.workers.metricsPort }, 'workers metrics listening'),
+);
 onShutdown(rt.log, async () => {
   await new Promise((resolve) => server.close(resolve));
   await workers.close();

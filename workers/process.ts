@@ -16,13 +16,21 @@ export async function schedule(queues: PipelineQueues, collector: Collector, log
   const feeds = collector.allFeeds();
   const wanted = new Set(feeds.map((f) => jobIds.poll(f.id)));
   for (const feed of feeds) {
-    await queues.collect.upsertJobScheduler(jobIds.poll(feed.id), { every: feed.pollEveryMs }, { name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS });
+    await queues.collect.upsertJobScheduler(
+      jobIds.poll(feed.id),
+      { every: feed.pollEveryMs },
+      { name: 'collect', data: { feedId: feed.id }, opts: SCHEDULED_JOB_OPTIONS },
+    );
   }
   for (const s of await queues.collect.getJobSchedulers()) {
     if (s.key && !wanted.has(s.key)) await queues.collect.removeJobScheduler(s.key);
   }
   log.info({ feeds: feeds.map((f) => f.id) }, 'polling feeds');
-  await queues.spikes.upsertJobScheduler(jobIds.detect, { every: 60_000 }, { name: 'detect', opts: SCHEDULED_JOB_OPTIONS });
+  await queues.spikes.upsertJobScheduler(
+    jobIds.detect,
+    { every: 60_000 },
+    { name: 'detect', opts: SCHEDULED_JOB_OPTIONS },
+  );
 }
 
 export function logFailures<W extends Worker>(w: W, log: Logger): W {
@@ -46,7 +54,10 @@ export async function startHeartbeat(redis: Redis, keys: Keys, metrics: Metrics,
     for (const queue of queues) metrics.workerHeartbeat.set({ queue }, now / 1000);
   };
   await beat();
-  const timer = setInterval(() => beat().catch((err) => log.warn({ err: (err as Error).message }, 'heartbeat failed')), periodSeconds * 1000);
+  const timer = setInterval(
+    () => beat().catch((err) => log.warn({ err: (err as Error).message }, 'heartbeat failed')),
+    periodSeconds * 1000,
+  );
   timer.unref();
   return {
     stop: () => clearInterval(timer),

@@ -52,7 +52,13 @@ export class FakeMastodon extends FakeHttpServer {
       favourites_count: 0,
       reblog: null,
       tags: [{ name: tag.toLowerCase(), url: `https://${host}/tags/${tag}` }],
-      account: { id: '1', username: 'someone', acct: 'someone', display_name: 'Someone', url: `https://${host}/@someone` },
+      account: {
+        id: '1',
+        username: 'someone',
+        acct: 'someone',
+        display_name: 'Someone',
+        url: `https://${host}/@someone`,
+      },
       ...s,
     };
     const list = this.timelines.get(tag.toLowerCase()) ?? [];
@@ -72,9 +78,17 @@ export class FakeMastodon extends FakeHttpServer {
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const minId = u.searchParams.get('min_id');
       const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
-      let statuses = token && this.tokens.has(token) ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q)) : [];
+      let statuses =
+        token && this.tokens.has(token)
+          ? [...this.timelines.values()].flat().filter((s) => s.content.toLowerCase().includes(q))
+          : [];
       statuses = [...new Map(statuses.map((s) => [s.id, s])).values()].sort((a, b) => cmp(b.id, a.id));
-      if (minId) statuses = statuses.filter((s) => cmp(s.id, minId) > 0).reverse().slice(0, limit).reverse();
+      if (minId)
+        statuses = statuses
+          .filter((s) => cmp(s.id, minId) > 0)
+          .reverse()
+          .slice(0, limit)
+          .reverse();
       else statuses = statuses.slice(0, limit);
       return this.json(res, 200, { accounts: [], statuses, hashtags: [] });
     }
@@ -104,7 +118,11 @@ export class FakeMastodon extends FakeHttpServer {
     let page: FakeStatus[];
     if (minId) {
       // min_id: the statuses immediately after min_id (the oldest newer ones), still returned newest first.
-      page = list.filter((s) => cmp(s.id, minId) > 0).reverse().slice(0, limit).reverse();
+      page = list
+        .filter((s) => cmp(s.id, minId) > 0)
+        .reverse()
+        .slice(0, limit)
+        .reverse();
     } else {
       page = list.slice(0, limit);
     }
@@ -118,6 +136,7 @@ export class FakeMastodon extends FakeHttpServer {
 }
 
 function cmp(a: string, b: string): number {
-  const x = BigInt(a), y = BigInt(b);
+  const x = BigInt(a),
+    y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }

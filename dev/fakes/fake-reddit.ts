@@ -22,14 +22,44 @@ export class FakeReddit extends FakeHttpServer {
 
   addLink(sub: string, title: string, selftext: string, createdUtc: number): Thing {
     const id = (this.seq++).toString(36);
-    const t: Thing = { kind: 't3', data: { id, name: `t3_${id}`, title, selftext, author: `u_${id}`, subreddit: sub, created_utc: createdUtc, permalink: `/r/${sub}/comments/${id}/slug/`, url: `https://www.reddit.com/r/${sub}/comments/${id}/slug/`, score: 42, num_comments: 7 } };
+    const t: Thing = {
+      kind: 't3',
+      data: {
+        id,
+        name: `t3_${id}`,
+        title,
+        selftext,
+        author: `u_${id}`,
+        subreddit: sub,
+        created_utc: createdUtc,
+        permalink: `/r/${sub}/comments/${id}/slug/`,
+        url: `https://www.reddit.com/r/${sub}/comments/${id}/slug/`,
+        score: 42,
+        num_comments: 7,
+      },
+    };
     this.things.push(t);
     return t;
   }
 
   addComment(sub: string, body: string, createdUtc: number): Thing {
     const id = (this.seq++).toString(36);
-    const t: Thing = { kind: 't1', data: { id, name: `t1_${id}`, body, author: `u_${id}`, subreddit: sub, created_utc: createdUtc, link_id: 't3_abc', parent_id: 't3_abc', link_title: 'Durov arrested', permalink: `/r/${sub}/comments/abc/slug/${id}/`, score: 3 } };
+    const t: Thing = {
+      kind: 't1',
+      data: {
+        id,
+        name: `t1_${id}`,
+        body,
+        author: `u_${id}`,
+        subreddit: sub,
+        created_utc: createdUtc,
+        link_id: 't3_abc',
+        parent_id: 't3_abc',
+        link_title: 'Durov arrested',
+        permalink: `/r/${sub}/comments/abc/slug/${id}/`,
+        score: 3,
+      },
+    };
     this.things.push(t);
     return t;
   }
@@ -41,10 +71,12 @@ export class FakeReddit extends FakeHttpServer {
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     const u = new URL(req.url, this.url);
     const ua = String(req.headers['user-agent'] ?? '');
-    if (!/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/.test(ua)) return this.json(res, 429, { message: 'Too Many Requests', error: 429 });
+    if (!/^[\w.-]+:[\w.-]+:[\w.-]+ \(by \/u\/[\w-]+\)$/.test(ua))
+      return this.json(res, 429, { message: 'Too Many Requests', error: 429 });
     if (req.method === 'POST' && u.pathname === '/api/v1/access_token') {
       const expected = `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`;
-      if (req.headers.authorization !== expected || !req.body.includes('grant_type=client_credentials')) return this.json(res, 401, { message: 'Unauthorized', error: 401 });
+      if (req.headers.authorization !== expected || !req.body.includes('grant_type=client_credentials'))
+        return this.json(res, 401, { message: 'Unauthorized', error: 401 });
       const token = `tok-${++this.tokensIssued}`;
       this.validTokens.add(token);
       return this.json(res, 200, { access_token: token, token_type: 'bearer', expires_in: 86_400, scope: '*' });
@@ -59,7 +91,9 @@ export class FakeReddit extends FakeHttpServer {
     const sub = /^\/r\/([^/]+)\/comments$/.exec(path)?.[1];
     if (path === '/search') {
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
-      list = this.things.filter((t) => t.kind === 't3' && `${t.data.title} ${t.data.selftext}`.toLowerCase().includes(q));
+      list = this.things.filter(
+        (t) => t.kind === 't3' && `${t.data.title} ${t.data.selftext}`.toLowerCase().includes(q),
+      );
     } else if (sub) {
       list = this.things.filter((t) => t.kind === 't1' && t.data.subreddit.toLowerCase() === sub.toLowerCase());
     } else {
@@ -72,8 +106,25 @@ export class FakeReddit extends FakeHttpServer {
     const page = list.slice(0, limit);
     this.remaining = Math.max(0, this.remaining - 1);
     const more = list.length > limit;
-    this.json(res, 200, { kind: 'Listing', data: { after: more ? page.at(-1)!.data.name : null, before: null, dist: page.length, modhash: '', geo_filter: '', children: page } }, {
-      'x-ratelimit-used': String(100 - this.remaining), 'x-ratelimit-remaining': String(this.remaining), 'x-ratelimit-reset': '420',
-    });
+    this.json(
+      res,
+      200,
+      {
+        kind: 'Listing',
+        data: {
+          after: more ? page.at(-1)!.data.name : null,
+          before: null,
+          dist: page.length,
+          modhash: '',
+          geo_filter: '',
+          children: page,
+        },
+      },
+      {
+        'x-ratelimit-used': String(100 - this.remaining),
+        'x-ratelimit-remaining': String(this.remaining),
+        'x-ratelimit-reset': '420',
+      },
+    );
   }
 }

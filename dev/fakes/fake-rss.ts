@@ -22,7 +22,14 @@ export class FakeRss extends FakeHttpServer {
 
   add(title: string, descriptionHtml: string, date: Date, outlet = 'Example News'): FakeNewsItem {
     const n = this.items.length + 1;
-    const item = { title, descriptionHtml, date, outlet, link: `https://news.example.org/articles/${n}`, guid: `CBMi${n}durov` };
+    const item = {
+      title,
+      descriptionHtml,
+      date,
+      outlet,
+      link: `https://news.example.org/articles/${n}`,
+      guid: `CBMi${n}durov`,
+    };
     this.items.push(item);
     return item;
   }
@@ -30,15 +37,29 @@ export class FakeRss extends FakeHttpServer {
   protected respond(req: RecordedRequest, res: ServerResponse): void {
     const path = new URL(req.url, this.url).pathname;
     if (path === '/rss') {
-      const items = this.items.map((i) => `<item><title>${esc(`${i.title} - ${i.outlet}`)}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>${i.date.toUTCString()}</pubDate><description>${esc(`${i.descriptionHtml}&nbsp;&nbsp;<font color="#6f6f6f">${i.outlet}</font>`)}</description><source url="https://${i.outlet.toLowerCase().replace(/\s/g, '')}.example">${esc(i.outlet)}</source></item>`).join('');
+      const items = this.items
+        .map(
+          (i) =>
+            `<item><title>${esc(`${i.title} - ${i.outlet}`)}</title><link>${i.link}</link><guid isPermaLink="false">${i.guid}</guid><pubDate>${i.date.toUTCString()}</pubDate><description>${esc(`${i.descriptionHtml}&nbsp;&nbsp;<font color="#6f6f6f">${i.outlet}</font>`)}</description><source url="https://${i.outlet.toLowerCase().replace(/\s/g, '')}.example">${esc(i.outlet)}</source></item>`,
+        )
+        .join('');
       res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8' });
-      res.end(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><generator>NFE/5.0</generator><title>"Durov" - Google News</title><link>https://news.google.com/search?q=Durov</link><language>${this.language}</language><webMaster>news-webmaster@google.com</webMaster><copyright>2026 Google Inc.</copyright><lastBuildDate>${new Date().toUTCString()}</lastBuildDate><description>Google News</description>${items}</channel></rss>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><generator>NFE/5.0</generator><title>"Durov" - Google News</title><link>https://news.google.com/search?q=Durov</link><language>${this.language}</language><webMaster>news-webmaster@google.com</webMaster><copyright>2026 Google Inc.</copyright><lastBuildDate>${new Date().toUTCString()}</lastBuildDate><description>Google News</description>${items}</channel></rss>`,
+      );
       return;
     }
     if (path === '/atom') {
-      const entries = this.items.map((i) => `<entry><id>tag:news.example.org,2024:${i.guid}</id><title type="html">${esc(i.title)}</title><link rel="alternate" href="${i.link}"/><published>${i.date.toISOString()}</published><updated>${i.date.toISOString()}</updated><author><name>${esc(i.outlet)}</name></author><summary type="html">${esc(i.descriptionHtml)}</summary></entry>`).join('');
+      const entries = this.items
+        .map(
+          (i) =>
+            `<entry><id>tag:news.example.org,2024:${i.guid}</id><title type="html">${esc(i.title)}</title><link rel="alternate" href="${i.link}"/><published>${i.date.toISOString()}</published><updated>${i.date.toISOString()}</updated><author><name>${esc(i.outlet)}</name></author><summary type="html">${esc(i.descriptionHtml)}</summary></entry>`,
+        )
+        .join('');
       res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' });
-      res.end(`<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr"><id>tag:news.example.org,2024:feed</id><title>Affaire Durov</title><updated>${new Date().toISOString()}</updated>${entries}</feed>`);
+      res.end(
+        `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr"><id>tag:news.example.org,2024:feed</id><title>Affaire Durov</title><updated>${new Date().toISOString()}</updated>${entries}</feed>`,
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/html' });

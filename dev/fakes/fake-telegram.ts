@@ -36,7 +36,9 @@ export class FakeTelegram extends FakeHttpServer {
     const m = /^\/s\/([A-Za-z0-9_]+)$/.exec(u.pathname);
     if (!m) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end('<html><head><meta property="og:title" content="Telegram"></head><body><div class="tgme_page">Contact</div></body></html>');
+      res.end(
+        '<html><head><meta property="og:title" content="Telegram"></head><body><div class="tgme_page">Contact</div></body></html>',
+      );
       return;
     }
     const channel = m[1]!;
@@ -58,7 +60,10 @@ export class FakeTelegram extends FakeHttpServer {
       page = all.slice(-20);
     }
     const older = page.length > 0 && all[0]!.id < page[0]!.id;
-    const more = older && !this.dropMoreLink ? `<a class="tme_messages_more js-messages_more" data-before="${page[0]!.id}" href="/s/${channel}?before=${page[0]!.id}"></a>` : '';
+    const more =
+      older && !this.dropMoreLink
+        ? `<a class="tme_messages_more js-messages_more" data-before="${page[0]!.id}" href="/s/${channel}?before=${page[0]!.id}"></a>`
+        : '';
     const body = page.map((x) => this.message(channel, x)).join('\n');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(channel)} – Telegram</title>${older && !this.dropMoreLink ? `<link rel="prev" href="/s/${channel}?before=${page[0]!.id}">` : ''}</head>
@@ -69,8 +74,13 @@ ${body}
   }
 
   private message(channel: string, x: FakeMessage): string {
-    const fwd = x.forwardedFrom ? `<div class="tgme_widget_message_forwarded_from accent_color">Forwarded from <a class="tgme_widget_message_forwarded_from_name" href="https://t.me/${esc(x.forwardedFrom)}"><span dir="auto">${esc(x.forwardedFrom)}</span></a></div>` : '';
-    const text = x.html === null ? '<div class="tgme_widget_message_photo_wrap" style="background-image:url(x)"></div>' : `<div class="tgme_widget_message_text js-message_text" dir="auto">${x.html}</div>`;
+    const fwd = x.forwardedFrom
+      ? `<div class="tgme_widget_message_forwarded_from accent_color">Forwarded from <a class="tgme_widget_message_forwarded_from_name" href="https://t.me/${esc(x.forwardedFrom)}"><span dir="auto">${esc(x.forwardedFrom)}</span></a></div>`
+      : '';
+    const text =
+      x.html === null
+        ? '<div class="tgme_widget_message_photo_wrap" style="background-image:url(x)"></div>'
+        : `<div class="tgme_widget_message_text js-message_text" dir="auto">${x.html}</div>`;
     return `<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message text_not_supported_wrap js-widget_message${x.service ? ' service_message' : ''}" data-post="${channel}/${x.id}" data-view="abc">
 <div class="tgme_widget_message_bubble"><div class="tgme_widget_message_author accent_color"><a class="tgme_widget_message_owner_name" href="https://t.me/${channel}"><span dir="auto">${esc(channel)}</span></a></div>
 ${fwd}${text}

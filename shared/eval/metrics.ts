@@ -22,17 +22,21 @@ export interface Figures {
 }
 
 export function evaluate(pairs: ReadonlyArray<{ gold: Stance; predicted: Stance }>): Figures {
-  const confusion = Object.fromEntries(STANCES.map((g) => [g, Object.fromEntries(STANCES.map((p) => [p, 0]))])) as Record<Stance, Record<Stance, number>>;
+  const confusion = Object.fromEntries(
+    STANCES.map((g) => [g, Object.fromEntries(STANCES.map((p) => [p, 0]))]),
+  ) as Record<Stance, Record<Stance, number>>;
   for (const { gold, predicted } of pairs) confusion[gold][predicted]++;
-  const perClass = Object.fromEntries(STANCES.map((s) => {
-    const tp = confusion[s][s];
-    const predicted = STANCES.reduce((a, g) => a + confusion[g][s], 0);
-    const gold = STANCES.reduce((a, p) => a + confusion[s][p], 0);
-    const precision = predicted ? tp / predicted : 0;
-    const recall = gold ? tp / gold : 0;
-    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-    return [s, { precision: r4(precision), recall: r4(recall), f1: r4(f1), support: gold }];
-  })) as Record<Stance, ClassFigures>;
+  const perClass = Object.fromEntries(
+    STANCES.map((s) => {
+      const tp = confusion[s][s];
+      const predicted = STANCES.reduce((a, g) => a + confusion[g][s], 0);
+      const gold = STANCES.reduce((a, p) => a + confusion[s][p], 0);
+      const precision = predicted ? tp / predicted : 0;
+      const recall = gold ? tp / gold : 0;
+      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+      return [s, { precision: r4(precision), recall: r4(recall), f1: r4(f1), support: gold }];
+    }),
+  ) as Record<Stance, ClassFigures>;
   const correct = STANCES.reduce((a, s) => a + confusion[s][s], 0);
   return {
     n: pairs.length,

@@ -40,14 +40,22 @@ export interface AlertDriver {
 
 /** "scam (z 4.1), #telegramscams (z 3.9), …": the top drivers in one line, for chat and Alertmanager. */
 export function driversLine(alert: Pick<Alert, 'drivers'>, n = 8): string {
-  return (alert.drivers ?? []).slice(0, n).map((d) => `${d.label} (z ${d.z.toFixed(1)})`).join(', ');
+  return (alert.drivers ?? [])
+    .slice(0, n)
+    .map((d) => `${d.label} (z ${d.z.toFixed(1)})`)
+    .join(', ');
 }
 
 export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
   return `${stance}-${kind}-${windowMinutes}m-${Math.floor(startedAtMs / 60_000)}`;
 }
 
-export function describe(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>): string {
+export function describe(
+  stance: SpikeStance,
+  kind: SpikeKind,
+  windowMinutes: number,
+  a: Pick<Assessment, 'observed' | 'expected' | 'pValue'>,
+): string {
   const p = a.pValue < 1e-12 ? '< 1e-12' : a.pValue.toExponential(1);
   return kind === 'volume'
     ? `${stance} volume spike: ${a.observed} posts in ${windowMinutes} min against ${a.expected.toFixed(1)} expected (p ${p})`
@@ -63,14 +71,28 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
     return {
       text: `${icon} [${alert.state.toUpperCase()}] stancewatch: ${alert.summary}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>` } },
-        ...(alert.drivers?.length ? [{ type: 'section', text: { type: 'mrkdwn', text: `*What drove it:* ${escapeSlack(driversLine(alert))}` } }] : []),
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `${icon} *[${alert.state.toUpperCase()}]* ${escapeSlack(alert.summary)}\n<${link}|alert ${alert.id}>`,
+          },
+        },
+        ...(alert.drivers?.length
+          ? [{ type: 'section', text: { type: 'mrkdwn', text: `*What drove it:* ${escapeSlack(driversLine(alert))}` } }]
+          : []),
         ...(examples ? [{ type: 'section', text: { type: 'mrkdwn', text: examples } }] : []),
       ],
     };
   }
   if (format === 'alertmanager') {
-    const labels = { alertname: 'StancewatchSpike', stance: alert.stance, kind: alert.kind, window: `${alert.windowMinutes}m`, severity: 'page' };
+    const labels = {
+      alertname: 'StancewatchSpike',
+      stance: alert.stance,
+      kind: alert.kind,
+      window: `${alert.windowMinutes}m`,
+      severity: 'page',
+    };
     return {
       version: '4',
       groupKey: `{}:{alertname="StancewatchSpike", stance="${alert.stance}"}`,
@@ -81,15 +103,23 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
       commonLabels: labels,
       commonAnnotations: { summary: alert.summary },
       externalURL: baseUrl,
-      alerts: [{
-        status: alert.state,
-        labels,
-        annotations: { summary: alert.summary, description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'), z: alert.z.toFixed(2), p_value: String(alert.pValue), drivers: driversLine(alert) },
-        startsAt: alert.startedAt,
-        endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
-        generatorURL: link,
-        fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
-      }],
+      alerts: [
+        {
+          status: alert.state,
+          labels,
+          annotations: {
+            summary: alert.summary,
+            description: alert.examples.map((e) => `${e.excerpt} — ${e.url}`).join('\n'),
+            z: alert.z.toFixed(2),
+            p_value: String(alert.pValue),
+            drivers: driversLine(alert),
+          },
+          startsAt: alert.startedAt,
+          endsAt: alert.resolvedAt ?? '0001-01-01T00:00:00Z',
+          generatorURL: link,
+          fingerprint: createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 16),
+        },
+      ],
     };
   }
   return { type: 'stancewatch.spike', alert: { ...alert, url: link } };

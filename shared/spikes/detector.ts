@@ -55,7 +55,11 @@ const OUTLIER_FACTOR = 3;
 /** A rate of zero would make any single post infinitely surprising. */
 const MIN_RATE = 0.5;
 
-export function assessVolume(current: WindowCounts, baseline: readonly WindowCounts[], cfg: DetectorConfig): Assessment {
+export function assessVolume(
+  current: WindowCounts,
+  baseline: readonly WindowCounts[],
+  cfg: DetectorConfig,
+): Assessment {
   const counts = baseline.map((w) => w.stance);
   const expected = Math.max(MIN_RATE, median(counts));
   return {
@@ -75,7 +79,10 @@ export function assessShare(current: WindowCounts, baseline: readonly WindowCoun
   const expected = pooledTotal ? usable.reduce((a, w) => a + w.stance, 0) / pooledTotal : 0;
   const observed = current.total ? current.stance / current.total : 0;
   // With no baseline share at all, nothing can be said about a shift.
-  const p = pooledTotal === 0 ? 1 : binomialUpperTail(current.stance, current.total, Math.min(Math.max(expected, 1e-3), 1 - 1e-3));
+  const p =
+    pooledTotal === 0
+      ? 1
+      : binomialUpperTail(current.stance, current.total, Math.min(Math.max(expected, 1e-3), 1 - 1e-3));
   const shares = usable.filter((w) => w.total > 0).map((w) => w.stance / w.total);
   const spread = Math.max(1.4826 * median(shares.map((s) => Math.abs(s - median(shares)))), 0.02);
   return {
@@ -84,7 +91,8 @@ export function assessShare(current: WindowCounts, baseline: readonly WindowCoun
     expected: round(expected),
     pValue: p,
     z: round((observed - median(shares)) / spread),
-    eligible: current.total >= cfg.minTotal && current.stance >= cfg.minCount && observed - expected >= cfg.minShareRise,
+    eligible:
+      current.total >= cfg.minTotal && current.stance >= cfg.minCount && observed - expected >= cfg.minShareRise,
   };
 }
 
@@ -102,7 +110,12 @@ export type Transition =
   | { type: 'none' };
 
 /** One evaluation of one (stance, kind, window) series: the state machine with hysteresis and cooldown. */
-export function step(state: SeriesState, a: Assessment, now: number, cfg: DetectorConfig): { state: SeriesState; transition: Transition } {
+export function step(
+  state: SeriesState,
+  a: Assessment,
+  now: number,
+  cfg: DetectorConfig,
+): { state: SeriesState; transition: Transition } {
   if (state.active) {
     const ordinary = a.pValue > cfg.pResolve;
     const calm = ordinary ? state.calm + 1 : 0;
@@ -116,7 +129,10 @@ export function step(state: SeriesState, a: Assessment, now: number, cfg: Detect
     return { state: { ...state, active, calm }, transition: { type: 'none' } };
   }
   if (a.eligible && a.pValue < cfg.pFire && now >= state.cooldownUntil) {
-    return { state: { active: { startedAt: now, peakZ: a.z, last: a }, calm: 0, cooldownUntil: 0 }, transition: { type: 'fire', assessment: a, startedAt: now } };
+    return {
+      state: { active: { startedAt: now, peakZ: a.z, last: a }, calm: 0, cooldownUntil: 0 },
+      transition: { type: 'fire', assessment: a, startedAt: now },
+    };
   }
   return { state, transition: { type: 'none' } };
 }

@@ -1,7 +1,16 @@
 import type { Stance } from '../post.ts';
 import {
-  INITIAL_STATE, SPIKE_KINDS, SPIKE_STANCES, assessShare, assessVolume, step,
-  type DetectorConfig, type SeriesState, type SpikeKind, type Transition, type WindowCounts,
+  INITIAL_STATE,
+  SPIKE_KINDS,
+  SPIKE_STANCES,
+  assessShare,
+  assessVolume,
+  step,
+  type DetectorConfig,
+  type SeriesState,
+  type SpikeKind,
+  type Transition,
+  type WindowCounts,
 } from './detector.ts';
 
 /**
@@ -11,7 +20,13 @@ import {
  */
 export type MinuteCounts = Record<Stance, number>;
 
-export function cutWindows(minutes: readonly MinuteCounts[], end: number, windowMin: number, baselineMin: number, stance: Stance): { current: WindowCounts; baseline: WindowCounts[] } {
+export function cutWindows(
+  minutes: readonly MinuteCounts[],
+  end: number,
+  windowMin: number,
+  baselineMin: number,
+  stance: Stance,
+): { current: WindowCounts; baseline: WindowCounts[] } {
   const prefix = prefixSums(minutes);
   const sum = (from: number, to: number): WindowCounts => {
     const a = Math.max(0, from);
@@ -51,7 +66,12 @@ export interface SimulatedEvent {
 }
 
 /** Runs the detector once a minute over a whole series; what the worker would have fired and resolved. */
-export function simulate(minutes: readonly MinuteCounts[], cfg: DetectorConfig, windowsMin: number[] = [5, 15], baselineMin = 360): SimulatedEvent[] {
+export function simulate(
+  minutes: readonly MinuteCounts[],
+  cfg: DetectorConfig,
+  windowsMin: number[] = [5, 15],
+  baselineMin = 360,
+): SimulatedEvent[] {
   const states = new Map<string, SeriesState>();
   const events: SimulatedEvent[] = [];
   for (let t = baselineMin + Math.max(...windowsMin); t <= minutes.length; t++) {
@@ -63,7 +83,8 @@ export function simulate(minutes: readonly MinuteCounts[], cfg: DetectorConfig, 
           const key = `${stance}/${kind}/${w}`;
           const r = step(states.get(key) ?? INITIAL_STATE, a, t * 60_000, cfg);
           states.set(key, r.state);
-          if (r.transition.type !== 'none') events.push({ minute: t, stance, kind, windowMin: w, transition: r.transition });
+          if (r.transition.type !== 'none')
+            events.push({ minute: t, stance, kind, windowMin: w, transition: r.transition });
         }
       }
     }
@@ -86,7 +107,8 @@ export function seededRandom(seed: number): () => number {
 /** A Poisson draw (Knuth's method: fine for the small per-minute rates used here). */
 export function poissonDraw(lambda: number, random: () => number): number {
   const limit = Math.exp(-lambda);
-  let k = 0, p = 1;
+  let k = 0,
+    p = 1;
   do {
     k++;
     p *= random();
@@ -99,6 +121,10 @@ export function syntheticSeries(minutes: number, rates: (minute: number) => Minu
   const random = seededRandom(seed);
   return Array.from({ length: minutes }, (_, m) => {
     const r = rates(m);
-    return { support: poissonDraw(r.support, random), criticism: poissonDraw(r.criticism, random), neutral: poissonDraw(r.neutral, random) };
+    return {
+      support: poissonDraw(r.support, random),
+      criticism: poissonDraw(r.criticism, random),
+      neutral: poissonDraw(r.neutral, random),
+    };
   });
 }

@@ -2,7 +2,16 @@ import { franc } from 'franc-min';
 
 /** ISO 639-3 → 639-1 for the languages we detect; anything else is reported as "und". */
 const DETECTABLE: Record<string, string> = {
-  eng: 'en', rus: 'ru', fra: 'fr', ukr: 'uk', deu: 'de', spa: 'es', ita: 'it', por: 'pt', pol: 'pl', tur: 'tr',
+  eng: 'en',
+  rus: 'ru',
+  fra: 'fr',
+  ukr: 'uk',
+  deu: 'de',
+  spa: 'es',
+  ita: 'it',
+  por: 'pt',
+  pol: 'pl',
+  tur: 'tr',
 };
 const ONLY = Object.keys(DETECTABLE);
 

@@ -19,8 +19,11 @@ export class FakeHuggingFace extends FakeHttpServer {
     if (req.method === 'GET' && u.pathname.startsWith('/api/models/')) {
       const id = decodeURIComponent(u.pathname.slice('/api/models/'.length));
       return this.json(res, 200, {
-        _id: '64f0c0ffee', id,
-        inferenceProviderMapping: [{ provider: 'hf-inference', providerId: id, status: 'live', task: 'zero-shot-classification' }],
+        _id: '64f0c0ffee',
+        id,
+        inferenceProviderMapping: [
+          { provider: 'hf-inference', providerId: id, status: 'live', task: 'zero-shot-classification' },
+        ],
       });
     }
     if (req.method !== 'POST') return this.json(res, 404, { error: 'Not Found' });
@@ -38,19 +41,35 @@ export class FakeHuggingFace extends FakeHttpServer {
       // A text-classification model (a fine-tuned stance classifier): its own labels, nested one level.
       const stance = this.judge(body.inputs);
       const own = { support: 'FAVOR', criticism: 'AGAINST', neutral: 'NONE' };
-      const rows = (Object.keys(own) as Stance[]).map((s) => ({ label: own[s], score: s === stance ? 0.9 : 0.05 })).sort((a, b) => b.score - a.score);
+      const rows = (Object.keys(own) as Stance[])
+        .map((s) => ({ label: own[s], score: s === stance ? 0.9 : 0.05 }))
+        .sort((a, b) => b.score - a.score);
       return this.json(res, 200, [rows]);
     }
-    if (typeof body.inputs !== 'string' || !Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) {
-      return this.json(res, 422, { error: 'inputs must be a string and parameters.candidate_labels a list of strings' });
+    if (
+      typeof body.inputs !== 'string' ||
+      !Array.isArray(labels) ||
+      labels.length < 2 ||
+      !labels.every((l) => typeof l === 'string')
+    ) {
+      return this.json(res, 422, {
+        error: 'inputs must be a string and parameters.candidate_labels a list of strings',
+      });
     }
     // Our hypotheses are passed in the order support, criticism, neutral; the fake puts its mass on the judged one.
     const stance = this.judge(body.inputs);
     const hot = { support: 0, criticism: 1, neutral: 2 }[stance];
     const scores = labels.map((_, i) => (i === hot ? 0.82 : 0.18 / (labels.length - 1)));
-    const ranked = labels.map((label, i) => ({ label: label as string, score: scores[i]! })).sort((a, b) => b.score - a.score);
+    const ranked = labels
+      .map((label, i) => ({ label: label as string, score: scores[i]! }))
+      .sort((a, b) => b.score - a.score);
     if (this.legacyShape) {
-      return this.json(res, 200, { sequence: body.inputs, labels: ranked.map((r) => r.label), scores: ranked.map((r) => r.score) }, { 'x-request-id': 'req-legacy' });
+      return this.json(
+        res,
+        200,
+        { sequence: body.inputs, labels: ranked.map((r) => r.label), scores: ranked.map((r) => r.score) },
+        { 'x-request-id': 'req-legacy' },
+      );
     }
     this.json(res, 200, ranked, { 'x-request-id': `req-${this.requests.length}` });
   }
@@ -63,5 +82,8 @@ export const HF_429 = {
 };
 export const HF_503 = {
   status: 503,
-  body: JSON.stringify({ error: 'Model MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7 is currently loading', estimated_time: 20.0 }),
+  body: JSON.stringify({
+    error: 'Model MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7 is currently loading',
+    estimated_time: 20.0,
+  }),
 };

@@ -22,17 +22,32 @@ export interface TestStack {
 
 /** The real workers and the real API, in this process, against a given Redis and environment. */
 export async function startStack(env: Record<string, string>, overrides: WorkerOverrides = {}): Promise<TestStack> {
-  const cfg = loadConfig({ LOG_LEVEL: 'silent', REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`, SOURCES: 'mastodon', ...env });
+  const cfg = loadConfig({
+    LOG_LEVEL: 'silent',
+    REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`,
+    SOURCES: 'mastodon',
+    ...env,
+  });
   const log = createLogger(cfg.logLevel, 'test');
   const redis = createRedis(cfg.redis.url, 'test');
   const metrics = createMetrics();
   const workers = await startWorkers(cfg, redis, metrics, log, overrides);
-  const app = createApp({ redis, keys: createKeys(cfg.redis.prefix), metrics, log, limits: { maxBuckets: cfg.api.maxBuckets }, beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.redis.prefix), workers.queues) });
+  const app = createApp({
+    redis,
+    keys: createKeys(cfg.redis.prefix),
+    metrics,
+    log,
+    limits: { maxBuckets: cfg.api.maxBuckets },
+    beforeScrape: scrapeGauges(metrics, redis, createKeys(cfg.redis.prefix), workers.queues),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   return {
-    cfg, redis, metrics, workers,
+    cfg,
+    redis,
+    metrics,
+    workers,
     api: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async stop() {
       server.closeAllConnections();
@@ -58,7 +73,10 @@ export async function drain(stack: TestStack, timeoutMs = 20_000): Promise<void>
   }
 }
 
-export async function getJson<T = unknown>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+export async function getJson<T = unknown>(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(url, { headers });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
@@ -75,7 +93,8 @@ export async function waitForCounted(stack: TestStack, expected: number, timeout
   for (;;) {
     const total = await countedTotal(stack);
     if (total >= expected) return;
-    if (Date.now() > deadline) throw new Error(`only ${total} of ${expected} posts were counted within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${total} of ${expected} posts were counted within ${timeoutMs} ms`);
     await sleep(100);
   }
 }

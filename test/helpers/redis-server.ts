@@ -29,11 +29,32 @@ export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'sw-redis-'));
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     throw new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)');
   }
-  const spawnError = new Promise<never>((_, reject) => child.once('error', () => reject(new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)'))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', () =>
+      reject(new Error('redis-server is not installed: `apt-get install redis-server` (bash .ci/run does it)')),
+    ),
+  );
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});

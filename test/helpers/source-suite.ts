@@ -33,7 +33,10 @@ export function sourceSuite(prefix: string) {
     async setup<F extends FakeHttpServer, S extends Source>(fake: F, makeSource: (fake: F) => S) {
       await fake.start();
       const h = new CollectorHarness(this.redis, `${prefix}${run++}`);
-      cleanup.push(() => fake.stop(), () => h.close());
+      cleanup.push(
+        () => fake.stop(),
+        () => h.close(),
+      );
       const source = makeSource(fake);
       return { fake, h, source, c: h.collector(source), feed: source.feeds[0]!.id };
     },

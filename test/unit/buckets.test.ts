@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ANY, SCORE_SCALE, bucketsForPost, countTime, countField, coverRange, fieldIncrements, summarise, sumField } from '../../shared/buckets.ts';
+import {
+  ANY,
+  SCORE_SCALE,
+  bucketsForPost,
+  countTime,
+  countField,
+  coverRange,
+  fieldIncrements,
+  summarise,
+  sumField,
+} from '../../shared/buckets.ts';
 
 test('coverRange tiles a range with the fewest whole buckets, exactly', () => {
   const day = 86_400;
@@ -24,11 +34,14 @@ test('coverRange refuses ranges that are not minute-aligned', () => {
 test('a post lands in its minute, hour and day, expiring after its retention', () => {
   const t = 1_724_500_000; // 2024-08-24T11:46:40Z
   const b = bucketsForPost(new Date(t * 1000).toISOString(), Date.now(), { m: 100, h: 200, d: 300 });
-  assert.deepEqual(b.map((x) => [x.res, x.start, x.expireAt]), [
-    ['d', 1_724_457_600, 1_724_457_600 + 86_400 + 300],
-    ['h', 1_724_497_200, 1_724_497_200 + 3_600 + 200],
-    ['m', 1_724_499_960, 1_724_499_960 + 60 + 100],
-  ]);
+  assert.deepEqual(
+    b.map((x) => [x.res, x.start, x.expireAt]),
+    [
+      ['d', 1_724_457_600, 1_724_457_600 + 86_400 + 300],
+      ['h', 1_724_497_200, 1_724_497_200 + 3_600 + 200],
+      ['m', 1_724_499_960, 1_724_499_960 + 60 + 100],
+    ],
+  );
 });
 
 test('a post dated in the future counts when it is counted, and the rule is stable when applied again', () => {
@@ -56,9 +69,21 @@ test('a post increments the four filter combinations, and its model', () => {
 
 test('summarise gives shares and mean score, and nulls for an empty bucket', () => {
   assert.deepEqual(summarise({ support: 3, criticism: 1, neutral: 0, scoreSum: 2 * SCORE_SCALE }), {
-    support: 3, criticism: 1, neutral: 0, total: 4, supportShare: 0.75, criticismShare: 0.25, meanScore: 0.5,
+    support: 3,
+    criticism: 1,
+    neutral: 0,
+    total: 4,
+    supportShare: 0.75,
+    criticismShare: 0.25,
+    meanScore: 0.5,
   });
   assert.deepEqual(summarise({ support: 0, criticism: 0, neutral: 0, scoreSum: 0 }), {
-    support: 0, criticism: 0, neutral: 0, total: 0, supportShare: null, criticismShare: null, meanScore: null,
+    support: 0,
+    criticism: 0,
+    neutral: 0,
+    total: 0,
+    supportShare: null,
+    criticismShare: null,
+    meanScore: null,
   });
 });

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeCursor, parseCursor, parseInterval, parseLang, parseLimit, parseTime, rejectUnknown } from '../../api/params.ts';
+import {
+  encodeCursor,
+  parseCursor,
+  parseInterval,
+  parseLang,
+  parseLimit,
+  parseTime,
+  rejectUnknown,
+} from '../../api/params.ts';
 import { Problem } from '../../api/problem.ts';
 import { ConfigError, loadConfig } from '../../shared/config.ts';
 
@@ -41,24 +49,57 @@ const badParamName = (fn: () => unknown): string | undefined => {
 };
 
 test('query parameters: each rule fails with a 400 naming the parameter', () => {
-  assert.equal(badParamName(() => parseInterval({ interval: '2m' })), 'interval');
+  assert.equal(
+    badParamName(() => parseInterval({ interval: '2m' })),
+    'interval',
+  );
   assert.equal(parseInterval({}), '5m');
-  assert.equal(badParamName(() => parseTime({ from: 'yesterday' }, 'from')), 'from');
+  assert.equal(
+    badParamName(() => parseTime({ from: 'yesterday' }, 'from')),
+    'from',
+  );
   assert.equal(parseTime({ to: '2024-08-24T12:00:00Z' }, 'to'), 1_724_500_800);
   assert.equal(parseTime({ to: '1724500800' }, 'to'), 1_724_500_800);
-  assert.equal(badParamName(() => parseLimit({ limit: '0' }, 1, 200, 50)), 'limit');
-  assert.equal(badParamName(() => parseLimit({ limit: '201' }, 1, 200, 50)), 'limit');
-  assert.equal(badParamName(() => parseLimit({ limit: '5.5' }, 1, 200, 50)), 'limit');
+  assert.equal(
+    badParamName(() => parseLimit({ limit: '0' }, 1, 200, 50)),
+    'limit',
+  );
+  assert.equal(
+    badParamName(() => parseLimit({ limit: '201' }, 1, 200, 50)),
+    'limit',
+  );
+  assert.equal(
+    badParamName(() => parseLimit({ limit: '5.5' }, 1, 200, 50)),
+    'limit',
+  );
   assert.equal(parseLimit({ limit: '200' }, 1, 200, 50), 200);
-  assert.equal(badParamName(() => parseLang({ lang: 'EN' })), 'lang');
-  assert.equal(badParamName(() => parseLang({ lang: ['en', 'ru'] })), 'lang');
-  assert.equal(badParamName(() => rejectUnknown({ intervall: '5m' }, ['interval'])), 'intervall');
+  assert.equal(
+    badParamName(() => parseLang({ lang: 'EN' })),
+    'lang',
+  );
+  assert.equal(
+    badParamName(() => parseLang({ lang: ['en', 'ru'] })),
+    'lang',
+  );
+  assert.equal(
+    badParamName(() => rejectUnknown({ intervall: '5m' }, ['interval'])),
+    'intervall',
+  );
 });
 
 test('cursors round-trip; anything else is a 400 on cursor', () => {
   const c = { t: 1_724_500_800_123, k: 'mastodon-AbCdEfGhIjKlMnOpQrStUv' };
   assert.deepEqual(parseCursor({ cursor: encodeCursor(c) }), c);
-  for (const bad of ['%%%', 'eyJ4Ijox', Buffer.from('[1,"x"]').toString('base64url'), Buffer.from('["1","mastodon-AbCdEfGhIjKlMnOp"]').toString('base64url')]) {
-    assert.equal(badParamName(() => parseCursor({ cursor: bad })), 'cursor', bad);
+  for (const bad of [
+    '%%%',
+    'eyJ4Ijox',
+    Buffer.from('[1,"x"]').toString('base64url'),
+    Buffer.from('["1","mastodon-AbCdEfGhIjKlMnOp"]').toString('base64url'),
+  ]) {
+    assert.equal(
+      badParamName(() => parseCursor({ cursor: bad })),
+      'cursor',
+      bad,
+    );
   }
 });

@@ -5,9 +5,14 @@ import type { Stance } from '../../shared/post.ts';
 
 test('precision, recall, F1, macro-F1 and F_avg from a known confusion', () => {
   const rows: Array<{ gold: Stance; predicted: Stance }> = [];
-  const add = (gold: Stance, predicted: Stance, n: number) => { for (let i = 0; i < n; i++) rows.push({ gold, predicted }); };
-  add('support', 'support', 8); add('support', 'neutral', 2);
-  add('criticism', 'criticism', 6); add('criticism', 'support', 2); add('criticism', 'neutral', 2);
+  const add = (gold: Stance, predicted: Stance, n: number) => {
+    for (let i = 0; i < n; i++) rows.push({ gold, predicted });
+  };
+  add('support', 'support', 8);
+  add('support', 'neutral', 2);
+  add('criticism', 'criticism', 6);
+  add('criticism', 'support', 2);
+  add('criticism', 'neutral', 2);
   add('neutral', 'neutral', 10);
   const f = evaluate(rows);
   assert.equal(f.n, 30);

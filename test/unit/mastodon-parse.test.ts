@@ -5,21 +5,39 @@ import { parseTimelinePage, statusToPost } from '../../workers/collect/sources/m
 import { MalformedPage } from '../../workers/collect/sources/page-parsing.ts';
 
 const status = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, created_at: '2024-08-25T10:00:00.000Z', uri: `https://a.social/users/x/statuses/${id}`, url: `https://a.social/@x/${id}`,
-  content: '<p>Free <a href="#" class="mention hashtag">#<span>Durov</span></a></p>', spoiler_text: '', language: 'en', visibility: 'public',
-  replies_count: 1, reblogs_count: 2, favourites_count: 3, reblog: null, account: { id: '9', username: 'x', acct: 'x', display_name: 'X', url: 'u' },
+  id,
+  created_at: '2024-08-25T10:00:00.000Z',
+  uri: `https://a.social/users/x/statuses/${id}`,
+  url: `https://a.social/@x/${id}`,
+  content: '<p>Free <a href="#" class="mention hashtag">#<span>Durov</span></a></p>',
+  spoiler_text: '',
+  language: 'en',
+  visibility: 'public',
+  replies_count: 1,
+  reblogs_count: 2,
+  favourites_count: 3,
+  reblog: null,
+  account: { id: '9', username: 'x', acct: 'x', display_name: 'X', url: 'u' },
   ...extra,
 });
 
 test('Link header: next and prev URLs', () => {
-  const links = parseLinkHeader('<https://a.social/api/v1/timelines/tag/durov?max_id=113>; rel="next", <https://a.social/api/v1/timelines/tag/durov?min_id=114>; rel="prev"');
+  const links = parseLinkHeader(
+    '<https://a.social/api/v1/timelines/tag/durov?max_id=113>; rel="next", <https://a.social/api/v1/timelines/tag/durov?min_id=114>; rel="prev"',
+  );
   assert.equal(links.next, 'https://a.social/api/v1/timelines/tag/durov?max_id=113');
   assert.equal(links.prev, 'https://a.social/api/v1/timelines/tag/durov?min_id=114');
   assert.deepEqual(parseLinkHeader(null), {});
 });
 
 test('a page: good statuses kept, a bad item reported but still moves the cursor, ids compared as numbers', () => {
-  const page = parseTimelinePage(JSON.stringify([status('1000000000000000010'), { id: '1000000000000000099', content: 42 }, status('999999999999999999')]));
+  const page = parseTimelinePage(
+    JSON.stringify([
+      status('1000000000000000010'),
+      { id: '1000000000000000099', content: 42 },
+      status('999999999999999999'),
+    ]),
+  );
   assert.equal(page.statuses.length, 2);
   assert.deepEqual(page.malformed, ['1000000000000000099']);
   assert.equal(page.newestId, '1000000000000000099');
@@ -38,13 +56,21 @@ test('a status becomes a Post: plain text, federated id, qualified pseudonymous 
   assert.equal(post.id, 'https://a.social/users/x/statuses/5');
   assert.equal(post.lang, 'en');
   assert.deepEqual(post.engagement, { likes: 3, reposts: 2, replies: 1 });
-  const sameFromElsewhere = statusToPost(parseTimelinePage(JSON.stringify([status('77', { uri: s!.uri, account: { acct: 'x@a.social' } })])).statuses[0]!, 'b.social', 'key');
+  const sameFromElsewhere = statusToPost(
+    parseTimelinePage(JSON.stringify([status('77', { uri: s!.uri, account: { acct: 'x@a.social' } })])).statuses[0]!,
+    'b.social',
+    'key',
+  );
   assert.equal(sameFromElsewhere.author, post.author, 'one author, whichever instance we read them from');
   assert.equal(sameFromElsewhere.id, post.id, 'one post, whichever instance we read it from');
 });
 
 test('a boost counts as the boosted status', () => {
-  const boosted = status('6', { uri: 'https://b.social/users/y/statuses/1', content: '<p>Свободу Дурову</p>', language: 'ru' });
+  const boosted = status('6', {
+    uri: 'https://b.social/users/y/statuses/1',
+    content: '<p>Свободу Дурову</p>',
+    language: 'ru',
+  });
   const [s] = parseTimelinePage(JSON.stringify([status('7', { content: '', reblog: boosted })])).statuses;
   const post = statusToPost(s!, 'a.social', 'key');
   assert.equal(post.id, 'https://b.social/users/y/statuses/1');

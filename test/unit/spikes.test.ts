@@ -27,22 +27,39 @@ test('a flat series never fires (several seeds, a day each)', () => {
 
 test('a real spike fires within one window and resolves when the series returns to baseline', () => {
   const spikeAt = 900;
-  const series = syntheticSeries(DAY, (m) => (m >= spikeAt && m < spikeAt + 20 ? { support: 15, criticism: 3, neutral: 4 } : flat()), 7);
+  const series = syntheticSeries(
+    DAY,
+    (m) => (m >= spikeAt && m < spikeAt + 20 ? { support: 15, criticism: 3, neutral: 4 } : flat()),
+    7,
+  );
   const events = simulate(series, cfg);
-  const fire = events.find((e) => e.transition.type === 'fire' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5);
+  const fire = events.find(
+    (e) => e.transition.type === 'fire' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5,
+  );
   assert.ok(fire, 'the support volume spike fired');
   assert.ok(fire.minute - spikeAt <= 5, `detected ${fire.minute - spikeAt} min after the spike began`);
-  const resolve = events.find((e) => e.transition.type === 'resolve' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5);
+  const resolve = events.find(
+    (e) => e.transition.type === 'resolve' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5,
+  );
   assert.ok(resolve, 'the alert resolved');
-  assert.ok(resolve.minute > spikeAt + 20 && resolve.minute <= spikeAt + 20 + 5 + cfg.resolveAfter, `resolved at +${resolve.minute - spikeAt - 20} min`);
+  assert.ok(
+    resolve.minute > spikeAt + 20 && resolve.minute <= spikeAt + 20 + 5 + cfg.resolveAfter,
+    `resolved at +${resolve.minute - spikeAt - 20} min`,
+  );
   assert.ok(!events.some((e) => e.stance === 'criticism'), 'the other stance stays quiet');
-  const fires = events.filter((e) => e.transition.type === 'fire' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5);
+  const fires = events.filter(
+    (e) => e.transition.type === 'fire' && e.stance === 'support' && e.kind === 'volume' && e.windowMin === 5,
+  );
   assert.equal(fires.length, 1, 'one event, one alert');
 });
 
 test('a share shift with steady volume fires as a share alert', () => {
   const shiftAt = 800;
-  const series = syntheticSeries(DAY, (m) => (m >= shiftAt && m < shiftAt + 30 ? { support: 7, criticism: 1, neutral: 2 } : flat()), 11);
+  const series = syntheticSeries(
+    DAY,
+    (m) => (m >= shiftAt && m < shiftAt + 30 ? { support: 7, criticism: 1, neutral: 2 } : flat()),
+    11,
+  );
   const events = simulate(series, cfg);
   const share = events.find((e) => e.transition.type === 'fire' && e.stance === 'support' && e.kind === 'share');
   assert.ok(share, 'share shift detected');

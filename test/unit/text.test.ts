@@ -6,7 +6,8 @@ import { resolveLanguage } from '../../shared/text/language.ts';
 import { isRelevant } from '../../shared/text/relevance.ts';
 
 test('Mastodon HTML becomes plain text: entities decoded, links and hashtags kept as text, tags and scripts gone', () => {
-  const html = '<p>Free <a href="https://m.s/tags/durov" class="mention hashtag" rel="tag">#<span>Durov</span></a> &amp; privacy&#39;s sake</p><p>line two<br>line three</p><script>alert(1)</script>';
+  const html =
+    '<p>Free <a href="https://m.s/tags/durov" class="mention hashtag" rel="tag">#<span>Durov</span></a> &amp; privacy&#39;s sake</p><p>line two<br>line three</p><script>alert(1)</script>';
   assert.equal(htmlToText(html), "Free #Durov & privacy's sake\nline two\nline three");
 });
 
@@ -17,11 +18,22 @@ test('hostile markup never survives as markup', () => {
 
 test('relevance: Durov in any script or case ending, or Telegram with a case term', () => {
   const yes = [
-    'Free Durov now', '#FreeDurov', 'Свободу Дурову!', 'Арест Дурова — позор', 'Павло Дуров затриманий',
-    "L'arrestation de Durov à Paris", 'Telegram founder arrested at Le Bourget', 'Телеграм: основателя задержали во Франции',
+    'Free Durov now',
+    '#FreeDurov',
+    'Свободу Дурову!',
+    'Арест Дурова — позор',
+    'Павло Дуров затриманий',
+    "L'arrestation de Durov à Paris",
+    'Telegram founder arrested at Le Bourget',
+    'Телеграм: основателя задержали во Франции',
     '#СвободуДурову',
   ];
-  const no = ['Telegram update adds stickers', 'Nice weather in Paris', 'Продуров — не слово', 'arrested development is a good show'];
+  const no = [
+    'Telegram update adds stickers',
+    'Nice weather in Paris',
+    'Продуров — не слово',
+    'arrested development is a good show',
+  ];
   for (const t of yes) assert.ok(isRelevant(t), t);
   for (const t of no) assert.ok(!isRelevant(t), t);
 });

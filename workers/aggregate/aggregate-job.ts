@@ -13,7 +13,8 @@ export const aggregateJob: HandlerFactory<'aggregate'> = ({ redis, keys, metrics
   return async (job) => {
     const added = await writer.add(job.data.posts);
     await tokens.add(added);
-    for (const p of added) metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
+    for (const p of added)
+      metrics.postsAggregated.inc({ source: p.source, stance: p.result.stance, lang: metricLang(p.lang) });
     return { added: added.length, duplicates: job.data.posts.length - added.length };
   };
 };

@@ -7,13 +7,26 @@ import type { Retention } from './trend-writer.ts';
 
 /** Moves one stored post from its old score to a new one, exactly once (see the script's header). */
 const rescorePost = defineScript(new URL('./rescore-post.lua', import.meta.url), {
-  keys: ['post', 'dayBucket', 'hourBucket', 'minuteBucket', 'oldStanceIndex', 'newStanceIndex', 'dataVersion', 'models'],
+  keys: [
+    'post',
+    'dayBucket',
+    'hourBucket',
+    'minuteBucket',
+    'oldStanceIndex',
+    'newStanceIndex',
+    'dataVersion',
+    'models',
+  ],
   argv: ['expectedJson', 'updatedJson', 'member', 'createdAt', 'modelId'],
   rest: 'changes',
 });
 
 export class Rescorer {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly retention: Retention) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retention: Retention,
+  ) {}
 
   /**
    * Applies a new result to a stored post; false when the post changed (or expired) in the meantime.
@@ -26,8 +39,16 @@ export class Rescorer {
     const buckets = bucketsForPost(post.createdAt, indexedAtMs, this.retention.bucketsSeconds);
     // Net field changes: the old contribution out, the new one in (fields that cancel are dropped).
     const delta = new Map<string, number>();
-    for (const [f, v] of fieldIncrements(post.source, post.lang, post.result.stance, post.result.score, post.result.model.id)) delta.set(f, (delta.get(f) ?? 0) - v);
-    for (const [f, v] of fieldIncrements(post.source, post.lang, result.stance, result.score, result.model.id)) delta.set(f, (delta.get(f) ?? 0) + v);
+    for (const [f, v] of fieldIncrements(
+      post.source,
+      post.lang,
+      post.result.stance,
+      post.result.score,
+      post.result.model.id,
+    ))
+      delta.set(f, (delta.get(f) ?? 0) - v);
+    for (const [f, v] of fieldIncrements(post.source, post.lang, result.stance, result.score, result.model.id))
+      delta.set(f, (delta.get(f) ?? 0) + v);
     const changes = [...delta].filter(([, v]) => v !== 0);
     const updated: ScoredPost = { ...post, result, scoredAt: new Date().toISOString() };
     const keys = {
@@ -38,7 +59,13 @@ export class Rescorer {
       dataVersion: k.dataVersion,
       models: k.models,
     };
-    const argv = { expectedJson: storedJson, updatedJson: JSON.stringify(updated), member: key, createdAt: createdMs, modelId: result.model.id };
+    const argv = {
+      expectedJson: storedJson,
+      updatedJson: JSON.stringify(updated),
+      member: key,
+      createdAt: createdMs,
+      modelId: result.model.id,
+    };
     const done = await rescorePost.run(this.redis, keys, argv, changes.flat());
     return done === 1;
   }

@@ -6,8 +6,33 @@ import { defineScript } from '../../shared/redis-script.ts';
 
 /** Counts one post into its buckets and indexes, atomically and at most once (see the script's header). */
 const countPost = defineScript(new URL('./count-post.lua', import.meta.url), {
-  keys: ['counted', 'dayBucket', 'hourBucket', 'minuteBucket', 'post', 'recentAll', 'recentStance', 'recentSource', 'recentLang', 'dataVersion', 'models'],
-  argv: ['countedTtl', 'dayExpireAt', 'hourExpireAt', 'minuteExpireAt', 'now', 'postJson', 'postTtl', 'createdAt', 'member', 'postsMax', 'oldest', 'modelId'],
+  keys: [
+    'counted',
+    'dayBucket',
+    'hourBucket',
+    'minuteBucket',
+    'post',
+    'recentAll',
+    'recentStance',
+    'recentSource',
+    'recentLang',
+    'dataVersion',
+    'models',
+  ],
+  argv: [
+    'countedTtl',
+    'dayExpireAt',
+    'hourExpireAt',
+    'minuteExpireAt',
+    'now',
+    'postJson',
+    'postTtl',
+    'createdAt',
+    'member',
+    'postsMax',
+    'oldest',
+    'modelId',
+  ],
   rest: 'fields',
 });
 
@@ -19,7 +44,11 @@ export interface Retention {
 }
 
 export class TrendWriter {
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly retention: Retention) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retention: Retention,
+  ) {}
 
   /** Counts the posts not counted before; returns how many were new. */
   async add(posts: ScoredPost[], nowMs = Date.now()): Promise<ScoredPost[]> {

@@ -14,7 +14,10 @@ import { SourceError, type BackfillRange, type Feed, type PollContext, type Sour
 
 /** Longer than any sane poll; if a worker dies holding it, the feed is polled again after this long. */
 const POLL_LOCK_MS = 5 * 60_000;
-const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), { keys: ['lock'], argv: ['token'] });
+const releasePollLock = defineScript(new URL('./release-poll-lock.lua', import.meta.url), {
+  keys: ['lock'],
+  argv: ['token'],
+});
 
 export interface CollectorDeps {
   redis: Redis;
@@ -65,7 +68,7 @@ export class Collector {
     const { redis, keys } = this.deps;
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
 
-    const notBefore = Number(await redis.get(keys.notBefore(feedId)) ?? 0);
+    const notBefore = Number((await redis.get(keys.notBefore(feedId))) ?? 0);
     if (notBefore > this.now()) return { ...out, skipped: 'paused' };
     // A poll slower than the schedule must not overlap the next one: both would read the same pages.
     const token = randomBytes(8).toString('hex');
@@ -92,7 +95,11 @@ export class Collector {
       if (!(err instanceof SourceError)) throw err;
       metrics.collectErrors.inc({ source: source.name, reason: err.reason });
       log.warn({ feed: feedId, reason: err.reason, err: err.message }, 'poll stopped; cursor kept where it was');
-      await redis.hset(keys.sourceLastError, feedId, JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }));
+      await redis.hset(
+        keys.sourceLastError,
+        feedId,
+        JSON.stringify({ reason: err.reason, at: new Date(this.now()).toISOString() }),
+      );
       if (err.pauseUntilMs) await this.pause(feedId, err.pauseUntilMs);
       return { ...out, error: err.reason };
     }
@@ -112,7 +119,8 @@ export class Collector {
     if (!source.backfill) throw new Error(`${source.name} keeps no history that can be paged back through`);
     const out: CollectOutcome = { feedId, pages: 0, read: 0, relevant: 0, duplicates: 0, enqueued: 0 };
     try {
-      for await (const page of source.backfill(feed, range, this.context(feedId, source))) await this.take(page.posts, source, out);
+      for await (const page of source.backfill(feed, range, this.context(feedId, source)))
+        await this.take(page.posts, source, out);
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
       this.deps.metrics.collectErrors.inc({ source: source.name, reason: err.reason });
@@ -162,19 +170,28 @@ export class Collector {
     const jobs = [];
     for (let i = 0; i < posts.length; i += this.deps.batchSize) {
       const batch = posts.slice(i, i + this.deps.batchSize);
-      jobs.push({ name: 'score', data: { posts: batch }, opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) } });
+      jobs.push({
+        name: 'score',
+        data: { posts: batch },
+        opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.score(batch) },
+      });
     }
     await this.deps.scoreQueue.addBulk(jobs);
   }
 
   private async markSeen(posts: Post[]): Promise<void> {
-    await Promise.all(posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)));
+    await Promise.all(
+      posts.map((p) => this.deps.redis.set(this.deps.keys.seen(postKey(p)), '1', 'EX', this.deps.seenTtlSeconds)),
+    );
   }
 
   private async pause(feedId: string, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil((untilMs - this.now()) / 1000));
     await this.deps.redis.set(this.deps.keys.notBefore(feedId), String(untilMs), 'EX', ttl);
-    this.deps.log.info({ feed: feedId, until: new Date(untilMs).toISOString() }, 'source asked us to slow down; pausing this feed');
+    this.deps.log.info(
+      { feed: feedId, until: new Date(untilMs).toISOString() },
+      'source asked us to slow down; pausing this feed',
+    );
   }
 }
 

@@ -19,18 +19,29 @@ export interface ChosenScorer {
  * The scorer the settings ask for, announced once in the log so nobody mistakes one for the other.
  * A model scorer is wrapped in a circuit breaker and draws on the shared request budget.
  */
-export function chooseScorer(cfg: ScoringConfig, deps: { metrics: Metrics; log: Logger; redis: Redis; keys: Keys }): ChosenScorer {
+export function chooseScorer(
+  cfg: ScoringConfig,
+  deps: { metrics: Metrics; log: Logger; redis: Redis; keys: Keys },
+): ChosenScorer {
   const { metrics, log, redis, keys } = deps;
-  const budget = cfg.requestsPerMinute > 0 ? new RedisRequestBudget(redis, keys.modelBudget, cfg.requestsPerMinute) : UNLIMITED;
+  const budget =
+    cfg.requestsPerMinute > 0 ? new RedisRequestBudget(redis, keys.modelBudget, cfg.requestsPerMinute) : UNLIMITED;
   const model = modelScorer(cfg, metrics, log, budget);
   if (model instanceof BuiltinScorer) return { scorer: model };
   const scorer = new GuardedScorer(model, { ...cfg.breaker, redis, keys, metrics, log });
   if (cfg.fallback !== 'builtin') return { scorer };
-  log.warn('SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled builtin-lexicon-v1');
+  log.warn(
+    'SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled builtin-lexicon-v1',
+  );
   return { scorer, fallback: new BuiltinScorer() };
 }
 
 /** The bare scorer the settings select (no breaker): also what `npm run eval` measures. */
-export function modelScorer(cfg: ScoringConfig, metrics: Metrics, log: Logger, budget: RequestBudget = UNLIMITED): Scorer {
+export function modelScorer(
+  cfg: ScoringConfig,
+  metrics: Metrics,
+  log: Logger,
+  budget: RequestBudget = UNLIMITED,
+): Scorer {
   return SCORERS[cfg.kind](cfg, { metrics, log, budget });
 }

@@ -28,7 +28,8 @@ export class ModelCallError extends Error {
  */
 export function modelRetryDecision(err: unknown): RetryDecision {
   if (!(err instanceof ModelCallError)) return { retry: false };
-  if (err.status === '429') return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
+  if (err.status === '429')
+    return { retry: true, ...(err.retryAfterMs !== undefined ? { afterMs: err.retryAfterMs } : {}) };
   return { retry: err.status === 'timeout' || err.status === 'network' || Number(err.status) >= 500 };
 }
 
@@ -54,7 +55,13 @@ export function callModel<T>(
   scorer: ScorerKind,
   items: number,
   call: () => Promise<T>,
-  deps: { opts: ModelRetryOptions; metrics: Metrics; log: Logger; budget?: RequestBudget | undefined; describe?: (err: unknown) => ModelCallError },
+  deps: {
+    opts: ModelRetryOptions;
+    metrics: Metrics;
+    log: Logger;
+    budget?: RequestBudget | undefined;
+    describe?: (err: unknown) => ModelCallError;
+  },
 ): Promise<T> {
   const { opts, metrics, log } = deps;
   const once = async () => {
@@ -66,7 +73,8 @@ export function callModel<T>(
       stop({ outcome: 'ok' });
       return result;
     } catch (err) {
-      const failure = err instanceof ModelCallError ? err : (deps.describe?.(err) ?? transportFailure(err, 'model request'));
+      const failure =
+        err instanceof ModelCallError ? err : (deps.describe?.(err) ?? transportFailure(err, 'model request'));
       stop({ outcome: 'error' });
       metrics.modelErrors.inc({ scorer, status: failure.status });
       throw failure;
@@ -77,6 +85,7 @@ export function callModel<T>(
     baseMs: opts.backoffBaseMs,
     maxMs: opts.backoffMaxMs,
     decide: modelRetryDecision,
-    onRetry: (err, attempt, waitMs) => log.warn({ scorer, status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
+    onRetry: (err, attempt, waitMs) =>
+      log.warn({ scorer, status: (err as ModelCallError).status, attempt, waitMs }, 'model request failed; retrying'),
   });
 }

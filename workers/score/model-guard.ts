@@ -35,7 +35,13 @@ export class GuardedScorer implements Scorer {
 
   constructor(
     private readonly inner: Scorer,
-    private readonly opts: BreakerOptions & { redis: Redis; keys: Keys; metrics: Metrics; log: Logger; now?: () => number },
+    private readonly opts: BreakerOptions & {
+      redis: Redis;
+      keys: Keys;
+      metrics: Metrics;
+      log: Logger;
+      now?: () => number;
+    },
   ) {
     opts.metrics.modelBreaker.set(0);
   }
@@ -63,7 +69,11 @@ export class GuardedScorer implements Scorer {
     } catch (err) {
       this.failuresInRow++;
       if (this.state === 'half-open' || this.failuresInRow >= this.opts.failures) {
-        if (this.state !== 'open') this.opts.log.error({ model: this.model.id, err: (err as Error).message }, 'the stance model keeps failing; breaker open, posts wait');
+        if (this.state !== 'open')
+          this.opts.log.error(
+            { model: this.model.id, err: (err as Error).message },
+            'the stance model keeps failing; breaker open, posts wait',
+          );
         this.set('open');
         this.openedAt = (this.opts.now ?? Date.now)();
         await this.publish(false, (err as Error).message);
@@ -81,6 +91,11 @@ export class GuardedScorer implements Scorer {
 
   private async publish(up: boolean, lastError?: string): Promise<void> {
     const at = (this.opts.now ?? Date.now)();
-    await this.opts.redis.set(this.opts.keys.modelState, JSON.stringify({ model: this.model.id, up, at, ...(lastError ? { lastError: lastError.slice(0, 300) } : {}) }), 'EX', 3_600);
+    await this.opts.redis.set(
+      this.opts.keys.modelState,
+      JSON.stringify({ model: this.model.id, up, at, ...(lastError ? { lastError: lastError.slice(0, 300) } : {}) }),
+      'EX',
+      3_600,
+    );
   }
 }

@@ -25,7 +25,14 @@ export interface ScoreDeps {
  * of its attempts.
  */
 export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, queues, scorer, cfg }) => {
-  const deps = { redis, keys, scorer: scorer.scorer, aggregateQueue: queues.aggregate, metrics, cacheTtlSeconds: cfg.scoring.cacheTtlSeconds };
+  const deps = {
+    redis,
+    keys,
+    scorer: scorer.scorer,
+    aggregateQueue: queues.aggregate,
+    metrics,
+    cacheTtlSeconds: cfg.scoring.cacheTtlSeconds,
+  };
   return async (job, token) => {
     try {
       return await scoreBatch(job.id!, job.data.posts, deps);
@@ -43,17 +50,30 @@ export const scoreJob: HandlerFactory<'score'> = ({ redis, keys, metrics, queues
  * crash) are not sent to the model again. If the model fails, this throws and BullMQ retries the job
  * later with backoff: posts wait, none is dropped and none is quietly scored by another scorer.
  */
-export async function scoreBatch(jobId: string, posts: Post[], deps: ScoreDeps): Promise<{ scored: number; skipped: number }> {
+export async function scoreBatch(
+  jobId: string,
+  posts: Post[],
+  deps: ScoreDeps,
+): Promise<{ scored: number; skipped: number }> {
   const counted = await Promise.all(posts.map((p) => deps.redis.exists(deps.keys.counted(postKey(p)))));
   const todo = posts.filter((_, i) => counted[i] === 0);
-  for (const p of posts.filter((_, i) => counted[i] !== 0)) deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
+  for (const p of posts.filter((_, i) => counted[i] !== 0))
+    deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
-  const results = await scoreWithCache(todo.map((p) => p.text), deps);
+  const results = await scoreWithCache(
+    todo.map((p) => p.text),
+    deps,
+  );
   const scoredAt = new Date().toISOString();
   const scored: ScoredPost[] = todo.map((p, i) => ({ ...p, result: results[i]!, scoredAt }));
-  for (const p of scored) deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
-  await deps.aggregateQueue.add('aggregate', { posts: scored }, { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) });
+  for (const p of scored)
+    deps.metrics.postsScored.inc({ source: p.source, stance: p.result.stance, scorer: p.result.model.kind });
+  await deps.aggregateQueue.add(
+    'aggregate',
+    { posts: scored },
+    { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.aggregate(jobId) },
+  );
   return { scored: scored.length, skipped: posts.length - todo.length };
 }
 
@@ -78,7 +98,8 @@ async function scoreWithCache(texts: string[], deps: ScoreDeps): Promise<StanceR
     const byFp = new Map(missing.map((fp, i) => [fp, fresh[i]!] as const));
     fps.forEach((fp, i) => (results[i] ??= byFp.get(fp)));
     const pipeline = deps.redis.pipeline();
-    for (const [fp, r] of byFp) pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
+    for (const [fp, r] of byFp)
+      pipeline.set(deps.keys.scoreCache(modelKey, fp), JSON.stringify(r), 'EX', deps.cacheTtlSeconds);
     await pipeline.exec();
   }
   return results as StanceResult[];

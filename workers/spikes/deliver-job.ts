@@ -28,7 +28,10 @@ export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDep
   const { secret, baseUrl, timeoutMs } = deps.alerts;
   const body = JSON.stringify(webhookBody(webhook.format, alert, baseUrl));
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'stancewatch-alerts/0.1' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'stancewatch-alerts/0.1',
+  };
   if (secret) {
     headers['x-stancewatch-timestamp'] = timestamp;
     headers['x-stancewatch-signature'] = signature(secret, timestamp, body);
@@ -41,9 +44,13 @@ export async function deliverAlert(job: Job<AlertDeliveryJob>, deps: DeliveryDep
   } catch (err) {
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     // Webhook URLs are secrets (a Slack hook URL is a credential): only the host is logged.
-    const message = err instanceof Error && err.message.startsWith('webhook at') ? err.message : `webhook at ${hostOf(webhook.url)} unreachable`;
+    const message =
+      err instanceof Error && err.message.startsWith('webhook at')
+        ? err.message
+        : `webhook at ${hostOf(webhook.url)} unreachable`;
     deps.metrics.alertDeliveries.inc({ format: webhook.format, outcome: final ? 'failed' : 'retrying' });
-    if (final) deps.log.error({ alert: alert.id, format: webhook.format }, `alert delivery failed for good: ${message}`);
+    if (final)
+      deps.log.error({ alert: alert.id, format: webhook.format }, `alert delivery failed for good: ${message}`);
     throw new Error(message);
   }
 }

@@ -12,8 +12,14 @@ import { computeDrivers } from '../../shared/drivers/query.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import type { HandlerFactory } from '../stage.ts';
 import {
-  INITIAL_STATE, SPIKE_KINDS, SPIKE_STANCES, assessShare, assessVolume, step,
-  type SeriesState, type SpikeKind,
+  INITIAL_STATE,
+  SPIKE_KINDS,
+  SPIKE_STANCES,
+  assessShare,
+  assessVolume,
+  step,
+  type SeriesState,
+  type SpikeKind,
 } from '../../shared/spikes/detector.ts';
 import { cutWindows, type MinuteCounts } from '../../shared/spikes/simulate.ts';
 
@@ -29,7 +35,15 @@ export interface SpikeDeps {
 
 /** One scheduled run of the detector, at the time it runs. */
 export const detectJob: HandlerFactory<'spikes'> = ({ redis, keys, metrics, log, cfg, queues }) => {
-  const deps = { redis, keys, metrics, log, spikes: cfg.spikes, webhooks: cfg.alerts.webhooks, deliveryQueue: queues.alertDelivery };
+  const deps = {
+    redis,
+    keys,
+    metrics,
+    log,
+    spikes: cfg.spikes,
+    webhooks: cfg.alerts.webhooks,
+    deliveryQueue: queues.alertDelivery,
+  };
   return () => detectSpikes(Date.now(), deps);
 };
 
@@ -60,7 +74,8 @@ export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fi
       if (baseline.filter((b) => b.total > 0).length < MIN_BASELINE_WINDOWS) continue;
       for (const kind of SPIKE_KINDS) {
         const series = `${stance}/${kind}/${w}`;
-        const a = kind === 'volume' ? assessVolume(current, baseline, detector) : assessShare(current, baseline, detector);
+        const a =
+          kind === 'volume' ? assessVolume(current, baseline, detector) : assessShare(current, baseline, detector);
         const before: SeriesState = states[series] ? (JSON.parse(states[series]) as SeriesState) : INITIAL_STATE;
         const { state, transition } = step(before, a, nowMs, detector);
         stateUpdates[series] = JSON.stringify(state);
@@ -68,9 +83,16 @@ export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fi
         if (transition.type === 'fire') {
           const alert: Alert = {
             id: alertId(stance, kind, w, transition.startedAt),
-            kind, stance, windowMinutes: w, state: 'firing',
-            observed: a.observed, expected: a.expected, pValue: a.pValue, z: a.z,
-            startedAt: new Date(transition.startedAt).toISOString(), resolvedAt: null,
+            kind,
+            stance,
+            windowMinutes: w,
+            state: 'firing',
+            observed: a.observed,
+            expected: a.expected,
+            pValue: a.pValue,
+            z: a.z,
+            startedAt: new Date(transition.startedAt).toISOString(),
+            resolvedAt: null,
             summary: describe(stance, kind, w, a),
             examples: await examples(deps, stance, (end - w * 60) * 1000, end * 1000),
             drivers: await alertDrivers(deps, stance, end - w * 60, end),
@@ -82,7 +104,11 @@ export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fi
           const id = alertId(stance, kind, w, transition.startedAt);
           const stored = await deps.redis.get(deps.keys.alert(id));
           if (stored) {
-            const alert: Alert = { ...(JSON.parse(stored) as Alert), state: 'resolved', resolvedAt: new Date(transition.resolvedAt).toISOString() };
+            const alert: Alert = {
+              ...(JSON.parse(stored) as Alert),
+              state: 'resolved',
+              resolvedAt: new Date(transition.resolvedAt).toISOString(),
+            };
             await storeAndDeliver(deps, alert, transition.startedAt);
           }
           deps.metrics.alertsResolved.inc({ stance, kind });
@@ -105,25 +131,60 @@ async function readMinutes(deps: SpikeDeps, from: number, to: number): Promise<M
   const ranges: Array<[number, number]> = [];
   for (let t = from; t < to; t += 60) ranges.push([t, t + 60]);
   const totals = await new TrendReader(deps.redis, deps.keys).totals(ranges, {});
-  return totals.map(({ counts }) => ({ support: counts.support, criticism: counts.criticism, neutral: counts.neutral }));
+  return totals.map(({ counts }) => ({
+    support: counts.support,
+    criticism: counts.criticism,
+    neutral: counts.neutral,
+  }));
 }
 
 async function examples(deps: SpikeDeps, stance: Stance, fromMs: number, toMs: number): Promise<AlertExample[]> {
-  const ids = await deps.redis.zrange(deps.keys.recent(`stance=${stance}`), `(${toMs}`, fromMs, 'BYSCORE', 'REV', 'LIMIT', 0, EXAMPLES);
+  const ids = await deps.redis.zrange(
+    deps.keys.recent(`stance=${stance}`),
+    `(${toMs}`,
+    fromMs,
+    'BYSCORE',
+    'REV',
+    'LIMIT',
+    0,
+    EXAMPLES,
+  );
   if (ids.length === 0) return [];
   const docs = await deps.redis.mget(ids.map((k) => deps.keys.post(k)));
-  return docs.filter((x): x is string => x !== null).map((doc) => {
-    const p = JSON.parse(doc) as ScoredPost;
-    return { excerpt: p.text.length > EXCERPT_CHARS ? `${p.text.slice(0, EXCERPT_CHARS - 1)}…` : p.text, url: p.url, source: p.source, createdAt: p.createdAt };
-  });
+  return docs
+    .filter((x): x is string => x !== null)
+    .map((doc) => {
+      const p = JSON.parse(doc) as ScoredPost;
+      return {
+        excerpt: p.text.length > EXCERPT_CHARS ? `${p.text.slice(0, EXCERPT_CHARS - 1)}…` : p.text,
+        url: p.url,
+        source: p.source,
+        createdAt: p.createdAt,
+      };
+    });
 }
 
 /** The window against the detector's own baseline, so the drivers explain the comparison that fired. */
 async function alertDrivers(deps: SpikeDeps, stance: Stance, from: number, to: number): Promise<AlertDriver[]> {
   try {
     const baselineFrom = from - deps.spikes.baselineMin * 60;
-    const r = await computeDrivers(deps.redis, deps.keys, { from, to, baselineFrom, baselineTo: from, stance, top: 10, examples: 0 });
-    return r.drivers.map(({ token, kind, label, z, count, baselineCount }) => ({ token, kind, label, z, count, baselineCount }));
+    const r = await computeDrivers(deps.redis, deps.keys, {
+      from,
+      to,
+      baselineFrom,
+      baselineTo: from,
+      stance,
+      top: 10,
+      examples: 0,
+    });
+    return r.drivers.map(({ token, kind, label, z, count, baselineCount }) => ({
+      token,
+      kind,
+      label,
+      z,
+      count,
+      baselineCount,
+    }));
   } catch (err) {
     // An alert without drivers is still an alert: it must go out.
     deps.log.warn({ err: (err as Error).message }, 'could not compute the drivers of an alert');
@@ -136,11 +197,13 @@ async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: numbe
   await deps.redis.zadd(deps.keys.alerts, startedAtMs, alert.id);
   await deps.redis.incr(deps.keys.alertsVersion);
   if (deps.webhooks.length === 0) return;
-  await deps.deliveryQueue.addBulk(deps.webhooks.map((webhook, i) => ({
-    name: 'deliver',
-    data: { webhook, alert },
-    opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.delivery(alert.id, alert.state, i) },
-  })));
+  await deps.deliveryQueue.addBulk(
+    deps.webhooks.map((webhook, i) => ({
+      name: 'deliver',
+      data: { webhook, alert },
+      opts: { ...PIPELINE_JOB_OPTIONS, jobId: jobIds.delivery(alert.id, alert.state, i) },
+    })),
+  );
 }
 
 export type { SpikeKind };

@@ -24,11 +24,16 @@ export async function fetchPage(
   }
   const host = hostOf(url);
   if (res.status === 429) {
-    const wait = parseRetryAfter(res.headers.get('retry-after'), now) ?? opts.resetWaitMs?.(res) ?? DEFAULT_429_PAUSE_MS;
+    const wait =
+      parseRetryAfter(res.headers.get('retry-after'), now) ?? opts.resetWaitMs?.(res) ?? DEFAULT_429_PAUSE_MS;
     throw new SourceError('rate_limited', `${host} answered 429`, now + wait);
   }
   if (res.status >= 500) throw new SourceError('http_5xx', `${host} answered ${res.status}`);
-  if (res.status >= 400) throw new SourceError('http_4xx', `${host} answered ${res.status}${opts.describe4xx ? `: ${opts.describe4xx(res)}` : ''}`);
+  if (res.status >= 400)
+    throw new SourceError(
+      'http_4xx',
+      `${host} answered ${res.status}${opts.describe4xx ? `: ${opts.describe4xx(res)}` : ''}`,
+    );
   return res;
 }
 

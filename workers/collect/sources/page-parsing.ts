@@ -24,7 +24,11 @@ export function parseEnvelope<S extends z.ZodType>(json: unknown, schema: S, rea
 }
 
 /** Items that match the schema, and the ids (or positions) of those that do not. */
-export function parseEach<S extends z.ZodType>(items: readonly unknown[], schema: S, idOf: (item: unknown) => unknown): { ok: Array<z.output<S>>; malformed: string[] } {
+export function parseEach<S extends z.ZodType>(
+  items: readonly unknown[],
+  schema: S,
+  idOf: (item: unknown) => unknown,
+): { ok: Array<z.output<S>>; malformed: string[] } {
   const ok: Array<z.output<S>> = [];
   const malformed: string[] = [];
   items.forEach((item, i) => {

@@ -9,7 +9,10 @@ import type { Source, SourceDeps, SourceFactory } from './source.ts';
 import { telegram } from './telegram/source.ts';
 
 /** Every source, by name. A name in SOURCE_NAMES without a factory here (or the reverse) does not compile. */
-export const SOURCES = { mastodon, bluesky, hackernews, reddit, telegram, rss } satisfies Record<SourceName, SourceFactory>;
+export const SOURCES = { mastodon, bluesky, hackernews, reddit, telegram, rss } satisfies Record<
+  SourceName,
+  SourceFactory
+>;
 
 /** The sources SOURCES enables, each built from its own section. */
 export function createSources(cfg: SourcesConfig, deps: SourceDeps): Source[] {

@@ -14,13 +14,21 @@ function normalise(text: string): string {
 }
 
 function weigh(text: string, cues: Cue[]): { direct: number; negated: number } {
-  let direct = 0, negated = 0;
+  let direct = 0,
+    negated = 0;
   for (const cue of cues) {
     for (const m of text.matchAll(cue.re)) {
       // Negation does not cross a clause boundary: "not censorship, it hosts crime" negates only the first cue.
-      const before = text.slice(Math.max(0, m.index - NEGATION_WINDOW), m.index).split(/[,.;:!?()—–-]/u).pop()!.trimEnd();
+      const before = text
+        .slice(Math.max(0, m.index - NEGATION_WINDOW), m.index)
+        .split(/[,.;:!?()—–-]/u)
+        .pop()!
+        .trimEnd();
       // A negator among the last three words turns the cue around; whole words, so "know" is not "no".
-      const lastWords = before.split(' ').slice(-3).map((w) => w.replace(/[^\p{L}']/gu, ''));
+      const lastWords = before
+        .split(' ')
+        .slice(-3)
+        .map((w) => w.replace(/[^\p{L}']/gu, ''));
       const isNegated = lastWords.some((w) => NEGATOR_WORDS.has(w)) || NEGATOR_PHRASES.test(before);
       if (isNegated) negated += cue.weight;
       else direct += cue.weight;
@@ -44,7 +52,12 @@ export function scoreBuiltin(text: string): StanceResult {
   const stance: Stance = score >= NEUTRAL_BAND ? 'support' : score <= -NEUTRAL_BAND ? 'criticism' : 'neutral';
   // More evidence, and evidence that agrees, means more confidence; never certainty from a lexicon.
   const confidence = stance === 'neutral' ? (evidence === 0 ? 0.5 : 0.4) : Math.min(0.9, 0.4 + Math.abs(score) * 0.5);
-  return { stance, score: Math.round(score * 1e4) / 1e4, confidence: Math.round(confidence * 1e4) / 1e4, model: BUILTIN_MODEL };
+  return {
+    stance,
+    score: Math.round(score * 1e4) / 1e4,
+    confidence: Math.round(confidence * 1e4) / 1e4,
+    model: BUILTIN_MODEL,
+  };
 }
 
 export class BuiltinScorer implements Scorer {
@@ -55,6 +68,9 @@ export class BuiltinScorer implements Scorer {
 }
 
 export const builtin: ScorerFactory = (_cfg, { log }) => {
-  log.info({ model: BUILTIN_MODEL.id }, 'no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1');
+  log.info(
+    { model: BUILTIN_MODEL.id },
+    'no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1',
+  );
   return new BuiltinScorer();
 };

@@ -1,4 +1,8 @@
-import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
+import {
+  InferenceClient,
+  InferenceClientProviderApiError,
+  InferenceClientProviderOutputError,
+} from '@huggingface/inference';
 import pLimit from 'p-limit';
 import { parseRetryAfter } from '../../../shared/backoff.ts';
 import type { Logger } from '../../../shared/logger.ts';
@@ -8,7 +12,15 @@ import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { callModel, ModelCallError, transportFailure, type ModelRetryOptions } from '../model-call.ts';
 import { hasScorableText } from '../scorer.ts';
 import type { Scorer, ScorerFactory } from '../scorer.ts';
-import { DEFAULT_HYPOTHESES, ModelOutputError, mapClassifierAnswer, mapZeroShotAnswer, setupVersion, type Hypotheses, type StanceScores } from '../stance-map.ts';
+import {
+  DEFAULT_HYPOTHESES,
+  ModelOutputError,
+  mapClassifierAnswer,
+  mapZeroShotAnswer,
+  setupVersion,
+  type Hypotheses,
+  type StanceScores,
+} from '../stance-map.ts';
 
 export interface HuggingFaceOptions extends ModelRetryOptions {
   token?: string;
@@ -51,8 +63,17 @@ export class HuggingFaceScorer implements Scorer {
     this.client = new InferenceClient(opts.token ?? '');
     this.limit = pLimit(opts.concurrency);
     this.hyps = opts.hypotheses ?? DEFAULT_HYPOTHESES;
-    const setup = opts.classifier ? `labels-${[...opts.classifier.labelMap].map(([l, s]) => `${l}=${s}`).sort().join(',')}` : setupVersion(this.hyps, opts.multiLabel ?? false);
-    this.model = { id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`, kind: 'huggingface', setup };
+    const setup = opts.classifier
+      ? `labels-${[...opts.classifier.labelMap]
+          .map(([l, s]) => `${l}=${s}`)
+          .sort()
+          .join(',')}`
+      : setupVersion(this.hyps, opts.multiLabel ?? false);
+    this.model = {
+      id: opts.endpointUrl ? `hf-endpoint:${opts.model}` : `hf:${opts.model}`,
+      kind: 'huggingface',
+      setup,
+    };
   }
 
   score(texts: string[]): Promise<StanceResult[]> {
@@ -73,21 +94,38 @@ export class HuggingFaceScorer implements Scorer {
       retryAfter = res.headers.get('retry-after');
       return res;
     };
-    const target = this.opts.endpointUrl ? { endpointUrl: this.opts.endpointUrl } : { model: this.opts.model, provider: 'hf-inference' as const };
+    const target = this.opts.endpointUrl
+      ? { endpointUrl: this.opts.endpointUrl }
+      : { model: this.opts.model, provider: 'hf-inference' as const };
     const request = async () => {
       const options = { retry_on_error: false, fetch: fetchThrough, signal: AbortSignal.timeout(this.opts.timeoutMs) };
       const answer = this.opts.classifier
         ? await this.client.textClassification({ ...target, inputs, parameters: { top_k: 20 } }, options)
-        : await this.client.zeroShotClassification({
-          ...target, inputs, parameters: { candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral], hypothesis_template: '{}', multi_label: this.opts.multiLabel ?? false },
-        }, options);
+        : await this.client.zeroShotClassification(
+            {
+              ...target,
+              inputs,
+              parameters: {
+                candidate_labels: [this.hyps.support, this.hyps.criticism, this.hyps.neutral],
+                hypothesis_template: '{}',
+                multi_label: this.opts.multiLabel ?? false,
+              },
+            },
+            options,
+          );
       return this.interpret(answer);
     };
-    return callModel('huggingface', 1, request, { ...this.opts, opts: this.opts, describe: (err) => describeFailure(err, retryAfter) });
+    return callModel('huggingface', 1, request, {
+      ...this.opts,
+      opts: this.opts,
+      describe: (err) => describeFailure(err, retryAfter),
+    });
   }
 
   private interpret(answer: ReadonlyArray<{ label: string; score: number }>) {
-    return this.opts.classifier ? mapClassifierAnswer(answer, this.opts.classifier.labelMap) : mapZeroShotAnswer(answer, this.hyps);
+    return this.opts.classifier
+      ? mapClassifierAnswer(answer, this.opts.classifier.labelMap)
+      : mapZeroShotAnswer(answer, this.hyps);
   }
 
   private rewrite(url: string): string {
@@ -101,7 +139,11 @@ export class HuggingFaceScorer implements Scorer {
 function describeFailure(err: unknown, retryAfter: string | null): ModelCallError {
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
-    return new ModelCallError(String(status), `model answered HTTP ${status}: ${err.message.slice(0, 300)}`, parseRetryAfter(retryAfter, Date.now()));
+    return new ModelCallError(
+      String(status),
+      `model answered HTTP ${status}: ${err.message.slice(0, 300)}`,
+      parseRetryAfter(retryAfter, Date.now()),
+    );
   }
   if (err instanceof InferenceClientProviderOutputError || err instanceof ModelOutputError) {
     return new ModelCallError('malformed', `model answer unusable: ${err.message.slice(0, 300)}`);
@@ -110,7 +152,22 @@ function describeFailure(err: unknown, retryAfter: string | null): ModelCallErro
 }
 
 export const huggingface: ScorerFactory = (cfg, { metrics, log, budget }) => {
-  const scorer = new HuggingFaceScorer({ ...cfg.huggingface, ...cfg.retries, hypotheses: cfg.hypotheses, multiLabel: cfg.multiLabel, budget, metrics, log });
-  log.info({ model: scorer.model.id, setup: scorer.model.setup, via: cfg.huggingface.endpointUrl ? 'endpoint' : 'hf-inference provider' }, 'scoring with a Hugging Face model');
+  const scorer = new HuggingFaceScorer({
+    ...cfg.huggingface,
+    ...cfg.retries,
+    hypotheses: cfg.hypotheses,
+    multiLabel: cfg.multiLabel,
+    budget,
+    metrics,
+    log,
+  });
+  log.info(
+    {
+      model: scorer.model.id,
+      setup: scorer.model.setup,
+      via: cfg.huggingface.endpointUrl ? 'endpoint' : 'hf-inference provider',
+    },
+    'scoring with a Hugging Face model',
+  );
   return scorer;
 };

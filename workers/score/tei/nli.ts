@@ -16,7 +16,11 @@ function logit(pair: PairLogits, re: RegExp): number {
   return hit.score;
 }
 
-export function zeroShotFromNli(pairs: [PairLogits, PairLogits, PairLogits], hyps: Hypotheses, multiLabel: boolean): StanceScores {
+export function zeroShotFromNli(
+  pairs: [PairLogits, PairLogits, PairLogits],
+  hyps: Hypotheses,
+  multiLabel: boolean,
+): StanceScores {
   const entail = pairs.map((p) => logit(p, /^entail/i));
   let probs: number[];
   if (multiLabel) {
@@ -30,11 +34,14 @@ export function zeroShotFromNli(pairs: [PairLogits, PairLogits, PairLogits], hyp
     const sum = exp.reduce((a, b) => a + b, 0);
     probs = exp.map((e) => e / sum);
   }
-  return mapZeroShotAnswer([
-    { label: hyps.support, score: probs[0]! },
-    { label: hyps.criticism, score: probs[1]! },
-    { label: hyps.neutral, score: probs[2]! },
-  ], hyps);
+  return mapZeroShotAnswer(
+    [
+      { label: hyps.support, score: probs[0]! },
+      { label: hyps.criticism, score: probs[1]! },
+      { label: hyps.neutral, score: probs[2]! },
+    ],
+    hyps,
+  );
 }
 
 export type { StanceResult };

@@ -44,7 +44,9 @@ export class TeiScorer implements Scorer {
   }
 
   async score(texts: string[]): Promise<StanceResult[]> {
-    const results: Array<StanceResult | undefined> = texts.map((t) => (hasScorableText(t) ? undefined : { stance: 'neutral', score: 0, confidence: 1, model: this.model }));
+    const results: Array<StanceResult | undefined> = texts.map((t) =>
+      hasScorableText(t) ? undefined : { stance: 'neutral', score: 0, confidence: 1, model: this.model },
+    );
     const todo = texts.map((t, i) => ({ t: t.slice(0, MAX_INPUT_CHARS), i })).filter((x) => !results[x.i]);
     const hyps = [this.hyps.support, this.hyps.criticism, this.hyps.neutral];
     const pairs = todo.flatMap((x) => hyps.map((h) => [x.t, h] as [string, string]));
@@ -81,7 +83,10 @@ export class TeiScorer implements Scorer {
     try {
       res = await fetch(new URL('predict', this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}),
+        },
         body: JSON.stringify({ inputs: pairs, raw_scores: true, truncate: true, truncation_direction: 'right' }),
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
@@ -96,7 +101,11 @@ export class TeiScorer implements Scorer {
       } catch {
         // not JSON: the status says enough
       }
-      throw new ModelCallError(String(res.status), `TEI answered ${res.status}${detail ? `: ${detail}` : ''}`, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
+      throw new ModelCallError(
+        String(res.status),
+        `TEI answered ${res.status}${detail ? `: ${detail}` : ''}`,
+        parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+      );
     }
     let json: unknown;
     try {
@@ -105,9 +114,13 @@ export class TeiScorer implements Scorer {
       throw new ModelCallError('malformed', 'TEI answer is not JSON');
     }
     // A batch of one can come back flat ([{label, score}, …]) instead of nested.
-    const rows = Array.isArray(json) && pairs.length === 1 && json.length > 0 && !Array.isArray(json[0]) ? [json] : json;
+    const rows =
+      Array.isArray(json) && pairs.length === 1 && json.length > 0 && !Array.isArray(json[0]) ? [json] : json;
     if (!Array.isArray(rows) || rows.length !== pairs.length || !rows.every((r) => Array.isArray(r))) {
-      throw new ModelCallError('malformed', `TEI answered ${Array.isArray(rows) ? rows.length : 'no'} rows for ${pairs.length} pairs`);
+      throw new ModelCallError(
+        'malformed',
+        `TEI answered ${Array.isArray(rows) ? rows.length : 'no'} rows for ${pairs.length} pairs`,
+      );
     }
     return rows as PairLogits[];
   }
@@ -115,7 +128,16 @@ export class TeiScorer implements Scorer {
 
 export const tei: ScorerFactory = (cfg, { metrics, log, budget }) => {
   if (!cfg.tei.url) throw new Error('the TEI scorer needs TEI_URL');
-  const scorer = new TeiScorer({ ...cfg.tei, url: cfg.tei.url, ...cfg.retries, hypotheses: cfg.hypotheses, multiLabel: cfg.multiLabel, budget, metrics, log });
+  const scorer = new TeiScorer({
+    ...cfg.tei,
+    url: cfg.tei.url,
+    ...cfg.retries,
+    hypotheses: cfg.hypotheses,
+    multiLabel: cfg.multiLabel,
+    budget,
+    metrics,
+    log,
+  });
   log.info({ model: scorer.model.id, setup: scorer.model.setup }, 'scoring with a self-hosted TEI server');
   return scorer;
 };

@@ -18,8 +18,11 @@ const postViewSchema = z.object({
 });
 export type PostView = z.infer<typeof postViewSchema>;
 
-const searchSchema = z.object({ cursor: z.string().optional(), hitsTotal: z.number().optional(), posts: z.array(z.unknown()) });
-
+const searchSchema = z.object({
+  cursor: z.string().optional(),
+  hitsTotal: z.number().optional(),
+  posts: z.array(z.unknown()),
+});
 
 export interface SearchPage {
   posts: PostView[];
@@ -30,7 +33,11 @@ export interface SearchPage {
 }
 
 export function parseSearchPage(body: string): SearchPage {
-  const page = parseEnvelope(parseJsonBody(body, 'searchPosts answer'), searchSchema, 'searchPosts answer has no posts array');
+  const page = parseEnvelope(
+    parseJsonBody(body, 'searchPosts answer'),
+    searchSchema,
+    'searchPosts answer has no posts array',
+  );
   const { ok: posts, malformed } = parseEach(page.posts, postViewSchema, (p) => (p as { uri?: unknown } | null)?.uri);
   return { posts, malformed, cursor: page.cursor ?? null, hitsTotal: page.hitsTotal ?? null };
 }
@@ -47,6 +54,10 @@ export function postViewToPost(p: PostView, authorKey: string): Post {
     // A post's own createdAt is set by the client and can be anything; fall back to when the AppView indexed it.
     createdAt: new Date(Number.isNaN(created) ? Date.parse(p.indexedAt) : created).toISOString(),
     author: pseudonymise(authorKey, 'bluesky', p.author.did),
-    engagement: { likes: p.likeCount ?? 0, reposts: (p.repostCount ?? 0) + (p.quoteCount ?? 0), replies: p.replyCount ?? 0 },
+    engagement: {
+      likes: p.likeCount ?? 0,
+      reposts: (p.repostCount ?? 0) + (p.quoteCount ?? 0),
+      replies: p.replyCount ?? 0,
+    },
   };
 }

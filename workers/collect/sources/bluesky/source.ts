@@ -2,7 +2,15 @@ import type { HttpResponse } from '../../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseSearchPage, postViewToPost } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { SourceError, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
+import {
+  SourceError,
+  type BackfillRange,
+  type Feed,
+  type FeedPage,
+  type PollContext,
+  type Source,
+  type SourceFactory,
+} from '../source.ts';
 
 export interface BlueskyOptions {
   /** The PDS that signs in the account and serves search (https://bsky.social). */
@@ -48,7 +56,12 @@ export class BlueskySource implements Source<BlueskyFeed> {
   sessionsCreated = 0;
 
   constructor(private readonly opts: BlueskyOptions) {
-    this.feeds = opts.queries.map((query) => ({ id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'bluesky' as const, pollEveryMs: opts.pollEveryMs, query }));
+    this.feeds = opts.queries.map((query) => ({
+      id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+      source: 'bluesky' as const,
+      pollEveryMs: opts.pollEveryMs,
+      query,
+    }));
   }
 
   async *poll(f: BlueskyFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
@@ -65,7 +78,13 @@ export class BlueskySource implements Source<BlueskyFeed> {
    * and yields the window's end as the cursor after its last page. A window whose results would run past
    * the service's cursor limit is halved and read again, so nothing in it is skipped.
    */
-  private async *walk(f: BlueskyFeed, lo: number, end: number, ctx: PollContext, budget: number): AsyncGenerator<FeedPage> {
+  private async *walk(
+    f: BlueskyFeed,
+    lo: number,
+    end: number,
+    ctx: PollContext,
+    budget: number,
+  ): AsyncGenerator<FeedPage> {
     let windowMs = FIRST_WINDOW_MS;
     const limit = this.opts.cursorLimit ?? DEFAULT_CURSOR_LIMIT;
     window: while (lo < end && budget > 0) {
@@ -78,14 +97,19 @@ export class BlueskySource implements Source<BlueskyFeed> {
         // A window must fit both the service's cursor limit and what is left of this poll's budget,
         // or it would be read again and again without the cursor ever moving.
         const capacity = Math.min(limit, (budget + 1) * PAGE_SIZE);
-        const tooMany = (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && Number(next) >= limit);
+        const tooMany =
+          (pageCursor === null && (res.hitsTotal ?? 0) > capacity) || (next !== null && Number(next) >= limit);
         if (tooMany && hi - lo > 1_000) {
           // Shrink in proportion when the service says how many match (one step), else halve.
           const factor = res.hitsTotal ? (0.8 * capacity) / res.hitsTotal : 0.5;
           windowMs = Math.max(1_000, Math.floor((hi - lo) * Math.min(factor, 0.5)));
           continue window;
         }
-        yield { posts: res.posts.map((p) => postViewToPost(p, ctx.authorKey)), ...(next === null ? { cursor: new Date(hi).toISOString() } : {}), ...res.pause };
+        yield {
+          posts: res.posts.map((p) => postViewToPost(p, ctx.authorKey)),
+          ...(next === null ? { cursor: new Date(hi).toISOString() } : {}),
+          ...res.pause,
+        };
         if (res.pause.pauseUntilMs) return;
         if (next === null) break;
         pageCursor = next;
@@ -96,7 +120,13 @@ export class BlueskySource implements Source<BlueskyFeed> {
     }
   }
 
-  private async search(f: BlueskyFeed, since: string, until: string | undefined, cursor: string | null, ctx: PollContext) {
+  private async search(
+    f: BlueskyFeed,
+    since: string,
+    until: string | undefined,
+    cursor: string | null,
+    ctx: PollContext,
+  ) {
     const u = this.xrpc('app.bsky.feed.searchPosts');
     u.searchParams.set('q', f.query);
     u.searchParams.set('sort', 'latest');
@@ -104,10 +134,16 @@ export class BlueskySource implements Source<BlueskyFeed> {
     if (until) u.searchParams.set('until', until);
     u.searchParams.set('limit', String(PAGE_SIZE));
     if (cursor) u.searchParams.set('cursor', cursor);
-    const get = async () => fetchPage(u.toString(), { ...this.opts.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } }, ctx.now(), {
-      resetWaitMs: (r) => resetWait(r, ctx.now()),
-      describe4xx: (r) => `${expiredToken(r) ? 'ExpiredToken: ' : ''}${jsonErrorText(r.body)}`,
-    });
+    const get = async () =>
+      fetchPage(
+        u.toString(),
+        { ...this.opts.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } },
+        ctx.now(),
+        {
+          resetWaitMs: (r) => resetWait(r, ctx.now()),
+          describe4xx: (r) => `${expiredToken(r) ? 'ExpiredToken: ' : ''}${jsonErrorText(r.body)}`,
+        },
+      );
     let res: HttpResponse;
     try {
       res = await get();
@@ -125,7 +161,12 @@ export class BlueskySource implements Source<BlueskyFeed> {
 
   private async signIn(ctx: PollContext): Promise<Session> {
     if (this.session) return this.session;
-    const res = await this.post('com.atproto.server.createSession', { identifier: this.opts.handle, password: this.opts.appPassword }, undefined, ctx);
+    const res = await this.post(
+      'com.atproto.server.createSession',
+      { identifier: this.opts.handle, password: this.opts.appPassword },
+      undefined,
+      ctx,
+    );
     this.sessionsCreated++;
     this.session = res;
     return res;
@@ -147,7 +188,11 @@ export class BlueskySource implements Source<BlueskyFeed> {
     try {
       res = await fetch(this.xrpc(method), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': this.opts.http.userAgent, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': this.opts.http.userAgent,
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.opts.http.timeoutMs),
       });
@@ -155,16 +200,27 @@ export class BlueskySource implements Source<BlueskyFeed> {
       throw new SourceError('network', `bluesky ${method} unreachable`);
     }
     const json = (await res.json().catch(() => ({}))) as { accessJwt?: string; refreshJwt?: string; error?: string };
-    if (res.status === 429) throw new SourceError('rate_limited', `bluesky ${method} answered 429`, ctx.now() + (resetWait(toHttp(res), ctx.now()) ?? 300_000));
+    if (res.status === 429)
+      throw new SourceError(
+        'rate_limited',
+        `bluesky ${method} answered 429`,
+        ctx.now() + (resetWait(toHttp(res), ctx.now()) ?? 300_000),
+      );
     if (!res.ok || !json.accessJwt || !json.refreshJwt) {
       // Never the password or a token: only the status and the XRPC error name.
-      throw new SourceError(res.status >= 500 ? 'http_5xx' : 'http_4xx', `bluesky ${method} failed (${res.status}${json.error ? ` ${json.error}` : ''})`);
+      throw new SourceError(
+        res.status >= 500 ? 'http_5xx' : 'http_4xx',
+        `bluesky ${method} failed (${res.status}${json.error ? ` ${json.error}` : ''})`,
+      );
     }
     return { accessJwt: json.accessJwt, refreshJwt: json.refreshJwt };
   }
 
   private xrpc(method: string): URL {
-    return new URL(`xrpc/${method}`, this.opts.serviceUrl.endsWith('/') ? this.opts.serviceUrl : `${this.opts.serviceUrl}/`);
+    return new URL(
+      `xrpc/${method}`,
+      this.opts.serviceUrl.endsWith('/') ? this.opts.serviceUrl : `${this.opts.serviceUrl}/`,
+    );
   }
 }
 
@@ -182,7 +238,11 @@ const toHttp = (res: Response): Pick<HttpResponse, 'headers'> => ({ headers: res
 
 /** Bluesky refuses anonymous search: without credentials the source says so once and stays off. */
 export const bluesky: SourceFactory = ({ bluesky: cfg }, { log }) => {
-  if (cfg.handle && cfg.appPassword) return new BlueskySource({ ...cfg, handle: cfg.handle, appPassword: cfg.appPassword });
-  log.info({ source: 'bluesky' }, 'bluesky not configured: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) to collect from it');
+  if (cfg.handle && cfg.appPassword)
+    return new BlueskySource({ ...cfg, handle: cfg.handle, appPassword: cfg.appPassword });
+  log.info(
+    { source: 'bluesky' },
+    'bluesky not configured: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) to collect from it',
+  );
   return undefined;
 };

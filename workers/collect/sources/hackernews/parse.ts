@@ -37,8 +37,16 @@ export interface HnPage {
 }
 
 export function parseHnPage(body: string): HnPage {
-  const page = parseEnvelope(parseJsonBody(body, 'search page'), pageSchema, 'search page lacks hits/nbHits/page/nbPages');
-  const { ok: hits, malformed } = parseEach(page.hits, hitSchema, (h) => (h as { objectID?: unknown } | null)?.objectID);
+  const page = parseEnvelope(
+    parseJsonBody(body, 'search page'),
+    pageSchema,
+    'search page lacks hits/nbHits/page/nbPages',
+  );
+  const { ok: hits, malformed } = parseEach(
+    page.hits,
+    hitSchema,
+    (h) => (h as { objectID?: unknown } | null)?.objectID,
+  );
   return { hits, malformed, nbHits: page.nbHits, page: page.page, nbPages: page.nbPages };
 }
 

@@ -1,7 +1,14 @@
 import { fetchPage } from '../fetch-page.ts';
 import { hitToPost, parseHnPage } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
+import {
+  type BackfillRange,
+  type Feed,
+  type FeedPage,
+  type PollContext,
+  type Source,
+  type SourceFactory,
+} from '../source.ts';
 
 export interface HackerNewsOptions {
   baseUrl: string;
@@ -36,19 +43,42 @@ export class HackerNewsSource implements Source<HnFeed> {
   readonly feeds: HnFeed[];
 
   constructor(private readonly opts: HackerNewsOptions) {
-    this.feeds = opts.queries.map((query) => ({ id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'hackernews' as const, pollEveryMs: opts.pollEveryMs, query }));
+    this.feeds = opts.queries.map((query) => ({
+      id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+      source: 'hackernews' as const,
+      pollEveryMs: opts.pollEveryMs,
+      query,
+    }));
   }
 
   async *poll(f: HnFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    yield* this.walk(f, cursor ? Number(cursor) : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000), Math.floor(ctx.now() / 1000) - INDEX_LAG_S, ctx, this.opts.maxPagesPerPoll);
+    yield* this.walk(
+      f,
+      cursor ? Number(cursor) : Math.floor((ctx.now() - this.opts.initialLookbackMs) / 1000),
+      Math.floor(ctx.now() / 1000) - INDEX_LAG_S,
+      ctx,
+      this.opts.maxPagesPerPoll,
+    );
   }
 
   async *backfill(f: HnFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
-    yield* this.walk(f, Math.floor(range.sinceMs / 1000) - 1, Math.floor(range.untilMs / 1000) - 1, ctx, Number.MAX_SAFE_INTEGER);
+    yield* this.walk(
+      f,
+      Math.floor(range.sinceMs / 1000) - 1,
+      Math.floor(range.untilMs / 1000) - 1,
+      ctx,
+      Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** Reads (lo, end] window by window, oldest first. */
-  private async *walk(f: HnFeed, lo: number, end: number, ctx: PollContext, pageBudget: number): AsyncGenerator<FeedPage> {
+  private async *walk(
+    f: HnFeed,
+    lo: number,
+    end: number,
+    ctx: PollContext,
+    pageBudget: number,
+  ): AsyncGenerator<FeedPage> {
     let windowS = FIRST_WINDOW_S;
     let budget = pageBudget;
     while (lo < end && budget > 0) {
@@ -77,7 +107,10 @@ export class HackerNewsSource implements Source<HnFeed> {
   }
 
   private async fetch(f: HnFeed, lo: number, hi: number, page: number, ctx: PollContext) {
-    const u = new URL('api/v1/search_by_date', this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
+    const u = new URL(
+      'api/v1/search_by_date',
+      this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`,
+    );
     u.searchParams.set('query', f.query);
     u.searchParams.set('tags', '(story,comment)');
     u.searchParams.set('numericFilters', `created_at_i>${lo},created_at_i<=${hi}`);

@@ -63,7 +63,12 @@ function parseStatusArray(json: unknown[]): ParsedPage {
     if (parsed.success) statuses.push(parsed.data);
     else malformed.push(typeof rawId === 'string' ? rawId : `#${i}`);
   });
-  return { statuses, malformed, newestId: newest === null ? null : String(newest), oldestId: oldest === null ? null : String(oldest) };
+  return {
+    statuses,
+    malformed,
+    newestId: newest === null ? null : String(newest),
+    oldestId: oldest === null ? null : String(oldest),
+  };
 }
 
 /** A status as a Post. A boost counts as the boosted status, so the original is scored once. */

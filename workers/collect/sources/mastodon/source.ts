@@ -3,7 +3,15 @@ import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseLinkHeader } from '../link-header.ts';
 import { parseSearchResults, parseTimelinePage, statusToPost } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
-import { inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
+import {
+  inRange,
+  type BackfillRange,
+  type Feed,
+  type FeedPage,
+  type PollContext,
+  type Source,
+  type SourceFactory,
+} from '../source.ts';
 
 export interface MastodonOptions {
   instances: string[];
@@ -43,9 +51,22 @@ export class MastodonSource implements Source<MastodonFeed> {
   constructor(private readonly opts: MastodonOptions) {
     this.feeds = opts.instances.flatMap((base) => {
       const instance = new URL(base.endsWith('/') ? base : `${base}/`);
-      const tags = opts.tags.map((tag) => ({ id: `mastodon-${instance.host}-${tag}`, source: 'mastodon' as const, pollEveryMs: opts.pollEveryMs, instance, tag }));
+      const tags = opts.tags.map((tag) => ({
+        id: `mastodon-${instance.host}-${tag}`,
+        source: 'mastodon' as const,
+        pollEveryMs: opts.pollEveryMs,
+        instance,
+        tag,
+      }));
       const searches = opts.accessToken
-        ? (opts.searchTerms ?? []).map((term) => ({ id: `mastodon-${instance.host}-search-${term.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'mastodon' as const, pollEveryMs: opts.pollEveryMs, instance, tag: term, search: true }))
+        ? (opts.searchTerms ?? []).map((term) => ({
+            id: `mastodon-${instance.host}-search-${term.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+            source: 'mastodon' as const,
+            pollEveryMs: opts.pollEveryMs,
+            instance,
+            tag: term,
+            search: true,
+          }))
         : [];
       return [...tags, ...searches];
     });
@@ -65,7 +86,9 @@ export class MastodonSource implements Source<MastodonFeed> {
       yield { posts: res.posts.filter(keep) };
       const oldest = Math.min(...res.posts.map((p) => Date.parse(p.createdAt)));
       if (res.parsed.statuses.length === 0 || oldest < range.sinceMs) return;
-      url = this.sameInstance(f, res.links.next) ?? (res.parsed.oldestId ? this.timelineUrl(f, { max_id: res.parsed.oldestId }) : undefined);
+      url =
+        this.sameInstance(f, res.links.next) ??
+        (res.parsed.oldestId ? this.timelineUrl(f, { max_id: res.parsed.oldestId }) : undefined);
     }
   }
 
@@ -89,13 +112,16 @@ export class MastodonSource implements Source<MastodonFeed> {
       const res = await this.fetchPage(f, url, ctx);
       if (!res.parsed.newestId) return;
       yield { posts: res.posts, cursor: res.parsed.newestId, ...res.pause };
-      if (res.parsed.statuses.length + res.parsed.malformed.length < this.opts.pageLimit || res.pause.pauseUntilMs) return;
+      if (res.parsed.statuses.length + res.parsed.malformed.length < this.opts.pageLimit || res.pause.pauseUntilMs)
+        return;
       url = this.sameInstance(f, res.links.prev) ?? this.timelineUrl(f, { min_id: res.parsed.newestId });
     }
   }
 
   private timelineUrl(f: MastodonFeed, params: Record<string, string>): string {
-    const u = f.search ? new URL('api/v2/search', f.instance) : new URL(`api/v1/timelines/tag/${encodeURIComponent(f.tag)}`, f.instance);
+    const u = f.search
+      ? new URL('api/v2/search', f.instance)
+      : new URL(`api/v1/timelines/tag/${encodeURIComponent(f.tag)}`, f.instance);
     if (f.search) {
       u.searchParams.set('q', f.tag);
       u.searchParams.set('type', 'statuses');
@@ -119,13 +145,18 @@ export class MastodonSource implements Source<MastodonFeed> {
 
   private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
     const now = ctx.now();
-    const http = f.search ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } } : this.opts.http;
+    const http = f.search
+      ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } }
+      : this.opts.http;
     const res = await fetchPage(url, http, now, {
       resetWaitMs: (r) => resetWait(r, now),
       describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,
     });
-    const parsed = parsePage(`${f.instance.host} #${f.tag}`, () => (f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body)));
-    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${f.instance.host} #${f.tag} status ${id}`);
+    const parsed = parsePage(`${f.instance.host} #${f.tag}`, () =>
+      f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body),
+    );
+    for (const id of parsed.malformed)
+      ctx.reportItemError('malformed_item', `${f.instance.host} #${f.tag} status ${id}`);
     const posts = parsed.statuses.map((s) => statusToPost(s, f.instance.host, ctx.authorKey));
     const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
     const reset = resetWait(res, now);

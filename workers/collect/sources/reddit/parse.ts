@@ -8,15 +8,30 @@ import { parseEach, parseEnvelope, parseJsonBody } from '../page-parsing.ts';
 const linkSchema = z.object({
   kind: z.literal('t3'),
   data: z.object({
-    id: z.string(), name: z.string().startsWith('t3_'), title: z.string(), selftext: z.string().default(''), author: z.string(),
-    subreddit: z.string(), created_utc: z.number(), permalink: z.string(), score: z.number().default(0), num_comments: z.number().default(0),
+    id: z.string(),
+    name: z.string().startsWith('t3_'),
+    title: z.string(),
+    selftext: z.string().default(''),
+    author: z.string(),
+    subreddit: z.string(),
+    created_utc: z.number(),
+    permalink: z.string(),
+    score: z.number().default(0),
+    num_comments: z.number().default(0),
   }),
 });
 const commentSchema = z.object({
   kind: z.literal('t1'),
   data: z.object({
-    id: z.string(), name: z.string().startsWith('t1_'), body: z.string(), author: z.string(), link_title: z.string().optional(),
-    subreddit: z.string(), created_utc: z.number(), permalink: z.string(), score: z.number().default(0),
+    id: z.string(),
+    name: z.string().startsWith('t1_'),
+    body: z.string(),
+    author: z.string(),
+    link_title: z.string().optional(),
+    subreddit: z.string(),
+    created_utc: z.number(),
+    permalink: z.string(),
+    score: z.number().default(0),
   }),
 });
 const childSchema = z.discriminatedUnion('kind', [linkSchema, commentSchema]);
@@ -24,7 +39,11 @@ export type RedditThing = z.infer<typeof childSchema>;
 
 const listingSchema = z.object({
   kind: z.literal('Listing'),
-  data: z.object({ after: z.string().nullable(), before: z.string().nullable().optional(), children: z.array(z.unknown()) }),
+  data: z.object({
+    after: z.string().nullable(),
+    before: z.string().nullable().optional(),
+    children: z.array(z.unknown()),
+  }),
 });
 
 export interface Listing {
@@ -35,7 +54,11 @@ export interface Listing {
 
 export function parseListing(body: string): Listing {
   const listing = parseEnvelope(parseJsonBody(body, 'listing'), listingSchema, 'not a Listing');
-  const { ok: things, malformed } = parseEach(listing.data.children, childSchema, (c) => (c as { data?: { name?: unknown } } | null)?.data?.name);
+  const { ok: things, malformed } = parseEach(
+    listing.data.children,
+    childSchema,
+    (c) => (c as { data?: { name?: unknown } } | null)?.data?.name,
+  );
   return { things, malformed, after: listing.data.after };
 }
 

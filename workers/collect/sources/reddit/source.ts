@@ -4,7 +4,16 @@ import { RedisRequestBudget, type RequestBudget } from '../../../../shared/reque
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
 import { parseListing, thingToPost } from './parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
+import {
+  SourceError,
+  inRange,
+  type BackfillRange,
+  type Feed,
+  type FeedPage,
+  type PollContext,
+  type Source,
+  type SourceFactory,
+} from '../source.ts';
 
 export interface RedditOptions {
   /** Unauthenticated `.json` endpoints (www.reddit.com). */
@@ -53,8 +62,20 @@ export class RedditSource implements Source<RedditFeed> {
 
   constructor(private readonly opts: RedditOptions) {
     this.feeds = [
-      ...opts.queries.map((q) => ({ id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`, source: 'reddit' as const, pollEveryMs: opts.pollEveryMs, path: '/search', params: { q, sort: 'new', type: 'link', t: 'week' } })),
-      ...opts.subreddits.map((sub) => ({ id: `reddit-comments-${sub}`, source: 'reddit' as const, pollEveryMs: opts.pollEveryMs, path: `/r/${encodeURIComponent(sub)}/comments`, params: {} })),
+      ...opts.queries.map((q) => ({
+        id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+        source: 'reddit' as const,
+        pollEveryMs: opts.pollEveryMs,
+        path: '/search',
+        params: { q, sort: 'new', type: 'link', t: 'week' },
+      })),
+      ...opts.subreddits.map((sub) => ({
+        id: `reddit-comments-${sub}`,
+        source: 'reddit' as const,
+        pollEveryMs: opts.pollEveryMs,
+        path: `/r/${encodeURIComponent(sub)}/comments`,
+        params: {},
+      })),
     ];
   }
 
@@ -73,7 +94,11 @@ export class RedditSource implements Source<RedditFeed> {
       // A first poll reads one page; later polls go back until they meet what they read before.
       const reachedOld = fresh.length < listing.things.length || since === 0;
       const last = reachedOld || !listing.after || page + 1 >= this.opts.maxPagesPerPoll || pause !== undefined;
-      yield { posts: fresh.map((t) => thingToPost(t, ctx.authorKey)), ...(last && newest > 0 ? { cursor: String(newest) } : {}), ...(pause ? { pauseUntilMs: pause } : {}) };
+      yield {
+        posts: fresh.map((t) => thingToPost(t, ctx.authorKey)),
+        ...(last && newest > 0 ? { cursor: String(newest) } : {}),
+        ...(pause ? { pauseUntilMs: pause } : {}),
+      };
       if (last) return;
       after = listing.after;
     }
@@ -96,14 +121,20 @@ export class RedditSource implements Source<RedditFeed> {
     const oauth = this.usesOAuth;
     const base = oauth ? this.opts.oauthUrl : this.opts.publicUrl;
     const u = new URL(`${f.path.replace(/^\//, '')}${oauth ? '' : '.json'}`, base.endsWith('/') ? base : `${base}/`);
-    for (const [k, v] of Object.entries({ ...f.params, limit: '100', raw_json: '1', ...(after ? { after } : {}) })) u.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({ ...f.params, limit: '100', raw_json: '1', ...(after ? { after } : {}) }))
+      u.searchParams.set(k, v);
     const get = async () => {
       await this.space(oauth);
       const headers = oauth ? { authorization: `Bearer ${await this.accessToken(ctx)}` } : undefined;
-      return fetchPage(u.toString(), { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) }, ctx.now(), {
-        resetWaitMs: (r) => resetWait(r),
-        describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
-      });
+      return fetchPage(
+        u.toString(),
+        { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) },
+        ctx.now(),
+        {
+          resetWaitMs: (r) => resetWait(r),
+          describe4xx: (r) => `${r.status === 401 ? 'token rejected; ' : ''}${jsonErrorText(r.body)}`,
+        },
+      );
     };
     let res: HttpResponse;
     try {
@@ -124,7 +155,10 @@ export class RedditSource implements Source<RedditFeed> {
   /** Application-only OAuth: one token per process, reused until a minute before it expires. */
   private async accessToken(ctx: PollContext): Promise<string> {
     if (this.token && this.token.expiresAt > ctx.now() + 60_000) return this.token.value;
-    const url = new URL('api/v1/access_token', this.opts.authUrl.endsWith('/') ? this.opts.authUrl : `${this.opts.authUrl}/`);
+    const url = new URL(
+      'api/v1/access_token',
+      this.opts.authUrl.endsWith('/') ? this.opts.authUrl : `${this.opts.authUrl}/`,
+    );
     let res: Response;
     try {
       res = await fetch(url, {
@@ -143,7 +177,10 @@ export class RedditSource implements Source<RedditFeed> {
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
     if (!res.ok || !body.access_token) {
       // The client secret must never reach a log: only the status and Reddit's error word.
-      throw new SourceError(res.status >= 500 ? 'http_5xx' : 'http_4xx', `reddit refused the client credentials (${res.status}${body.error ? ` ${body.error}` : ''})`);
+      throw new SourceError(
+        res.status >= 500 ? 'http_5xx' : 'http_4xx',
+        `reddit refused the client credentials (${res.status}${body.error ? ` ${body.error}` : ''})`,
+      );
     }
     this.token = { value: body.access_token, expiresAt: ctx.now() + (body.expires_in ?? 3_600) * 1000 };
     return this.token.value;
@@ -153,7 +190,8 @@ export class RedditSource implements Source<RedditFeed> {
     if (this.opts.budget) return this.opts.budget.take();
     const now = Date.now();
     const wait = this.nextRequestAt - now;
-    this.nextRequestAt = Math.max(now, this.nextRequestAt) + (this.opts.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
+    this.nextRequestAt =
+      Math.max(now, this.nextRequestAt) + (this.opts.spacingMs ?? (oauth ? SPACING_OAUTH_MS : SPACING_PUBLIC_MS));
     if (wait > 0) await sleep(wait);
   }
 }
@@ -169,7 +207,14 @@ export const reddit: SourceFactory = ({ reddit: cfg }, { redis, keys, log }) => 
   const oauth = Boolean(cfg.clientId && cfg.clientSecret);
   // Reddit limits per client and per IP: every workers replica draws on one budget in Redis.
   const perMinute = oauth ? REDDIT_REQUESTS_PER_MINUTE.oauth : REDDIT_REQUESTS_PER_MINUTE.public;
-  const source = new RedditSource({ ...cfg, budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), perMinute) });
-  if (!source.usesOAuth) log.info({ source: 'reddit' }, 'reddit without OAuth: public endpoints at 10 requests a minute (set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET for 100)');
+  const source = new RedditSource({
+    ...cfg,
+    budget: new RedisRequestBudget(redis, keys.sourceBudget('reddit'), perMinute),
+  });
+  if (!source.usesOAuth)
+    log.info(
+      { source: 'reddit' },
+      'reddit without OAuth: public endpoints at 10 requests a minute (set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET for 100)',
+    );
   return source;
 };

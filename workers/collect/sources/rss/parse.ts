@@ -110,7 +110,11 @@ export function itemToPost(item: FeedItem, feedLanguage: string | null, authorKe
   const t = normaliseForFingerprint(item.title);
   const s = normaliseForFingerprint(item.summary);
   const repeats = s.length === 0 || t.includes(s) || s.includes(t);
-  const body = repeats ? (item.title.length >= item.summary.length ? item.title : item.summary) : `${item.title}\n${item.summary}`;
+  const body = repeats
+    ? item.title.length >= item.summary.length
+      ? item.title
+      : item.summary
+    : `${item.title}\n${item.summary}`;
   return {
     source: 'rss',
     id: item.id,
@@ -118,7 +122,11 @@ export function itemToPost(item: FeedItem, feedLanguage: string | null, authorKe
     text: body,
     lang: resolveLanguage(body, feedLanguage),
     createdAt: item.published,
-    author: pseudonymise(authorKey, 'rss', item.sourceName ?? item.author ?? new URL(item.link, 'https://unknown.invalid').host),
+    author: pseudonymise(
+      authorKey,
+      'rss',
+      item.sourceName ?? item.author ?? new URL(item.link, 'https://unknown.invalid').host,
+    ),
     engagement: { likes: 0, reposts: 0, replies: 0 },
   };
 }

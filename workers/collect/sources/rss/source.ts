@@ -33,11 +33,19 @@ export class RssSource implements Source<RssFeed> {
   }
 
   async *poll(f: RssFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
-    const res = await fetchPage(f.url, { ...this.opts.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' }, ctx.now());
+    const res = await fetchPage(
+      f.url,
+      { ...this.opts.http, accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8' },
+      ctx.now(),
+    );
     const parsed = parsePage(new URL(f.url).host, () => parseFeed(res.body));
-    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
+    for (const id of parsed.malformed)
+      ctx.reportItemError('malformed_item', `${new URL(f.url).host} item ${id.slice(0, 120)}`);
     const newest = parsed.items.reduce((max, i) => (i.published > max ? i.published : max), cursor ?? '');
-    yield { posts: parsed.items.map((i) => itemToPost(i, parsed.language, ctx.authorKey)), ...(newest ? { cursor: newest } : {}) };
+    yield {
+      posts: parsed.items.map((i) => itemToPost(i, parsed.language, ctx.authorKey)),
+      ...(newest ? { cursor: newest } : {}),
+    };
   }
 }
 

@@ -25,7 +25,6 @@ export interface ChannelPage {
   before: number | null;
 }
 
-
 /** "2.1K" → 2100, "3.4M" → 3400000, "987" → 987. */
 export function parseViews(s: string | undefined): number | null {
   if (!s) return null;
@@ -39,8 +38,10 @@ export function parseViews(s: string | undefined): number | null {
 /** Parses the preview page with a real HTML parser. Service messages (joins, pins) are skipped. */
 export function parseChannelPage(html: string, channel: string): ChannelPage {
   const root = parse(html);
-  const history = root.querySelector('.tgme_channel_history') ?? root.querySelector('.tgme_widget_message_wrap')?.parentNode;
-  if (!history && !root.querySelector('.tgme_channel_info')) throw new MalformedPage(`the page for ${channel} is not a channel preview`);
+  const history =
+    root.querySelector('.tgme_channel_history') ?? root.querySelector('.tgme_widget_message_wrap')?.parentNode;
+  if (!history && !root.querySelector('.tgme_channel_info'))
+    throw new MalformedPage(`the page for ${channel} is not a channel preview`);
   const messages: ChannelMessage[] = [];
   const malformed: string[] = [];
   let maxId: number | null = null;

@@ -1,7 +1,16 @@
 import { fetchPage } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
 import { messageToPost, parseChannelPage } from './parse.ts';
-import { SourceError, inRange, type BackfillRange, type Feed, type FeedPage, type PollContext, type Source, type SourceFactory } from '../source.ts';
+import {
+  SourceError,
+  inRange,
+  type BackfillRange,
+  type Feed,
+  type FeedPage,
+  type PollContext,
+  type Source,
+  type SourceFactory,
+} from '../source.ts';
 
 const MAX_BACKFILL_PAGES = 5_000;
 
@@ -27,7 +36,12 @@ export class TelegramSource implements Source<TelegramFeed> {
   readonly feeds: TelegramFeed[];
 
   constructor(private readonly opts: TelegramOptions) {
-    this.feeds = opts.channels.map((channel) => ({ id: `telegram-${channel}`, source: 'telegram' as const, pollEveryMs: opts.pollEveryMs, channel }));
+    this.feeds = opts.channels.map((channel) => ({
+      id: `telegram-${channel}`,
+      source: 'telegram' as const,
+      pollEveryMs: opts.pollEveryMs,
+      channel,
+    }));
   }
 
   async *poll(f: TelegramFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
@@ -71,11 +85,17 @@ export class TelegramSource implements Source<TelegramFeed> {
   }
 
   private async fetch(f: TelegramFeed, params: Record<string, string>, ctx: PollContext) {
-    const u = new URL(`s/${encodeURIComponent(f.channel)}`, this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
+    const u = new URL(
+      `s/${encodeURIComponent(f.channel)}`,
+      this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`,
+    );
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
     const res = await fetchPage(u.toString(), { ...this.opts.http, accept: 'text/html' }, ctx.now());
     if (!new URL(res.url).pathname.startsWith('/s/')) {
-      throw new SourceError('http_4xx', `telegram channel ${f.channel} has no public preview (redirected away from /s/)`);
+      throw new SourceError(
+        'http_4xx',
+        `telegram channel ${f.channel} has no public preview (redirected away from /s/)`,
+      );
     }
     const page = parsePage(`telegram ${f.channel}`, () => parseChannelPage(res.body, f.channel));
     for (const id of page.malformed) ctx.reportItemError('malformed_item', `telegram ${id}`);
@@ -83,4 +103,5 @@ export class TelegramSource implements Source<TelegramFeed> {
   }
 }
 
-export const telegram: SourceFactory = (cfg) => (cfg.telegram.channels.length ? new TelegramSource(cfg.telegram) : undefined);
+export const telegram: SourceFactory = (cfg) =>
+  cfg.telegram.channels.length ? new TelegramSource(cfg.telegram) : undefined;
