@@ -8,9 +8,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY shared shared
 COPY workers workers
 COPY api api
+COPY web web
 # tsc does not copy the Lua scripts the modules read at start-up.
 RUN npx tsc -p tsconfig.build.json \
   && find shared workers -name "*.lua" -exec cp --parents {} dist/ \; \
+  && node web/build.mjs \
   && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -18,6 +20,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/web/dist web/dist
 COPY package.json ./
 USER node
 EXPOSE 8080 9091

@@ -10,6 +10,9 @@ import { healthRoutes } from './health.ts';
 import { openapi } from './openapi.ts';
 import { errorHandler, notFound } from './problem.ts';
 import { apiRoutes, type ApiLimits } from './routes.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { exportRoutes } from './export/routes.ts';
+import { driversRoutes } from './drivers.ts';
 
 export interface AppDeps {
   /** A bounded connection (createBoundedRedis): requests and health checks must fail fast while Redis is down. */
@@ -61,6 +64,9 @@ export function createApp(deps: AppDeps): Express {
   const keyCheck = requireApiKey(deps.redis, deps.keys, access);
   if (keyCheck) app.use('/api/v1', keyCheck);
   app.use(apiRoutes(deps.redis, deps.keys, deps.limits, deps.now));
+  app.use(exportRoutes(deps.redis, deps.keys, deps.now));
+  app.use(driversRoutes(deps.redis, deps.keys, deps.now));
+  app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler((err) => deps.log.error({ err }, 'unexpected error answering a request')));
   return app;

@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
+import { logBanner } from '../shared/banner.ts';
+import { redactRedisUrl } from '../shared/redis.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown } from '../shared/runtime.ts';
 import { appOptions, createApp, healthFromConfig, metricsApp } from './app.ts';
@@ -19,10 +22,15 @@ const app = createApp({
   beforeScrape,
 });
 const server = await listen(app, port);
-rt.log.info({ port }, 'API listening');
 const metricsServer =
   metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
-if (metricsServer) rt.log.info({ port: metricsPort }, 'metrics listening on their own port');
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const metricsUrl = metricsPort !== undefined ? `http://127.0.0.1:${metricsPort}/metrics` : `${base}/metrics`;
+logBanner(
+  rt.log,
+  { api: base, dashboard: `${base}/`, metrics: metricsUrl, redis: redactRedisUrl(rt.cfg.redis.url) },
+  rt.prettyLogs,
+);
 onShutdown(rt.log, rt.cfg.shutdownGraceMs, {
   async graceful() {
     await Promise.all([server, metricsServer].map((s) => s && new Promise((resolve) => s.close(resolve))));

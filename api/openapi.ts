@@ -1,5 +1,14 @@
 import { INTERVALS } from '../shared/buckets.ts';
-import { ALERT_STATES, SCORER_KINDS, SOURCE_NAMES, SPIKE_KINDS, SPIKE_STANCES, STANCES } from '../shared/lists.ts';
+import {
+  ALERT_STATES,
+  EXPORT_FORMATS,
+  SCORER_KINDS,
+  SOURCE_NAMES,
+  SPIKE_KINDS,
+  SPIKE_STANCES,
+  STANCES,
+  TOKEN_KINDS,
+} from '../shared/lists.ts';
 import { SUMMARY_WINDOWS } from './routes.ts';
 
 /** The API's contract. test/api.test.ts holds it and the router together. */
@@ -28,6 +37,11 @@ const models = {
   type: 'object',
   additionalProperties: { type: 'integer' },
   description: 'Posts per scorer id; "builtin-lexicon-v1" is the built-in fallback, not a model.',
+};
+const formatParam = {
+  name: 'format',
+  in: 'query',
+  schema: { type: 'string', enum: [...EXPORT_FORMATS], default: EXPORT_FORMATS[0] },
 };
 const cached = { ETag: { schema: { type: 'string' } }, 'Cache-Control': { schema: { type: 'string' } } };
 
@@ -216,6 +230,154 @@ export const openapi = {
         },
       },
     },
+    '/api/v1/drivers': {
+      get: {
+        summary:
+          'What distinguishes a window from its baseline: words, hashtags, linked domains and argument categories',
+        description:
+          "Ranked by the weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores, for the posts of one stance (or all) and the same filters in both windows. Both windows are widened to whole 10-minute buckets. Token counts are kept per bucket for the top 500 tokens only; see the README. Also returns the window's most representative stored posts.",
+        parameters: [
+          {
+            name: 'from',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Window start (ISO 8601 or Unix seconds); default `to` − 1 h.',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Window end; default now. At most 7 days after `from`.',
+          },
+          {
+            name: 'baseline',
+            in: 'query',
+            schema: { type: 'string', default: '24h' },
+            description:
+              'A duration (`90m`, `6h`, `7d`): the window of that length just before `from`. Or an interval `start/end` (ISO 8601 or Unix seconds) ending by `from`. At most 30 days.',
+          },
+          {
+            name: 'stance',
+            in: 'query',
+            schema: { type: 'string', enum: [...STANCES] },
+            description: 'Compare only posts of this stance (default: all posts).',
+          },
+          sourceParam,
+          langParam,
+          {
+            name: 'limit',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            description: 'Drivers to return.',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'Drivers, best first, and representative posts.',
+            headers: cached,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    window: { type: 'object' },
+                    baseline: { type: 'object' },
+                    posts: {
+                      type: 'object',
+                      properties: { window: { type: 'integer' }, baseline: { type: 'integer' } },
+                    },
+                    drivers: { type: 'array', items: { $ref: '#/components/schemas/Driver' } },
+                    examples: { type: 'array', items: { type: 'object' } },
+                    cost: { type: 'object', properties: { redisCommands: { type: 'integer' } } },
+                  },
+                },
+              },
+            },
+          },
+          304: { description: 'Not modified.' },
+          400: problem,
+        },
+      },
+    },
+    '/api/v1/export/posts': {
+      get: {
+        summary: 'Every stored post that matches, streamed as CSV or NDJSON, oldest first',
+        description:
+          'Streams in constant memory. Each post carries its source URL, language, stance, score, confidence, model id and a keyed-hash pseudonym of its author. CSV text cells that start with = + - @ get a leading apostrophe (spreadsheet formula injection). Only posts still stored are exported (POSTS_RETENTION_HOURS, POSTS_RETENTION_MAX).',
+        parameters: [
+          {
+            name: 'from',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Created at or after (ISO 8601 or Unix seconds); default: the oldest stored post.',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Created before (ISO 8601 or Unix seconds); default: no limit.',
+          },
+          { name: 'stance', in: 'query', schema: { type: 'string', enum: [...STANCES] } },
+          sourceParam,
+          langParam,
+          formatParam,
+        ],
+        responses: {
+          200: {
+            description: 'The posts: a CSV header row then one row per post, or one JSON object per line.',
+            content: {
+              'text/csv': {},
+              'application/x-ndjson': { schema: { $ref: '#/components/schemas/ExportedPost' } },
+            },
+          },
+          400: problem,
+        },
+      },
+    },
+    '/api/v1/export/trends': {
+      get: {
+        summary: 'Stance counts per bucket, streamed as CSV or NDJSON',
+        description:
+          'The rows of /api/v1/trends (same from, to, interval and filters), with no bucket limit short of 600,000.',
+        parameters: [
+          {
+            name: 'from',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'ISO 8601 or Unix seconds; default `to` − 24 h.',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'ISO 8601 or Unix seconds; default now. The bucket holding it is included.',
+          },
+          { name: 'interval', in: 'query', schema: { type: 'string', enum: Object.keys(INTERVALS), default: '5m' } },
+          sourceParam,
+          langParam,
+          formatParam,
+        ],
+        responses: {
+          200: {
+            description: 'One row (or JSON line) per bucket, oldest first.',
+            content: { 'text/csv': {}, 'application/x-ndjson': {} },
+          },
+          400: problem,
+        },
+      },
+    },
+    '/': {
+      get: {
+        summary: 'The live dashboard (HTML; reads only this API)',
+        responses: {
+          200: {
+            description: 'The page, under a Content-Security-Policy that allows nothing inline.',
+            content: { 'text/html': {} },
+          },
+          503: problem,
+        },
+      },
+    },
     '/api/v1/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     '/healthz': { get: { summary: 'The process is up', responses: { 200: { description: 'ok' } } } },
     '/readyz': {
@@ -262,6 +424,33 @@ export const openapi = {
       },
     },
     schemas: {
+      Driver: {
+        type: 'object',
+        properties: {
+          token: { type: 'string', description: 'w:word, #hashtag, d:domain or a:argument' },
+          kind: { type: 'string', enum: [...TOKEN_KINDS] },
+          label: { type: 'string' },
+          delta: { type: 'number', description: 'Weighted log-odds ratio, window against baseline.' },
+          z: { type: 'number' },
+          count: { type: 'integer', description: 'Posts in the window with the token.' },
+          baselineCount: { type: 'integer' },
+        },
+      },
+      ExportedPost: {
+        type: 'object',
+        properties: {
+          createdAt: { type: 'string', format: 'date-time' },
+          source: { type: 'string', enum: [...SOURCE_NAMES] },
+          url: { type: 'string' },
+          lang: { type: 'string' },
+          stance: { type: 'string', enum: [...STANCES] },
+          score: { type: 'number' },
+          confidence: { type: 'number' },
+          model: { type: 'string' },
+          author: { type: 'string', description: 'Keyed-hash pseudonym.' },
+          text: { type: 'string', description: 'Untrusted plain text.' },
+        },
+      },
       Alert: {
         type: 'object',
         properties: {
@@ -289,6 +478,13 @@ export const openapi = {
                 createdAt: { type: 'string' },
               },
             },
+          },
+          drivers: {
+            type: 'array',
+            maxItems: 10,
+            items: { $ref: '#/components/schemas/Driver' },
+            description:
+              "What distinguished the window from the detector's baseline when the alert fired (as GET /api/v1/drivers).",
           },
         },
       },

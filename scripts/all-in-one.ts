@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { appOptions, createApp, healthFromConfig, metricsApp } from '../api/app.ts';
 import { listen } from '../api/server.ts';
 import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
+import { logBanner } from '../shared/banner.ts';
+import { redactRedisUrl } from '../shared/redis.ts';
 import { scrapeGauges } from '../shared/scrape-gauges.ts';
 import { boot, onShutdown, type Runtime } from '../shared/runtime.ts';
 import { startWorkers } from '../workers/pipeline.ts';
@@ -32,9 +34,17 @@ export async function runAllInOne(): Promise<AllInOne> {
   const metricsServer =
     metricsPort !== undefined ? await listen(metricsApp({ ...rt, beforeScrape }), metricsPort) : undefined;
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt.log.info(
-    { trends: `${baseUrl}/api/v1/trends`, summary: `${baseUrl}/api/v1/summary`, metrics: `${baseUrl}/metrics` },
-    'stancewatch is running',
+  logBanner(
+    rt.log,
+    {
+      api: baseUrl,
+      dashboard: `${baseUrl}/`,
+      metrics: `${baseUrl}/metrics`,
+      scorer: workers.scorer.model.id,
+      sources: [...new Set(workers.collector.allFeeds().map((f) => f.source))],
+      redis: redactRedisUrl(rt.cfg.redis.url),
+    },
+    rt.prettyLogs,
   );
   const close = async () => {
     for (const s of [server, metricsServer]) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { closeQueues, openQueues } from '../shared/pipeline-queues.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 
 /**
@@ -19,10 +20,14 @@ interface CorpusRow {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const once = process.argv.includes('--once');
-const rows = readFileSync(join(root, 'data', 'sample-corpus.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as CorpusRow);
+const readRows = (file: string) =>
+  readFileSync(join(root, 'data', file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CorpusRow);
+// The day's corpus, then a burst of criticism in its last minutes (data/sample-spike.jsonl), so the spike
+// detector has something to fire on and the dashboard an alert (with drivers) to show.
+const rows = [...readRows('sample-corpus.jsonl'), ...readRows('sample-spike.jsonl')];
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -80,6 +85,10 @@ for (let i = 0; i < 600; i++) {
   await sleep(200);
 }
 const seconds = (Date.now() - t0) / 1000;
+// The detector runs once a minute; one run now judges the burst at once instead of up to a minute later.
+const queues = openQueues(rt.redis, rt.keys);
+await queues.spikes.add('detect-now', {}, { removeOnComplete: 100, removeOnFail: 100 });
+await closeQueues(queues);
 
 type Trends = { buckets: Array<{ start: string; support: number; criticism: number; neutral: number }> };
 const trends = (await (await fetch(`${baseUrl}/api/v1/trends?interval=1h`)).json()) as Trends;
@@ -94,6 +103,7 @@ process.stdout.write(
     'Hour (UTC)  support (+)     criticism (-)  neutral (.)',
     ...lines,
     '',
+    `Dashboard: ${baseUrl}/`,
     `Trends:  ${baseUrl}/api/v1/trends?interval=1h`,
     `Summary: ${baseUrl}/api/v1/summary?window=24h`,
     `Posts:   ${baseUrl}/api/v1/posts?stance=criticism&lang=ru`,

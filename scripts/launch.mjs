@@ -3,7 +3,8 @@
 // 1. installs dependencies when node_modules is missing or older than package-lock.json;
 // 2. finds Redis at REDIS_URL (default redis://127.0.0.1:6379); when nothing listens there and
 //    redis-server is installed, starts a private one for this run and says so;
-// 3. runs the TypeScript entry point with tsx.
+// 3. builds the dashboard (web/ → web/dist) when it is missing or older than its sources;
+// 4. runs the TypeScript entry point with tsx.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -89,6 +90,8 @@ async function ensureRedis() {
 }
 
 ensureDeps();
+// After the dependencies (esbuild comes with them): so `npm start` serves a dashboard built from this checkout.
+await (await import('../web/build.mjs')).buildIfStale(say);
 const redis = await ensureRedis();
 const app = spawn(process.execPath, ['--import', 'tsx', join(root, entry), ...process.argv.slice(3)], {
   cwd: root,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_HYPOTHESES } from './hypotheses.ts';
 import type { Resolution } from './keys.ts';
 import {
+  LOG_FORMATS,
   SCORER_KINDS,
   SOURCE_NAMES,
   STANCES,
@@ -82,6 +83,7 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(8080),
   WORKERS_METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
 
   SOURCES: list.default([...SOURCE_NAMES]).pipe(z.array(z.enum(SOURCE_NAMES)).min(0)),
   MASTODON_INSTANCES: list.default(['https://mastodon.social']).pipe(z.array(httpUrl).min(1)),
@@ -274,6 +276,7 @@ function sections(env: Env, scorer: ScorerKind) {
   const day = DAY_SECONDS;
   return {
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     /** Every process: how long running work gets after SIGTERM before it is handed back. */
     shutdownGraceMs: seconds(env.SHUTDOWN_GRACE_SECONDS),
     /** commandTimeoutMs bounds the API's fail-fast connection (reads, /readyz, /metrics), not the workers'. */

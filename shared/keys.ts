@@ -59,6 +59,8 @@ export interface Keys {
   readonly authorHashKey: string;
   /** Prefix of the API's per-key rate-limit counters (rate-limiter-flexible appends `:<key id>`). */
   readonly apiRateLimit: string;
+  /** Hash token → posts, for one token bucket ("10m" or "h" from `start`), stance and dimension ("all", "source=…", "lang=…", "source=…,lang=…"). */
+  tokens(res: string, startSeconds: number, stance: string, dim: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -91,5 +93,6 @@ export function createKeys(prefix: string): Keys {
     sourceBudget: (source) => `${p}:source-budget:${source}`,
     authorHashKey: `${p}:author-hash-key`,
     apiRateLimit: `${p}:api-rate`,
+    tokens: (res, start, stance, dim) => `${p}:tok:${res}:${start}:${stance}:${dim}`,
   };
 }

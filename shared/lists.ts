@@ -41,6 +41,10 @@ export type SpikeStance = (typeof SPIKE_STANCES)[number];
 export const SPIKE_KINDS = ['volume', 'share'] as const;
 export type SpikeKind = (typeof SPIKE_KINDS)[number];
 
+/** How logs are written: `auto` is readable lines on a terminal and JSON lines anywhere else. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const ALERT_STATES = ['firing', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
@@ -63,3 +67,11 @@ export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 /** What became of a post the model refused: scored by the fallback, or left out as unscorable. */
 export const REJECTION_OUTCOMES = ['fallback', 'unscorable'] as const;
 export type RejectionOutcome = (typeof REJECTION_OUTCOMES)[number];
+
+/** What a drivers token is; its prefix in the token hashes (w:, #, d:, a:) says which. */
+export const TOKEN_KINDS = ['word', 'hashtag', 'domain', 'argument'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+/** The formats of GET /api/v1/export/* and `npm run export`; the first is the default. */
+export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];

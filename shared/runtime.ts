@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError, loadConfig, secretValues, type Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
 import { routeConsoleToLogger, throttledLog } from './log-routing.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, prettyLogs, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRedactor, type Redactor } from './redact.ts';
 import { createBoundedRedis, createRedis, redactRedisUrl, whenReady } from './redis.ts';
@@ -10,6 +10,8 @@ import { createBoundedRedis, createRedis, redactRedisUrl, whenReady } from './re
 export interface Runtime {
   cfg: Config;
   log: Logger;
+  /** Logs go out as readable lines (LOG_FORMAT), so the banner is a block rather than a record. */
+  prettyLogs: boolean;
   /** For queues, workers and commands that should wait out a Redis outage. */
   redis: Redis;
   /** A second, fail-fast connection for what must answer during an outage (API reads, /readyz, /metrics). */
@@ -33,7 +35,8 @@ export async function boot(processName: string): Promise<Runtime> {
     throw err;
   }
   const redact = createRedactor(secretValues(cfg));
-  const log = createLogger(cfg.logLevel, processName, undefined, redact);
+  const pretty = prettyLogs(cfg.logFormat);
+  const log = createLogger(cfg.logLevel, processName, undefined, redact, { pretty });
   routeConsoleToLogger(log);
   const redis = createRedis(cfg.redis.url, processName);
   const redisProblem = throttledLog(log);
@@ -82,7 +85,16 @@ export async function boot(processName: string): Promise<Runtime> {
     })();
     return reads;
   };
-  return { cfg, log, redis, openReads, keys: createKeys(cfg.redis.prefix), metrics: createMetrics(), redact };
+  return {
+    cfg,
+    log,
+    prettyLogs: pretty,
+    redis,
+    openReads,
+    keys: createKeys(cfg.redis.prefix),
+    metrics: createMetrics(),
+    redact,
+  };
 }
 
 export interface ShutdownSteps {

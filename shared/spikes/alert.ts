@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AlertState, SpikeKind, SpikeStance, WebhookFormat } from '../lists.ts';
+import type { AlertState, SpikeKind, SpikeStance, TokenKind, WebhookFormat } from '../lists.ts';
 import type { Assessment } from './detector.ts';
 import { plainText, plainUrl, slackLink, slackText } from '../text/escape.ts';
 
@@ -26,6 +26,25 @@ export interface Alert {
   resolvedAt: string | null;
   summary: string;
   examples: AlertExample[];
+  /** What distinguished the window from the detector's baseline when the alert fired (GET /api/v1/drivers); absent on older alerts. */
+  drivers?: AlertDriver[];
+}
+
+export interface AlertDriver {
+  token: string;
+  kind: TokenKind;
+  label: string;
+  z: number;
+  count: number;
+  baselineCount: number;
+}
+
+/** "scam (z 4.1), #telegramscams (z 3.9), …": the top drivers in one line, for chat and Alertmanager. */
+export function driversLine(alert: Pick<Alert, 'drivers'>, n = 8): string {
+  return (alert.drivers ?? [])
+    .slice(0, n)
+    .map((d) => `${d.label} (z ${d.z.toFixed(1)})`)
+    .join(', ');
 }
 
 export function alertId(stance: SpikeStance, kind: SpikeKind, windowMinutes: number, startedAtMs: number): string {
@@ -72,6 +91,17 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
             ),
           },
         },
+        ...(alert.drivers?.length
+          ? [
+              {
+                type: 'section',
+                text: {
+                  type: 'mrkdwn',
+                  text: `*What drove it:* ${slackText(driversLine(alert))}`.slice(0, SLACK_SECTION_MAX),
+                },
+              },
+            ]
+          : []),
         ...packSections(lines).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } })),
       ],
     };
@@ -95,6 +125,7 @@ export function webhookBody(format: WebhookFormat, alert: Alert, baseUrl: string
     description: alert.examples.map((e) => `${plainText(e.excerpt)} — ${plainUrl(e.url)}`).join('\n'),
     z: alert.z.toFixed(2),
     p_value: String(alert.pValue),
+    ...(alert.drivers?.length ? { drivers: plainText(driversLine(alert)) } : {}),
   };
   if (format === 'alertmanager') {
     // Alertmanager's ingest API (api/v2/openapi.yaml, postAlerts): an array of postable alerts. It resolves

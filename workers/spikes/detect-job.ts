@@ -7,7 +7,8 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import type { ScoredPost, Stance } from '../../shared/post.ts';
 import { deliveryJobOptions, jobIds, type AlertDeliveryJob } from '../../shared/queues.ts';
-import { alertId, describe, type Alert, type AlertExample } from '../../shared/spikes/alert.ts';
+import { alertId, describe, type Alert, type AlertDriver, type AlertExample } from '../../shared/spikes/alert.ts';
+import { computeDrivers } from '../../shared/drivers/query.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import type { HandlerFactory } from '../stage.ts';
 import {
@@ -96,6 +97,7 @@ export async function detectSpikes(nowMs: number, deps: SpikeDeps): Promise<{ fi
             resolvedAt: null,
             summary: describe(stance, kind, w, a),
             examples: await examples(deps, stance, (end - w * 60) * 1000, end * 1000),
+            drivers: await alertDrivers(deps, stance, end - w * 60, end),
           };
           await storeAndDeliver(deps, alert, transition.startedAt);
           deps.metrics.alertsFired.inc({ stance, kind });
@@ -162,6 +164,34 @@ async function examples(deps: SpikeDeps, stance: Stance, fromMs: number, toMs: n
         createdAt: p.createdAt,
       };
     });
+}
+
+/** The window against the detector's own baseline, so the drivers explain the comparison that fired. */
+async function alertDrivers(deps: SpikeDeps, stance: Stance, from: number, to: number): Promise<AlertDriver[]> {
+  try {
+    const baselineFrom = from - deps.spikes.baselineMin * 60;
+    const r = await computeDrivers(deps.redis, deps.keys, {
+      from,
+      to,
+      baselineFrom,
+      baselineTo: from,
+      stance,
+      top: 10,
+      examples: 0,
+    });
+    return r.drivers.map(({ token, kind, label, z, count, baselineCount }) => ({
+      token,
+      kind,
+      label,
+      z,
+      count,
+      baselineCount,
+    }));
+  } catch (err) {
+    // An alert without drivers is still an alert: it must go out.
+    deps.log.warn({ err: (err as Error).message }, 'could not compute the drivers of an alert');
+    return [];
+  }
 }
 
 async function storeAndDeliver(deps: SpikeDeps, alert: Alert, startedAtMs: number): Promise<void> {

@@ -1,0 +1,29 @@
+--[[
+  Keeps one token hash to its top K tokens: once it has grown past trimAt fields, all but the K largest
+  counts go (ties at the boundary broken by token, so the outcome does not depend on hash order). Runs in
+  Redis so the hash never travels. The posts field is never trimmed. Returns how many fields were removed.
+  KEYS[1]  hash         tokens of one (resolution, bucket, stance, dimension)
+  ARGV[1]  keep         K: tokens kept
+  ARGV[2]  trimAt       trim only when the hash holds more fields than this
+  ARGV[3]  postsField   the field counting posts, kept whatever its rank
+]]
+local hash = KEYS[1]
+local keep, trimAt, postsField = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+
+if redis.call('HLEN', hash) <= trimAt then return 0 end
+local flat = redis.call('HGETALL', hash)
+local entries = {}
+for i = 1, #flat, 2 do
+  if flat[i] ~= postsField then entries[#entries + 1] = { flat[i], tonumber(flat[i + 1]) } end
+end
+table.sort(entries, function(a, b)
+  if a[2] ~= b[2] then return a[2] > b[2] end
+  return a[1] < b[1]
+end)
+local doomed = {}
+for i = keep + 1, #entries do doomed[#doomed + 1] = entries[i][1] end
+-- HDEL in slices: unpack of a very long list overflows Lua's stack.
+for i = 1, #doomed, 5000 do
+  redis.call('HDEL', hash, unpack(doomed, i, math.min(i + 4999, #doomed)))
+end
+return #doomed
