@@ -8,6 +8,8 @@ COPY shared shared
 COPY workers workers
 COPY api api
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# The built-in scorer's trained model, found relative to dist/workers/score/.
+COPY data/model dist/data/model
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

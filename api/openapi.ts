@@ -15,7 +15,7 @@ const summary = {
     meanScore: { type: ['number', 'null'], minimum: -1, maximum: 1 },
   },
 };
-const models = { type: 'object', additionalProperties: { type: 'integer' }, description: 'Posts per scorer id; "builtin-lexicon-v1" is the built-in fallback, not a model.' };
+const models = { type: 'object', additionalProperties: { type: 'integer' }, description: 'Posts per scorer id; "builtin-linear-v1" and "builtin-lexicon-v1" are the built-in scorers, not a hosted model.' };
 const cached = { ETag: { schema: { type: 'string' } }, 'Cache-Control': { schema: { type: 'string' } } };
 
 export const openapi = {

@@ -126,6 +126,7 @@ export const envSchema = z.object({
   MODEL_BREAKER_FAILURES: int(1, 1_000).default(3),
   MODEL_BREAKER_COOLDOWN_SECONDS: int(1, 86_400).default(60),
   SCORER_FALLBACK: z.enum(['none', 'builtin']).default('none'),
+  BUILTIN_MODEL: z.enum(['linear', 'lexicon']).default('linear'),
 
   SCORE_BATCH_SIZE: int(1, 1_000).default(50),
   SCORE_WORKER_CONCURRENCY: int(1, 64).default(2),

@@ -10,13 +10,23 @@ export interface RelevanceRules {
   names: string[];
   /** Platform words that need a case term beside them. */
   platform: string[];
-  /** Terms of the case (arrest, charges, judge …) in en, ru, fr, uk. */
+  /** Terms of the case (arrest, charges, judge …) in en, ru, fr, uk and the other languages of the discussion. */
   caseTerms: string[];
 }
 
 export const DEFAULT_RELEVANCE: RelevanceRules = {
-  names: ['durov', 'дуров', 'freedurov', 'свободудурову', 'pavel durov', 'павел дуров', 'павло дуров'],
-  platform: ['telegram', 'телеграм', 'телеграмм', 'télégram'],
+  names: [
+    'durov', 'дуров', 'freedurov', 'свободудурову', 'pavel durov', 'павел дуров', 'павло дуров',
+    // Other spellings and scripts: Polish, Belarusian, Greek, Arabic and Persian, Hebrew, Chinese (simplified,
+    // traditional, Taiwanese), Japanese, Korean, Georgian, Armenian, Hindi, Thai.
+    'durow', 'дураў', 'дурав', 'ντούροφ', 'ντουροφ', 'دوروف', 'דורוב', '杜罗夫', '杜羅夫', '杜洛夫', 'ドゥーロフ', 'ドゥロフ', 'デュロフ',
+    '두로프', 'დუროვ', 'դուրով', 'ड्यूरोव', 'दुरोव', 'ดูรอฟ',
+  ],
+  platform: [
+    'telegram', 'телеграм', 'телеграмм', 'télégram',
+    'τέλεγκραμ', 'تيليجرام', 'تلغرام', 'تليغرام', 'تيليغرام', 'تيلغرام', 'تلجرام', 'تلگرام', 'טלגרם', '电报', '電報', 'テレグラム', '텔레그램',
+    'ტელეგრამ', 'տելեգրամ', 'टेलीग्राम', 'เทเลแกรม',
+  ],
   caseTerms: [
     // en
     'arrest', 'detain', 'charged', 'charges', 'judge', 'bail', 'le bourget', 'indict', 'custody', 'prosecut',
@@ -26,6 +36,22 @@ export const DEFAULT_RELEVANCE: RelevanceRules = {
     'арест', 'задерж', 'обвинен', 'обвиня', 'суд', 'залог', 'франци', 'прокурат',
     // uk
     'затрим', 'звинуваче', 'застав', 'франці', 'прокурор',
+    // de, es, it, pt, tr, pl
+    'festgenommen', 'festnahme', 'verhaft', 'angeklagt', 'anklage', 'haftbefehl', 'kaution', 'richter',
+    'arresto', 'arrestado', 'detenido', 'detención', 'imputado', 'acusado', 'cargos', 'fianza', 'juez',
+    'arrestato', 'fermato', 'accusato', 'cauzione', 'giudice', 'procura',
+    'preso', 'prisão', 'detido', 'detenção', 'acusaç', 'fiança', 'juiz',
+    'gözaltı', 'tutuklan', 'tutuklama', 'suçlama', 'kefalet', 'hakim', 'yargıç', 'savcı',
+    'zatrzyma', 'aresztowa', 'zarzut', 'kaucj', 'sędzi', 'prokurat',
+    // ar, fa, he, el
+    'اعتقال', 'اعتقل', 'احتجاز', 'توقيف', 'القبض', 'اتهام', 'كفالة', 'قاضي',
+    'بازداشت', 'دستگیر', 'وثیقه', 'قاضی',
+    'מעצר', 'נעצר', 'אישום', 'ערבות', 'שופט',
+    'σύλληψ', 'συνελήφθ', 'κράτησ', 'κατηγορ', 'εγγύησ', 'δικαστ',
+    // zh, ja, ko, ka, hy, hi
+    '逮捕', '被捕', '拘留', '羁押', '羈押', '起诉', '起訴', '指控', '保释', '保釋', '法官', '拘束', '保釈', '容疑',
+    '체포', '구금', '기소', '보석', '혐의',
+    'დააკავ', 'დაკავებ', 'ბრალ', 'ձերբակալ', 'մեղադր', 'गिरफ्तार', 'हिरासत', 'आरोप',
   ],
 };
 
@@ -34,7 +60,13 @@ function normalise(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/[#@]/g, ' ').replace(/\s+/g, ' ');
 }
 
+// Scripts written without spaces between words (Han, kana, Thai), and scripts that write prepositions and
+// articles onto the next word (Arabic "ودوروف", Hebrew "לדורוב"), have no useful word start: stems in them
+// match anywhere.
+const NO_WORD_START = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Arabic}\p{Script=Hebrew}]/u;
+
 function containsStem(haystack: string, stem: string): boolean {
+  if (NO_WORD_START.test(stem)) return haystack.includes(stem);
   // A stem must start at a word boundary; Unicode-aware, so "дурову" matches "дуров" but "продуров" does not.
   let from = 0;
   for (;;) {

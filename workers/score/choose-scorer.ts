@@ -4,7 +4,7 @@ import type { Keys } from '../../shared/keys.ts';
 import { RedisRequestBudget, UNLIMITED, type RequestBudget } from '../../shared/request-budget.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
-import { BuiltinScorer } from './builtin.ts';
+import { builtinScorer } from './builtin-choice.ts';
 import { HuggingFaceScorer } from './huggingface.ts';
 import { GuardedScorer } from './model-guard.ts';
 import type { Scorer } from './scorer.ts';
@@ -23,10 +23,12 @@ export interface ChosenScorer {
  */
 export function chooseScorer(cfg: Config, metrics: Metrics, log: Logger, redis: Redis, keys: Keys): ChosenScorer {
   const model = modelScorer(cfg, metrics, log, cfg.MODEL_REQUESTS_PER_MINUTE > 0 ? new RedisRequestBudget(redis, keys.modelBudget, cfg.MODEL_REQUESTS_PER_MINUTE) : UNLIMITED);
-  if (model instanceof BuiltinScorer) return { scorer: model };
+  if (model.model.kind === 'builtin') return { scorer: model };
   const scorer = new GuardedScorer(model, { failures: cfg.MODEL_BREAKER_FAILURES, cooldownMs: cfg.MODEL_BREAKER_COOLDOWN_SECONDS * 1000, redis, keys, metrics, log });
-  if (cfg.SCORER_FALLBACK === 'builtin') log.warn('SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled builtin-lexicon-v1');
-  return { scorer, ...(cfg.SCORER_FALLBACK === 'builtin' ? { fallback: new BuiltinScorer() } : {}) };
+  if (cfg.SCORER_FALLBACK !== 'builtin') return { scorer };
+  const fallback = builtinScorer(cfg.BUILTIN_MODEL);
+  log.warn({ fallback: fallback.model.id }, `SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled ${fallback.model.id}`);
+  return { scorer, fallback };
 }
 
 /** The bare scorer the configuration selects (no breaker): also what `npm run eval` measures. */
@@ -34,8 +36,9 @@ export function modelScorer(cfg: Config, metrics: Metrics, log: Logger, budget: 
   const hypotheses = { support: cfg.HYPOTHESIS_SUPPORT, criticism: cfg.HYPOTHESIS_CRITICISM, neutral: cfg.HYPOTHESIS_NEUTRAL };
   const retries = { timeoutMs: cfg.HF_TIMEOUT_MS, maxAttempts: cfg.HF_MAX_ATTEMPTS, backoffBaseMs: cfg.HF_BACKOFF_BASE_MS, backoffMaxMs: cfg.HF_BACKOFF_MAX_MS };
   if (cfg.scorer === 'builtin') {
-    log.info({ model: 'builtin-lexicon-v1' }, 'no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1');
-    return new BuiltinScorer();
+    const builtin = builtinScorer(cfg.BUILTIN_MODEL);
+    log.info({ model: builtin.model.id, setup: builtin.model.setup }, `no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in scorer; results are labelled ${builtin.model.id}`);
+    return builtin;
   }
   if (cfg.scorer === 'tei') {
     const tei = new TeiScorer({
