@@ -14,6 +14,8 @@ RUN npx tsc -p tsconfig.build.json \
   && find shared workers -name "*.lua" -exec cp --parents {} dist/ \; \
   && node web/build.mjs \
   && npm prune --omit=dev
+# The built-in scorer's trained model, found relative to dist/workers/score/builtin/.
+COPY data/model dist/data/model
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production

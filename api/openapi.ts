@@ -36,7 +36,8 @@ const summary = {
 const models = {
   type: 'object',
   additionalProperties: { type: 'integer' },
-  description: 'Posts per scorer id; "builtin-lexicon-v1" is the built-in fallback, not a model.',
+  description:
+    'Posts per scorer id; "builtin-linear-v1" and "builtin-lexicon-v1" are the built-in scorers, not a hosted model.',
 };
 const formatParam = {
   name: 'format',

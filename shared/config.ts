@@ -190,6 +190,7 @@ export const envSchema = z.object({
   MODEL_BREAKER_FAILURES: int(1, 1_000).default(3),
   MODEL_BREAKER_COOLDOWN_SECONDS: int(1, 86_400).default(60),
   SCORER_FALLBACK: z.enum(['none', 'builtin']).default('none'),
+  BUILTIN_MODEL: z.enum(['linear', 'lexicon']).default('linear'),
 
   SCORE_BATCH_SIZE: int(1, 1_000).default(50),
   SCORE_WORKER_CONCURRENCY: int(1, 64).default(2),
@@ -370,6 +371,7 @@ function sections(env: Env, scorer: ScorerKind) {
     scoring: {
       kind: scorer,
       fallback: env.SCORER_FALLBACK,
+      builtinModel: env.BUILTIN_MODEL,
       hypotheses: {
         support: env.HYPOTHESIS_SUPPORT,
         criticism: env.HYPOTHESIS_CRITICISM,

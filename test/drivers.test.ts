@@ -252,8 +252,11 @@ test('alerts carry their drivers to every webhook format', () => {
     JSON.stringify(webhookBody('slack', alert, 'http://x')),
     /What drove it:\* outage \(z 6\.2\), #telegramdown \(z 5\.1\)/,
   );
-  const am = webhookBody('alertmanager', alert, 'http://x') as {
+  // Alertmanager's ingest API takes an array of postable alerts; its webhook receivers get the v4 object.
+  const ingest = webhookBody('alertmanager', alert, 'http://x') as Array<{ annotations: Record<string, string> }>;
+  assert.equal(ingest[0]!.annotations.drivers, 'outage (z 6.2), #telegramdown (z 5.1)');
+  const notification = webhookBody('alertmanager-webhook', alert, 'http://x') as {
     alerts: Array<{ annotations: Record<string, string> }>;
   };
-  assert.equal(am.alerts[0]!.annotations.drivers, 'outage (z 6.2), #telegramdown (z 5.1)');
+  assert.equal(notification.alerts[0]!.annotations.drivers, 'outage (z 6.2), #telegramdown (z 5.1)');
 });

@@ -56,25 +56,108 @@ test('the labelled set: at least 400 posts, 60 per language, balanced, with a he
   assert.equal(new Set(rows.map((r) => r.text)).size, rows.length, 'no duplicates');
 });
 
+interface Report {
+  scorer: string;
+  file: string;
+  split: string;
+  n: number;
+  f_avg: number;
+  macro_f1: number;
+  accuracy: number;
+  posts_per_second: number;
+  ece: number;
+  per_language: Record<string, { n: number; f_avg: number }>;
+  per_kind: Record<string, { n: number; f_avg: number }>;
+  reliability: Array<{
+    from: number;
+    to: number;
+    count: number;
+    mean_confidence: number | null;
+    accuracy: number | null;
+  }>;
+}
+
 test('built-in scorer: the table and the JSON figures', async () => {
+  // Without --file: the held-out test sets, scored by the default built-in scorer (the linear model).
   const table = await run(['--scorer', 'builtin', '--split', 'test']);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /scorer builtin-lexicon-v1/);
+  assert.match(table.stdout, /scorer builtin-linear-v1 on data\/eval\/labelled\.jsonl \(split: test\), \d+ posts\/s/);
   assert.match(table.stdout, /^all\s+\d+\s+0\.\d{3}/m);
   assert.match(table.stdout, /confusion \(rows: gold, columns: predicted\)/);
-  const json = await run(['--scorer', 'builtin', '--json']);
-  const r = JSON.parse(json.stdout) as {
-    n: number;
-    f_avg: number;
-    macro_f1: number;
-    accuracy: number;
-    per_language: Record<string, { f_avg: number }>;
-    posts_per_second: number;
-  };
+  assert.match(table.stdout, /reliability \(confidence bin: posts, mean confidence, accuracy\)/);
+  assert.match(table.stdout, /^ECE 0\.\d{3}/m);
+  const json = await run(['--scorer', 'builtin', '--file', 'data/eval/labelled.jsonl', '--json']);
+  const r = JSON.parse(json.stdout) as Report;
+  assert.equal(r.scorer, 'builtin-linear-v1');
   assert.equal(r.n, rows.length);
   for (const k of ['f_avg', 'macro_f1', 'accuracy'] as const) assert.ok(r[k] > 0 && r[k] <= 1, k);
   assert.deepEqual(Object.keys(r.per_language).sort(), ['en', 'fr', 'ru', 'uk']);
   assert.ok(r.posts_per_second > 0);
+  assert.deepEqual(r.per_kind, {}, 'the synthetic set has no kinds');
+  assert.ok(r.ece >= 0 && r.ece <= 1);
+  assert.equal(r.reliability.length, 10);
+  assert.equal(
+    r.reliability.reduce((a, b) => a + b.count, 0),
+    r.n,
+  );
+  // The lexicon stays available for comparison.
+  const lexicon = JSON.parse(
+    (await run(['--scorer', 'lexicon', '--file', 'data/eval/labelled.jsonl', '--split', 'test', '--json'])).stdout,
+  ) as Report;
+  assert.equal(lexicon.scorer, 'builtin-lexicon-v1');
+  assert.equal(lexicon.n, rows.filter((x) => x.split === 'test').length);
+  const chosen = JSON.parse(
+    (await run(['--scorer', 'builtin', '--file', 'data/eval/labelled.jsonl', '--json'], { BUILTIN_MODEL: 'lexicon' }))
+      .stdout,
+  ) as Report;
+  assert.equal(chosen.scorer, 'builtin-lexicon-v1', 'builtin means what BUILTIN_MODEL selects');
+});
+
+test('several sets at once, with figures per kind of text when the items say it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-eval-'));
+  const file = join(dir, 'real.jsonl');
+  const kinds = ['comment', 'quote', 'news_sentence'];
+  writeFileSync(
+    file,
+    rows
+      .slice(0, 60)
+      .map((r, i) =>
+        JSON.stringify({
+          ...r,
+          kind: kinds[i % 3],
+          split: i % 2 ? 'train' : 'test',
+          source: `https://example.org/${i % 7}`,
+        }),
+      )
+      .join('\n'),
+  );
+  const out = await run([
+    '--scorer',
+    'linear',
+    '--file',
+    file,
+    '--file',
+    'data/eval/labelled.jsonl',
+    '--split',
+    'test',
+    '--json',
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const j = JSON.parse(out.stdout) as { scorer: string; sets: Report[] };
+  assert.equal(j.scorer, 'builtin-linear-v1');
+  assert.deepEqual(
+    j.sets.map((s) => s.file),
+    [file, 'data/eval/labelled.jsonl'],
+  );
+  assert.equal(j.sets[0]!.n, 30, 'only the test split');
+  assert.deepEqual(Object.keys(j.sets[0]!.per_kind).sort(), ['comment', 'news_sentence', 'quote']);
+  assert.equal(
+    Object.values(j.sets[0]!.per_kind).reduce((a, k) => a + k.n, 0),
+    30,
+  );
+  const table = await run(['--scorer', 'linear', '--file', file, '--split', 'test']);
+  assert.match(table.stdout, /^kind\s+n\s+acc/m);
+  assert.match(table.stdout, /^news_sentence\s+10\s/m);
 });
 
 test('hf and tei scorers are evaluated through the real wiring against fakes', async () => {
@@ -109,6 +192,7 @@ test('bad input gets a clear message', async () => {
   const r = await run(['--file', file]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /bad\.jsonl:1: stance/);
-  assert.match((await run(['--scorer', 'gpt'])).stderr, /--scorer must be builtin, hf or tei/);
+  assert.match((await run(['--scorer', 'gpt'])).stderr, /--scorer must be builtin, linear, lexicon, hf or tei/);
+  assert.match((await run(['--split', 'holdout'])).stderr, /--split must be train, dev, test or all/);
   assert.match((await run(['--scorer', 'hf'])).stderr, /needs HF_TOKEN/);
 });

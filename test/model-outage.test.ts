@@ -100,7 +100,11 @@ test('with SCORER_FALLBACK=builtin, posts are scored by the labelled fallback wh
     await sleep(100);
   }
   const { body } = await getJson<{ models: Record<string, number> }>(`${stack.api}/api/v1/summary?window=24h`);
-  assert.deepEqual(body.models, { 'builtin-lexicon-v1': 3 });
+  assert.deepEqual(
+    body.models,
+    { 'builtin-linear-v1': 3 },
+    'the built-in scorer BUILTIN_MODEL selects (linear by default)',
+  );
 });
 
 test('the request budget is shared: two workers together stay within requests per minute', async () => {

@@ -4,7 +4,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Metrics } from '../../shared/metrics.ts';
 import { RedisRequestBudget, UNLIMITED, type RequestBudget } from '../../shared/request-budget.ts';
-import { BuiltinScorer } from './builtin/scorer.ts';
+import { builtinScorer } from './builtin/choice.ts';
 import { GuardedScorer } from './model-guard.ts';
 import { SCORERS } from './registry.ts';
 import type { Scorer } from './scorer.ts';
@@ -27,13 +27,15 @@ export function chooseScorer(
   const budget =
     cfg.requestsPerMinute > 0 ? new RedisRequestBudget(redis, keys.modelBudget, cfg.requestsPerMinute) : UNLIMITED;
   const model = modelScorer(cfg, metrics, log, budget);
-  if (model instanceof BuiltinScorer) return { scorer: model };
+  if (model.model.kind === 'builtin') return { scorer: model };
   const scorer = new GuardedScorer(model, { ...cfg.breaker, redis, keys, metrics, log });
   if (cfg.fallback !== 'builtin') return { scorer };
+  const fallback = builtinScorer(cfg.builtinModel);
   log.warn(
-    'SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled builtin-lexicon-v1',
+    { fallback: fallback.model.id },
+    `SCORER_FALLBACK=builtin: while the model is down, posts are scored by the built-in scorer and labelled ${fallback.model.id}`,
   );
-  return { scorer, fallback: new BuiltinScorer() };
+  return { scorer, fallback };
 }
 
 /** The bare scorer the settings select (no breaker): also what `npm run eval` measures. */

@@ -1,5 +1,5 @@
 import type { ScorerKind } from '../../shared/lists.ts';
-import { builtin } from './builtin/scorer.ts';
+import { builtin } from './builtin/choice.ts';
 import { huggingface } from './huggingface/scorer.ts';
 import type { ScorerFactory } from './scorer.ts';
 import { tei } from './tei/scorer.ts';

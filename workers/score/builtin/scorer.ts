@@ -1,6 +1,6 @@
 import type { ModelRef, Stance, StanceResult } from '../../../shared/post.ts';
 import { CRITICISM_CUES, NEGATOR_PHRASES, NEGATOR_WORDS, SUPPORT_CUES, type Cue } from './lexicon.ts';
-import type { Scorer, ScorerFactory } from '../scorer.ts';
+import type { Scorer } from '../scorer.ts';
 
 export const BUILTIN_MODEL: ModelRef = { id: 'builtin-lexicon-v1', kind: 'builtin' };
 
@@ -66,11 +66,3 @@ export class BuiltinScorer implements Scorer {
     return texts.map(scoreBuiltin);
   }
 }
-
-export const builtin: ScorerFactory = (_cfg, { log }) => {
-  log.info(
-    { model: BUILTIN_MODEL.id },
-    'no model configured (HF_TOKEN, HF_ENDPOINT_URL or TEI_URL): scoring with the built-in lexicon scorer; results are labelled builtin-lexicon-v1',
-  );
-  return new BuiltinScorer();
-};
