@@ -11,6 +11,10 @@ export const STANCES = ['support', 'criticism', 'neutral'] as const;
 export type Stance = (typeof STANCES)[number];
 
 /** The kinds of scorer; the `scorer` label of metrics. */
+/** Ids of the built-in scorers' results: the trained linear model (the default) and the lexicon. Not hosted models. */
+export const BUILTIN_MODEL_IDS = ['builtin-linear-v1', 'builtin-lexicon-v1'] as const;
+export type BuiltinModelId = (typeof BUILTIN_MODEL_IDS)[number];
+
 export const SCORER_KINDS = ['builtin', 'huggingface', 'tei'] as const;
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 

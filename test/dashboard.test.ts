@@ -170,7 +170,7 @@ test('the dashboard shows what the API says, follows filters and opens alerts', 
 
   // Provenance: without HF_TOKEN every count is the built-in scorer's, and the page says so.
   assert.equal(await page.getAttribute('#provenance', 'data-builtin-share'), '1');
-  assert.match((await page.textContent('#provenance'))!, /built-in scorer \(builtin-lexicon-v1\)/);
+  assert.match((await page.textContent('#provenance'))!, /built-in scorer \(builtin-linear-v1\)/);
   assert.ok(await page.isVisible('#provenance'));
 
   // Latest posts, with stance, score, confidence, model and a link to the original.
@@ -180,7 +180,7 @@ test('the dashboard shows what the API says, follows filters and opens alerts', 
   assert.ok(rows.length >= 20, 'latest posts listed');
   assert.match(rows[0]![1]!, /^(support|criticism|neutral)$/);
   assert.match(rows[0]![2]!, /^-?\d\.\d\d$/);
-  assert.equal(rows[0]![5], 'builtin-lexicon-v1');
+  assert.equal(rows[0]![5], 'builtin-linear-v1');
   const links = await page.$$eval('#posts a', (as) => as.map((a) => (a as HTMLAnchorElement).href));
   assert.ok(links.length >= 20 && links.every((h) => /^https?:\/\//.test(h)));
 

@@ -96,7 +96,7 @@ test('with SCORER_FALLBACK=builtin the refused post is scored by the labelled fa
     `${stack.api}/api/v1/summary?window=24h`,
   );
   assert.equal(body.current.total, 20);
-  assert.equal(body.models['builtin-lexicon-v1'], 1, JSON.stringify(body.models));
+  assert.equal(body.models['builtin-linear-v1'], 1, JSON.stringify(body.models)); // the default built-in
   assert.equal(await rejected(stack, 'fallback'), 1);
   assert.equal(await rejected(stack, 'unscorable'), 0);
 });

@@ -3,14 +3,14 @@ import { ApiError, ConditionalClient, query } from './api.ts';
 import { StanceChart, seriesFrom, type Mode } from './chart.ts';
 import { byId, h, pct, safeLink, signed, utc } from './dom.ts';
 import { INTERVALS, type Interval } from '../../shared/buckets.ts';
-import { SOURCE_NAMES, type SourceName } from '../../shared/lists.ts';
+import { BUILTIN_MODEL_IDS, SOURCE_NAMES, type SourceName } from '../../shared/lists.ts';
 import type { Alert, DriversAnswer, Driver, ScoredPost, SummaryAnswer, TrendsAnswer } from './types.ts';
 
 /**
  * The dashboard: reads the public API only, polls it with If-None-Match, and renders every piece of
  * post text as a text node. The view's state lives in the URL's query string, so a view can be shared.
  */
-const BUILTIN = 'builtin-lexicon-v1';
+const isBuiltin = (model: string) => (BUILTIN_MODEL_IDS as readonly string[]).includes(model);
 const RANGES = { '1h': 3_600, '24h': 86_400, '7d': 7 * 86_400 } as const;
 type Range = keyof typeof RANGES;
 /** Intervals that give a readable number of buckets for each range (and stay under the API's bucket limit). */
@@ -163,7 +163,8 @@ async function refresh(): Promise<void> {
 
 function renderProvenance(models: Record<string, number>): void {
   const total = Object.values(models).reduce((a, b) => a + b, 0);
-  const builtin = models[BUILTIN] ?? 0;
+  const builtinIds = Object.keys(models).filter(isBuiltin);
+  const builtin = builtinIds.reduce((n, m) => n + (models[m] ?? 0), 0);
   const box = byId('provenance');
   box.dataset.builtinShare = total ? String(builtin / total) : '';
   if (!total || !builtin) {
@@ -176,10 +177,10 @@ function renderProvenance(models: Record<string, number>): void {
   const lead =
     builtin === total ? 'All of these counts come' : `${((builtin / total) * 100).toFixed(0)}% of these counts come`;
   box.replaceChildren(
-    h('strong', {}, `${lead} from the built-in scorer (${BUILTIN}), `),
-    'a keyword lexicon used when no model is configured. It is a fallback, not a model: treat the shares as rough. ',
+    h('strong', {}, `${lead} from the built-in scorer (${builtinIds.join(', ')}), `),
+    'a small trained classifier (or keyword lexicon) used when no model is configured. It is much weaker than a real model on real posts: treat the shares as rough. ',
     ...Object.entries(models)
-      .filter(([m]) => m !== BUILTIN)
+      .filter(([m]) => !isBuiltin(m))
       .map(([m, n]) => h('span', { class: 'muted' }, `${m}: ${n} posts. `)),
   );
   box.hidden = false;
@@ -237,7 +238,7 @@ function renderPosts(posts: ScoredPost[]): void {
         h('div', {}, p.text),
         h('div', { class: 'meta' }, `${p.source} · ${p.lang} · `, safeLink(p.url, 'original')),
       ),
-      h('td', { class: p.result.model.id === BUILTIN ? 'model builtin' : 'model' }, p.result.model.id),
+      h('td', { class: isBuiltin(p.result.model.id) ? 'model builtin' : 'model' }, p.result.model.id),
     ),
   );
   byId('posts').replaceChildren(
