@@ -33,7 +33,8 @@ const fail = (m: string): never => {
   process.stderr.write(`eval: ${m}\n`);
   process.exit(2);
 };
-if (!['builtin', 'linear', 'lexicon', 'hf', 'tei'].includes(values.scorer!)) fail('--scorer must be builtin, linear, lexicon, hf or tei');
+if (!['builtin', 'linear', 'lexicon', 'hf', 'tei'].includes(values.scorer!))
+  fail('--scorer must be builtin, linear, lexicon, hf or tei');
 // The standard sets are test sets unless asked otherwise; a file someone names is evaluated whole.
 const split = values.split ?? (values.file ? 'all' : 'test');
 if (!['train', 'dev', 'test', 'all'].includes(split)) fail('--split must be train, dev, test or all');
@@ -73,7 +74,7 @@ const local = scorer.model.kind === 'builtin';
 const reports: SetReport[] = [];
 for (const { file, rows } of sets) {
   const texts = rows.map((r) => r.text);
-  let t0 = performance.now();
+  const t0 = performance.now();
   const results = await scorer.score(texts);
   let seconds = (performance.now() - t0) / 1000;
   let scored = texts.length;
@@ -84,12 +85,24 @@ for (const { file, rows } of sets) {
     for (scored = 0; scored < 5_000 || cpuSeconds(cpu0) < 0.5; scored += texts.length) await scorer.score(texts);
     seconds = cpuSeconds(cpu0);
   }
-  const items = rows.map((r, i) => ({ lang: r.lang, kind: r.kind, gold: r.stance, predicted: results[i]!.stance, confidence: results[i]!.confidence }));
-  reports.push(buildReport(items, { scorer: scorer.model.id, file, split, postsPerSecond: Math.round(scored / seconds) }));
+  const items = rows.map((r, i) => ({
+    lang: r.lang,
+    kind: r.kind,
+    gold: r.stance,
+    predicted: results[i]!.stance,
+    confidence: results[i]!.confidence,
+  }));
+  reports.push(
+    buildReport(items, { scorer: scorer.model.id, file, split, postsPerSecond: Math.round(scored / seconds) }),
+  );
 }
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(reports.length === 1 ? reports[0] : { scorer: scorer.model.id, sets: reports }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(reports.length === 1 ? reports[0] : { scorer: scorer.model.id, sets: reports }, null, 2)}\n`,
+  );
 } else {
-  process.stdout.write(`${reports.map(formatReport).join('\n\n')}\n\nF_avg = mean(F1 support, F1 criticism), as in SemEval-2016 Task 6 (best system there: 0.6782).\n`);
+  process.stdout.write(
+    `${reports.map(formatReport).join('\n\n')}\n\nF_avg = mean(F1 support, F1 criticism), as in SemEval-2016 Task 6 (best system there: 0.6782).\n`,
+  );
 }

@@ -4,10 +4,26 @@ import { parseArgs } from 'node:util';
 import { reliability } from '../shared/eval/calibration.ts';
 import { evaluate } from '../shared/eval/metrics.ts';
 import { fitCalibration, nll } from '../shared/stance/calibration.ts';
-import { DataError, formatDataRef, inSplits, parseDataRef, readLabelled, type DataRef, type LabelledRow } from '../shared/stance/data.ts';
+import {
+  DataError,
+  formatDataRef,
+  inSplits,
+  parseDataRef,
+  readLabelled,
+  type DataRef,
+  type LabelledRow,
+} from '../shared/stance/data.ts';
 import { Featurizer, type FeatureSpec } from '../shared/stance/features.ts';
 import { packModel, serialiseModel } from '../shared/stance/model-file.ts';
-import { ARGMAX, CLASSES, LinearModel, UNCALIBRATED, decide, type Calibration, type Decision } from '../shared/stance/model.ts';
+import {
+  ARGMAX,
+  CLASSES,
+  LinearModel,
+  UNCALIBRATED,
+  decide,
+  type Calibration,
+  type Decision,
+} from '../shared/stance/model.ts';
 import { fitSoftmax, type Fitted, type SparseDoc } from '../shared/stance/train.ts';
 import { LEXICON_CUES, LINEAR_MODEL_ID } from '../workers/score/builtin-linear.ts';
 
@@ -153,20 +169,39 @@ try {
   throw err;
 }
 /** Fold of each train post: by its source page, or -1 (always trained on) when it has none. */
-const fold = train!.rows.map((r) => (r.source ? createHash('sha256').update(r.source).digest().readUInt32BE(0) % recipe.folds : -1));
+const fold = train!.rows.map((r) =>
+  r.source ? createHash('sha256').update(r.source).digest().readUInt32BE(0) % recipe.folds : -1,
+);
 const crossFitted = fold.flatMap((f, i) => (f >= 0 ? [i] : []));
 const slot = new Map(crossFitted.map((i, j) => [i, j]));
-say(`train: ${train!.rows.length} posts (${recipe.train.join(', ')}), ${crossFitted.length} of them cross-fitted; dev: ${dev!.rows.length} posts (${recipe.dev.join(', ')})`);
+say(
+  `train: ${train!.rows.length} posts (${recipe.train.join(', ')}), ${crossFitted.length} of them cross-fitted; dev: ${dev!.rows.length} posts (${recipe.dev.join(', ')})`,
+);
 
 const pack = (fitted: Fitted, calibration: Calibration, decision: Decision, training: Record<string, unknown>) =>
-  packModel({ id: LINEAR_MODEL_ID, spec, fitted, calibration, decision, maxBuckets: recipe.maxBuckets, minWeight: recipe.minWeight, digits: recipe.digits, training });
+  packModel({
+    id: LINEAR_MODEL_ID,
+    spec,
+    fitted,
+    calibration,
+    decision,
+    maxBuckets: recipe.maxBuckets,
+    minWeight: recipe.minWeight,
+    digits: recipe.digits,
+    training,
+  });
 
 function fit(subset: number[], classWeights: ClassWeights, l2: number): Fitted {
   const y = Uint8Array.from(subset, (i) => train.y[i]!);
   const counts = [0, 0, 0];
   for (const k of y) counts[k]!++;
   const w = Float64Array.from(y, (k) => (classWeights === 'none' ? 1 : y.length / (3 * counts[k]!)));
-  return fitSoftmax(subset.map((i) => train.docs[i]!), y, w, { l2, minDf: recipe.minDf, maxIter: recipe.maxIter, tol: recipe.tol });
+  return fitSoftmax(
+    subset.map((i) => train.docs[i]!),
+    y,
+    w,
+    { l2, minDf: recipe.minDf, maxIter: recipe.maxIter, tol: recipe.tol },
+  );
 }
 
 /** Raw logits and evidence of the model as it would ship (pruned and rounded), four numbers per post. */
@@ -200,7 +235,14 @@ function heldOut(classWeights: ClassWeights, l2: number): HeldOut {
   for (let k = 0; k < recipe.folds; k++) {
     const out = crossFitted.filter((i) => fold[i] === k);
     if (out.length === 0) continue;
-    const l = logitsOf(fit(all.filter((i) => fold[i] !== k), classWeights, l2), out.map((i) => train.docs[i]!));
+    const l = logitsOf(
+      fit(
+        all.filter((i) => fold[i] !== k),
+        classWeights,
+        l2,
+      ),
+      out.map((i) => train.docs[i]!),
+    );
     out.forEach((i, j) => put(l, j, slot.get(i)!));
   }
   const d = logitsOf(full, dev.docs);
@@ -216,7 +258,10 @@ const figures = (h: HeldOut, decision: Decision, cal: Calibration, from = 0) => 
     const p = decide([logits[3 * i]!, logits[3 * i + 1]!, logits[3 * i + 2]!, evidence[i]!], decision, cal);
     items.push({ gold: CLASSES[y[i]!]!, predicted: p.stance, confidence: p.confidence });
   }
-  return { ...evaluate(items), ece: reliability(items.map((x) => ({ confidence: x.confidence, correct: x.gold === x.predicted }))).ece };
+  return {
+    ...evaluate(items),
+    ece: reliability(items.map((x) => ({ confidence: x.confidence, correct: x.gold === x.predicted }))).ece,
+  };
 };
 
 /** The decision with the best held-out F_avg; among equals, the offset nearest 0, then the first evidence floor. */
@@ -234,15 +279,25 @@ function bestDecision(h: HeldOut, cal: Calibration): { decision: Decision; f_avg
   return best;
 }
 
-const candidates: Array<{ l2: number; classWeights: ClassWeights; iterations: number; held_out_f_avg: number; decision: Decision }> = [];
+const candidates: Array<{
+  l2: number;
+  classWeights: ClassWeights;
+  iterations: number;
+  held_out_f_avg: number;
+  decision: Decision;
+}> = [];
 let best: { h: HeldOut; l2: number; classWeights: ClassWeights; f_avg: number } | undefined;
-const grid = values['chosen-only'] ? { classWeights: [recorded!.chosen.classWeights], l2: [recorded!.chosen.l2] } : recipe;
+const grid = values['chosen-only']
+  ? { classWeights: [recorded!.chosen.classWeights], l2: [recorded!.chosen.l2] }
+  : recipe;
 for (const classWeights of grid.classWeights) {
   for (const l2 of grid.l2) {
     const h = heldOut(classWeights, l2);
     const { decision, f_avg } = bestDecision(h, fitCalibration(h.logits, h.y, CALIBRATION));
     candidates.push({ l2, classWeights, iterations: h.full.iterations, held_out_f_avg: f_avg, decision });
-    say(`  l2 ${l2.toExponential(0)}, class weights ${classWeights.padEnd(8)}: held-out F_avg ${f_avg.toFixed(4)} at neutral offset ${decision.neutralOffset.toFixed(2)}, minimum evidence ${decision.minEvidence}`);
+    say(
+      `  l2 ${l2.toExponential(0)}, class weights ${classWeights.padEnd(8)}: held-out F_avg ${f_avg.toFixed(4)} at neutral offset ${decision.neutralOffset.toFixed(2)}, minimum evidence ${decision.minEvidence}`,
+    );
     if (!best || f_avg > best.f_avg) best = { h, l2, classWeights, f_avg };
   }
 }
@@ -255,9 +310,17 @@ const { decision } = bestDecision(h, calibration);
 const draft = pack(h.full, calibration, decision, {});
 const pooled = figures(h, draft.decision, draft.calibration);
 const devOnly = figures(h, draft.decision, draft.calibration, h.devFrom);
-const quantiles = [0.01, 0.05, 0.1, 0.25, 0.5].map((q) => [...h.evidence].sort((a, b) => a - b)[Math.floor(q * (h.evidence.length - 1))]!.toFixed(3));
+const quantiles = [0.01, 0.05, 0.1, 0.25, 0.5].map((q) =>
+  [...h.evidence].sort((a, b) => a - b)[Math.floor(q * (h.evidence.length - 1))]!.toFixed(3),
+);
 say(`evidence of held-out posts, quantiles 1/5/10/25/50%: ${quantiles.join(' ')}`);
-const summary = (f: typeof pooled) => ({ n: f.n, f_avg: f.f_avg, macro_f1: f.macro_f1, accuracy: f.accuracy, ece: f.ece });
+const summary = (f: typeof pooled) => ({
+  n: f.n,
+  f_avg: f.f_avg,
+  macro_f1: f.macro_f1,
+  accuracy: f.accuracy,
+  ece: f.ece,
+});
 
 const file = pack(h.full, calibration, decision, {
   recipe,
@@ -265,16 +328,28 @@ const file = pack(h.full, calibration, decision, {
   classes: Object.fromEntries(CLASSES.map((c, k) => [c, train.y.filter((y) => y === k).length])),
   chosen: { l2, classWeights, iterations: h.full.iterations },
   candidates: values['chosen-only'] ? recorded!.candidates : candidates,
-  held_out: { ...summary(pooled), nll_uncalibrated: r4(nll(h.logits, h.y, UNCALIBRATED)), nll: r4(nll(h.logits, h.y, draft.calibration)) },
+  held_out: {
+    ...summary(pooled),
+    nll_uncalibrated: r4(nll(h.logits, h.y, UNCALIBRATED)),
+    nll: r4(nll(h.logits, h.y, draft.calibration)),
+  },
   dev: summary(devOnly),
 });
 const text = serialiseModel(file);
 writeFileSync(values.out!, text);
 const seconds = (performance.now() - t0) / 1000;
-say(`chosen: l2 ${l2}, class weights ${classWeights}, decision ${JSON.stringify(file.decision)}, calibration ${JSON.stringify(file.calibration)}`);
-say(`held out (cross-fitted train + dev): F_avg ${pooled.f_avg.toFixed(4)}, macro-F1 ${pooled.macro_f1.toFixed(4)}, accuracy ${pooled.accuracy.toFixed(4)}, ECE ${pooled.ece.toFixed(4)} (n ${pooled.n})`);
-say(`dev: F_avg ${devOnly.f_avg.toFixed(4)}, macro-F1 ${devOnly.macro_f1.toFixed(4)}, accuracy ${devOnly.accuracy.toFixed(4)}, ECE ${devOnly.ece.toFixed(4)} (n ${devOnly.n})`);
-say(`wrote ${values.out}: ${file.weights.buckets.length} buckets, ${(Buffer.byteLength(text) / 1e6).toFixed(2)} MB, in ${seconds.toFixed(1)} s`);
+say(
+  `chosen: l2 ${l2}, class weights ${classWeights}, decision ${JSON.stringify(file.decision)}, calibration ${JSON.stringify(file.calibration)}`,
+);
+say(
+  `held out (cross-fitted train + dev): F_avg ${pooled.f_avg.toFixed(4)}, macro-F1 ${pooled.macro_f1.toFixed(4)}, accuracy ${pooled.accuracy.toFixed(4)}, ECE ${pooled.ece.toFixed(4)} (n ${pooled.n})`,
+);
+say(
+  `dev: F_avg ${devOnly.f_avg.toFixed(4)}, macro-F1 ${devOnly.macro_f1.toFixed(4)}, accuracy ${devOnly.accuracy.toFixed(4)}, ECE ${devOnly.ece.toFixed(4)} (n ${devOnly.n})`,
+);
+say(
+  `wrote ${values.out}: ${file.weights.buckets.length} buckets, ${(Buffer.byteLength(text) / 1e6).toFixed(2)} MB, in ${seconds.toFixed(1)} s`,
+);
 
 function r4(x: number): number {
   return Math.round(x * 1e4) / 1e4;

@@ -15,16 +15,24 @@ import { LINEAR_MODEL_FILE } from '../workers/score/builtin-linear.ts';
  */
 interface Training {
   recipe: { train: string[]; dev: string[] };
-  data: { train: Array<{ data: string; sha256: string; rows: number }>; dev: Array<{ data: string; sha256: string; rows: number }> };
+  data: {
+    train: Array<{ data: string; sha256: string; rows: number }>;
+    dev: Array<{ data: string; sha256: string; rows: number }>;
+  };
 }
 const committed = readFileSync(LINEAR_MODEL_FILE);
 const training = (JSON.parse(committed.toString('utf8')) as { training: Training }).training;
 
 function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/train.ts', ...args], { maxBuffer: 10_000_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/train.ts', ...args],
+      { maxBuffer: 10_000_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -36,7 +44,10 @@ test('the model records the data it was trained and tuned on, and that data is u
     assert.equal(sha, d.sha256, `${path} changed since the model was trained: run npm run train and commit the model`);
     assert.ok(d.rows > 0);
   }
-  assert.deepEqual(training.data.train.map((d) => d.data), training.recipe.train);
+  assert.deepEqual(
+    training.data.train.map((d) => d.data),
+    training.recipe.train,
+  );
 });
 
 test('re-training from the recorded recipe gives the committed file byte for byte', async () => {

@@ -13,7 +13,10 @@ export interface ReliabilityBin {
   accuracy: number | null;
 }
 
-export function reliability(items: ReadonlyArray<{ confidence: number; correct: boolean }>, bins = 10): { bins: ReliabilityBin[]; ece: number } {
+export function reliability(
+  items: ReadonlyArray<{ confidence: number; correct: boolean }>,
+  bins = 10,
+): { bins: ReliabilityBin[]; ece: number } {
   const count = new Array<number>(bins).fill(0);
   const conf = new Array<number>(bins).fill(0);
   const right = new Array<number>(bins).fill(0);
@@ -28,7 +31,13 @@ export function reliability(items: ReadonlyArray<{ confidence: number; correct: 
   for (let k = 0; k < bins; k++) {
     const n = count[k]!;
     if (n > 0) ece += (n / items.length) * Math.abs(right[k]! / n - conf[k]! / n);
-    out.push({ from: r4(k / bins), to: r4((k + 1) / bins), count: n, mean_confidence: n ? r4(conf[k]! / n) : null, accuracy: n ? r4(right[k]! / n) : null });
+    out.push({
+      from: r4(k / bins),
+      to: r4((k + 1) / bins),
+      count: n,
+      mean_confidence: n ? r4(conf[k]! / n) : null,
+      accuracy: n ? r4(right[k]! / n) : null,
+    });
   }
   return { bins: out, ece: r4(ece) };
 }

@@ -38,23 +38,39 @@ export interface SetReport {
   posts_per_second: number;
 }
 
-const slice = (f: Figures): Slice => ({ n: f.n, f_avg: f.f_avg, macro_f1: f.macro_f1, accuracy: f.accuracy, per_class: f.perClass });
+const slice = (f: Figures): Slice => ({
+  n: f.n,
+  f_avg: f.f_avg,
+  macro_f1: f.macro_f1,
+  accuracy: f.accuracy,
+  per_class: f.perClass,
+});
 
 function groups(items: readonly EvalItem[], key: (i: EvalItem) => string | undefined): Record<string, Slice> {
   const names = [...new Set(items.map(key).filter((k): k is string => k !== undefined))].sort();
   return Object.fromEntries(names.map((name) => [name, slice(evaluate(items.filter((i) => key(i) === name)))]));
 }
 
-export function buildReport(items: readonly EvalItem[], meta: { scorer: string; file: string; split: string; postsPerSecond: number }): SetReport {
+export function buildReport(
+  items: readonly EvalItem[],
+  meta: { scorer: string; file: string; split: string; postsPerSecond: number },
+): SetReport {
   const overall = evaluate(items);
   const cal = reliability(items.map((i) => ({ confidence: i.confidence, correct: i.gold === i.predicted })));
   return {
-    scorer: meta.scorer, file: meta.file, split: meta.split, n: overall.n,
-    f_avg: overall.f_avg, macro_f1: overall.macro_f1, accuracy: overall.accuracy,
-    per_class: overall.perClass, confusion: overall.confusion,
+    scorer: meta.scorer,
+    file: meta.file,
+    split: meta.split,
+    n: overall.n,
+    f_avg: overall.f_avg,
+    macro_f1: overall.macro_f1,
+    accuracy: overall.accuracy,
+    per_class: overall.perClass,
+    confusion: overall.confusion,
     per_language: groups(items, (i) => i.lang),
     per_kind: groups(items, (i) => i.kind),
-    ece: cal.ece, reliability: cal.bins,
+    ece: cal.ece,
+    reliability: cal.bins,
     posts_per_second: meta.postsPerSecond,
   };
 }
@@ -62,8 +78,16 @@ export function buildReport(items: readonly EvalItem[], meta: { scorer: string; 
 export function formatReport(r: SetReport): string {
   const line = (name: string, f: Slice) =>
     `${name.padEnd(14)} ${String(f.n).padStart(5)}  ${f.accuracy.toFixed(3)}  ${f.macro_f1.toFixed(3)}  ${f.f_avg.toFixed(3)}   ${STANCES.map((s) => `${f.per_class[s].precision.toFixed(2)}/${f.per_class[s].recall.toFixed(2)}/${f.per_class[s].f1.toFixed(2)}`).join('   ')}`;
-  const header = (first: string) => `${first.padEnd(14)} ${'n'.padStart(5)}  acc    macroF1 F_avg   ${STANCES.map((s) => `${s} P/R/F1`.padEnd(16)).join(' ')}`;
-  const all = slice({ n: r.n, accuracy: r.accuracy, macro_f1: r.macro_f1, f_avg: r.f_avg, perClass: r.per_class, confusion: r.confusion });
+  const header = (first: string) =>
+    `${first.padEnd(14)} ${'n'.padStart(5)}  acc    macroF1 F_avg   ${STANCES.map((s) => `${s} P/R/F1`.padEnd(16)).join(' ')}`;
+  const all = slice({
+    n: r.n,
+    accuracy: r.accuracy,
+    macro_f1: r.macro_f1,
+    f_avg: r.f_avg,
+    perClass: r.per_class,
+    confusion: r.confusion,
+  });
   const kinds = Object.entries(r.per_kind);
   const fmt = (x: number | null) => (x === null ? '    -' : x.toFixed(3));
   return [
@@ -79,7 +103,10 @@ export function formatReport(r: SetReport): string {
     ...STANCES.map((g) => `${g.padEnd(10)}${STANCES.map((p) => String(r.confusion[g][p]).padStart(10)).join('')}`),
     '',
     'reliability (confidence bin: posts, mean confidence, accuracy)',
-    ...r.reliability.map((b) => `  ${b.from.toFixed(1)}–${b.to.toFixed(1)}  ${String(b.count).padStart(5)}  ${fmt(b.mean_confidence)}  ${fmt(b.accuracy)}`),
+    ...r.reliability.map(
+      (b) =>
+        `  ${b.from.toFixed(1)}–${b.to.toFixed(1)}  ${String(b.count).padStart(5)}  ${fmt(b.mean_confidence)}  ${fmt(b.accuracy)}`,
+    ),
     `ECE ${r.ece.toFixed(3)} (expected calibration error: count-weighted mean |accuracy − confidence| over the bins)`,
   ].join('\n');
 }

@@ -34,7 +34,18 @@ export function fitCalibration(logits: Float64Array, y: Uint8Array, opts: { tied
   const P = opts.tied ? 2 : 3;
   const at = (t: number[]): Calibration => ({ temperature: 1 / t[0]!, bias: [t[1]!, opts.tied ? t[1]! : t[2]!] });
   // J[k][p] = ∂u_k/∂θ_p.
-  const jacobian = (z: number[]): number[][] => (opts.tied ? [[z[0]!, 1], [z[1]!, 1], [z[2]!, 0]] : [[z[0]!, 1, 0], [z[1]!, 0, 1], [z[2]!, 0, 0]]);
+  const jacobian = (z: number[]): number[][] =>
+    opts.tied
+      ? [
+          [z[0]!, 1],
+          [z[1]!, 1],
+          [z[2]!, 0],
+        ]
+      : [
+          [z[0]!, 1, 0],
+          [z[1]!, 0, 1],
+          [z[2]!, 0, 0],
+        ];
   let theta = opts.tied ? [1, 0] : [1, 0, 0];
   let f = nll(logits, y, at(theta));
   for (let iter = 0; iter < 100; iter++) {
@@ -65,7 +76,10 @@ export function fitCalibration(logits: Float64Array, y: Uint8Array, opts: { tied
       }
     }
     for (let p = 0; p < P; p++) h[p]![p]! += 1e-9;
-    const step = solve(h, g.map((x) => -x));
+    const step = solve(
+      h,
+      g.map((x) => -x),
+    );
     let t = 1;
     let next = theta;
     let fNext = f;

@@ -48,7 +48,10 @@ export class CueMatcher {
   private readonly which = new Map<string, number>();
 
   constructor(private readonly lists: CueLists) {
-    const all = [...lists.support.map((c) => ({ c, side: 'support' as const })), ...lists.criticism.map((c) => ({ c, side: 'criticism' as const }))];
+    const all = [
+      ...lists.support.map((c) => ({ c, side: 'support' as const })),
+      ...lists.criticism.map((c) => ({ c, side: 'criticism' as const })),
+    ];
     this.count = all.length;
     const plain = all.map(({ c }) => c.re.source.replace(/\((?!\?)/g, '(?:'));
     this.cues = all.map(({ c, side }, i) => ({ side, weight: c.weight, whole: new RegExp(`^(?:${plain[i]})$`, 'u') }));

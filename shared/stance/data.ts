@@ -25,8 +25,12 @@ export interface DataRef {
 export function parseDataRef(arg: string): DataRef {
   const at = arg.lastIndexOf(':');
   if (at <= 0) return { path: arg, splits: null };
-  const splits = arg.slice(at + 1).split('+').filter(Boolean);
-  for (const s of splits) if (!['train', 'dev', 'test'].includes(s)) throw new DataError(`${arg}: unknown split ${s} (train, dev or test)`);
+  const splits = arg
+    .slice(at + 1)
+    .split('+')
+    .filter(Boolean);
+  for (const s of splits)
+    if (!['train', 'dev', 'test'].includes(s)) throw new DataError(`${arg}: unknown split ${s} (train, dev or test)`);
   return { path: arg.slice(0, at), splits };
 }
 
@@ -48,11 +52,15 @@ export function readLabelled(path: string): { rows: LabelledRow[]; sha256: strin
       throw new DataError(`${path}:${i + 1} is not JSON`);
     }
     const r = labelledRow.safeParse(parsed);
-    if (!r.success) throw new DataError(`${path}:${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!r.success)
+      throw new DataError(
+        `${path}:${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     return [r.data];
   });
   return { rows, sha256: createHash('sha256').update(raw).digest('hex') };
 }
 
 /** A row without a split is test data: what nobody said may be trained on is held out. */
-export const inSplits = (r: LabelledRow, splits: string[] | null): boolean => splits === null || splits.includes(r.split ?? 'test');
+export const inSplits = (r: LabelledRow, splits: string[] | null): boolean =>
+  splits === null || splits.includes(r.split ?? 'test');

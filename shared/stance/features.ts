@@ -65,14 +65,21 @@ export class Featurizer {
   private readonly acc: Uint16Array;
   private touched: Int32Array;
   private word = new Uint16Array(64);
+  /** 1 + ln(count) of each touched bucket, computed once per flush. */
+  private tf = new Float64Array(1024);
   private nTouched = 0;
   private out: Features;
   private readonly cues: CueMatcher;
 
-  constructor(readonly spec: FeatureSpec, lists: CueLists) {
+  constructor(
+    readonly spec: FeatureSpec,
+    lists: CueLists,
+  ) {
     this.cues = new CueMatcher(lists);
     if (spec.lexiconSha256 !== this.cues.sha256) {
-      throw new Error(`the model was trained with another lexicon (sha256 ${spec.lexiconSha256.slice(0, 12)}…, now ${this.cues.sha256.slice(0, 12)}…): retrain it with npm run train`);
+      throw new Error(
+        `the model was trained with another lexicon (sha256 ${spec.lexiconSha256.slice(0, 12)}…, now ${this.cues.sha256.slice(0, 12)}…): retrain it with npm run train`,
+      );
     }
     this.mask = (1 << spec.bucketsLog2) - 1;
     this.acc = new Uint16Array(1 << spec.bucketsLog2);
@@ -126,15 +133,18 @@ export class Featurizer {
 
   /** Sub-linear counts (1 + ln c), L2-normalised over the group, times the group's scale. */
   private flush(scale: number): void {
+    if (this.tf.length < this.nTouched) this.tf = new Float64Array(this.touched.length);
+    const tf = this.tf;
     let sq = 0;
     for (let i = 0; i < this.nTouched; i++) {
       const v = 1 + Math.log(this.acc[this.touched[i]!]!);
+      tf[i] = v;
       sq += v * v;
     }
     const k = sq > 0 ? scale / Math.sqrt(sq) : 0;
     for (let i = 0; i < this.nTouched; i++) {
       const b = this.touched[i]!;
-      this.emit(b, (1 + Math.log(this.acc[b]!)) * k);
+      this.emit(b, tf[i]! * k);
       this.acc[b] = 0;
     }
     this.nTouched = 0;
@@ -200,7 +210,7 @@ export class Featurizer {
       const side = hit.negated ? (hit.side === 'support' ? 'criticism' : 'support') : hit.side;
       if (side === 'support') support += hit.weight;
       else criticism += hit.weight;
-      this.emit(fmix(step(step(NS_CUE, hit.cue), hit.negated ? 1 : 0)) & this.mask, scale * hit.weight / 2);
+      this.emit(fmix(step(step(NS_CUE, hit.cue), hit.negated ? 1 : 0)) & this.mask, (scale * hit.weight) / 2);
     });
     const evidence = support + criticism;
     const score = evidence === 0 ? 0 : (support - criticism) / (evidence + 1);

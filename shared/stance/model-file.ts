@@ -25,7 +25,8 @@ export const round = (x: number, digits: number): number => (x === 0 ? 0 : Numbe
 
 export function packModel(o: PackOptions): ModelFile {
   const { buckets, weights, bias } = o.fitted;
-  const strength = (i: number) => Math.max(Math.abs(weights[3 * i]!), Math.abs(weights[3 * i + 1]!), Math.abs(weights[3 * i + 2]!));
+  const strength = (i: number) =>
+    Math.max(Math.abs(weights[3 * i]!), Math.abs(weights[3 * i + 1]!), Math.abs(weights[3 * i + 2]!));
   const order: number[] = [];
   for (let i = 0; i < buckets.length; i++) if (strength(i) >= o.minWeight) order.push(i);
   // Strongest first; equal strengths by bucket number, so the cut is deterministic.
@@ -45,8 +46,14 @@ export function packModel(o: PackOptions): ModelFile {
     classes: ['support', 'criticism', 'neutral'],
     features: o.spec,
     bias: [round(bias[0]! - bias[2]!, o.digits), round(bias[1]! - bias[2]!, o.digits)],
-    calibration: { temperature: round(o.calibration.temperature, o.digits), bias: [round(o.calibration.bias[0], o.digits), round(o.calibration.bias[1], o.digits)] },
-    decision: { neutralOffset: round(o.decision.neutralOffset, o.digits), minEvidence: round(o.decision.minEvidence, o.digits) },
+    calibration: {
+      temperature: round(o.calibration.temperature, o.digits),
+      bias: [round(o.calibration.bias[0], o.digits), round(o.calibration.bias[1], o.digits)],
+    },
+    decision: {
+      neutralOffset: round(o.decision.neutralOffset, o.digits),
+      minEvidence: round(o.decision.minEvidence, o.digits),
+    },
     weights: { buckets: deltas, values },
     training: o.training,
   };

@@ -114,12 +114,16 @@ export class LinearModel {
   /** Three logits, then the evidence: the share of the post's text features the model has weights for. */
   private readonly raw = new Float64Array(4);
 
-  constructor(readonly file: ModelFile, lists: CueLists) {
+  constructor(
+    readonly file: ModelFile,
+    lists: CueLists,
+  ) {
     this.featurizer = new Featurizer(file.features as FeatureSpec, lists);
     const n = 1 << file.features.bucketsLog2;
     this.w = new Float32Array(n * 3);
     const { buckets, values } = file.weights;
-    if (values.length !== buckets.length * 2) throw new Error('model file: weights.values must hold two numbers per bucket');
+    if (values.length !== buckets.length * 2)
+      throw new Error('model file: weights.values must hold two numbers per bucket');
     let bucket = 0;
     for (let i = 0; i < buckets.length; i++) {
       bucket += buckets[i]!;
@@ -135,8 +139,11 @@ export class LinearModel {
 
   /** Logits before calibration and decision. Reuses one buffer: copy it to keep it. */
   rawLogits(f: Features): Float64Array {
-    let z0 = this.b[0]!, z1 = this.b[1]!, z2 = this.b[2]!;
-    let known = 0, all = 0;
+    let z0 = this.b[0]!,
+      z1 = this.b[1]!,
+      z2 = this.b[2]!;
+    let known = 0,
+      all = 0;
     const w = this.w;
     for (let i = 0; i < f.n; i++) {
       const j = f.idx[i]! * 3;

@@ -95,7 +95,9 @@ export function fitSoftmax(docs: readonly SparseDoc[], y: Uint8Array, w: Float64
         z[2] += x[j + 2]! * vk;
       }
       const m = Math.max(z[0]!, z[1]!, z[2]!);
-      const e0 = Math.exp(z[0]! - m), e1 = Math.exp(z[1]! - m), e2 = Math.exp(z[2]! - m);
+      const e0 = Math.exp(z[0]! - m),
+        e1 = Math.exp(z[1]! - m),
+        e2 = Math.exp(z[2]! - m);
       const s = e0 + e1 + e2;
       const wi = w[i]! / wsum;
       const yi = y[i]!;

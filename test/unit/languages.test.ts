@@ -30,20 +30,56 @@ const NEWS: Array<[lang: string, text: string]> = [
 test('relevance: Durov and Telegram in other languages and scripts, names with attached prefixes and particles', () => {
   for (const [lang, text] of NEWS) assert.ok(isRelevant(text), `${lang}: ${text}`);
   const names = [
-    'Ντούροφ', 'Ντουροφ', 'دوروف', 'ودوروف', 'پاول دوروف', 'דורוב', 'לדורוב', '杜罗夫', '杜羅夫', '杜洛夫', 'ドゥーロフ氏', '두로프가', 'დუროვი',
-    'Դուրովը', 'Paweł Durow', 'Durowa zatrzymano', "Durov'un avukatı", 'Дураў', 'Паўла Дурава', 'ड्यूरोव',
+    'Ντούροφ',
+    'Ντουροφ',
+    'دوروف',
+    'ودوروف',
+    'پاول دوروف',
+    'דורוב',
+    'לדורוב',
+    '杜罗夫',
+    '杜羅夫',
+    '杜洛夫',
+    'ドゥーロフ氏',
+    '두로프가',
+    'დუროვი',
+    'Դուրովը',
+    'Paweł Durow',
+    'Durowa zatrzymano',
+    "Durov'un avukatı",
+    'Дураў',
+    'Паўла Дурава',
+    'ड्यूरोव',
   ];
   for (const n of names) assert.ok(isRelevant(n), n);
-  const platformAndCase = ['Telegram-Chef in Paris festgenommen', 'Telegram: il fondatore arrestato', 'تلگرام: بازداشت مدیرعامل', 'טלגרם: מעצר המייסד', '电报创始人被捕', 'テレグラム創業者を逮捕', '텔레그램 창업자 체포'];
+  const platformAndCase = [
+    'Telegram-Chef in Paris festgenommen',
+    'Telegram: il fondatore arrestato',
+    'تلگرام: بازداشت مدیرعامل',
+    'טלגרם: מעצר המייסד',
+    '电报创始人被捕',
+    'テレグラム創業者を逮捕',
+    '텔레그램 창업자 체포',
+  ];
   for (const t of platformAndCase) assert.ok(isRelevant(t), t);
   // Telegram without the case, and look-alike words, are still not enough.
-  const no = ['Telegram ha aggiunto nuovi sticker', 'تيليجرام يضيف ميزة جديدة', 'テレグラムの新機能', 'Produrowany film', 'Продуров — не слово'];
+  const no = [
+    'Telegram ha aggiunto nuovi sticker',
+    'تيليجرام يضيف ميزة جديدة',
+    'テレグラムの新機能',
+    'Produrowany film',
+    'Продуров — не слово',
+  ];
   for (const t of no) assert.ok(!isRelevant(t), t);
 });
 
 test('language: franc for the languages it knows, the script for Hebrew, Georgian and Armenian and for short CJK posts', () => {
   for (const [lang, text] of NEWS) assert.equal(resolveLanguage(text, null), lang, text);
-  assert.equal(resolveLanguage('杜罗夫被捕', null), 'zh', 'too short for franc, but only Chinese is written in Han alone');
+  assert.equal(
+    resolveLanguage('杜罗夫被捕', null),
+    'zh',
+    'too short for franc, but only Chinese is written in Han alone',
+  );
   assert.equal(resolveLanguage('ドゥーロフ逮捕', null), 'ja', 'kana make it Japanese');
   assert.equal(resolveLanguage('두로프 체포', null), 'ko');
   assert.equal(resolveLanguage('Free Durov — Ντούροφ', null), 'en', 'a word in another script does not decide');

@@ -12,14 +12,24 @@ import { normaliseText } from '../../shared/stance/text.ts';
 import { fitSoftmax } from '../../shared/stance/train.ts';
 import { LEXICON_CUES, LINEAR_MODEL_FILE, LinearScorer } from '../../workers/score/builtin-linear.ts';
 
-const spec: FeatureSpec = { version: 1, bucketsLog2: 18, charMin: 3, charMax: 5, scale: { word: 1, char: 1, cue: 1 }, lexiconSha256: Featurizer.lexiconSha256(LEXICON_CUES) };
+const spec: FeatureSpec = {
+  version: 1,
+  bucketsLog2: 18,
+  charMin: 3,
+  charMax: 5,
+  scale: { word: 1, char: 1, cue: 1 },
+  lexiconSha256: Featurizer.lexiconSha256(LEXICON_CUES),
+};
 const features = (fz: Featurizer, text: string) => {
   const f = fz.features(text);
   return [...f.idx.slice(0, f.n)].map((b, i) => `${b}:${f.val[i]!.toFixed(12)}`).sort();
 };
 
 test('normalisation: NFKC, lower case, no zero-width or bidi characters, no links', () => {
-  assert.equal(normaliseText('Du\u200Brov\u202E \uFEFFＦＲＥＥ https://t.co/x?y=1 www.example.org/a ok'), 'durov free     ok');
+  assert.equal(
+    normaliseText('Du\u200Brov\u202E \uFEFFＦＲＥＥ https://t.co/x?y=1 www.example.org/a ok'),
+    'durov free     ok',
+  );
   assert.equal(normaliseText('Шёл ’quote’'), "шел 'quote'");
   const fz = new Featurizer(spec, LEXICON_CUES);
   // An evasion with invisible characters hashes like the plain word; a link adds nothing.
@@ -43,7 +53,7 @@ test('features: deterministic, word and char n-grams in their own L2-normalised 
   assert.equal(fz.features('').n, 1, 'an empty post still has the lexicon verdict (neutral)');
 });
 
-test('lexicon cues are found in one pass, with the lexicon scorer\'s negation rule', () => {
+test("lexicon cues are found in one pass, with the lexicon scorer's negation rule", () => {
   const m = new CueMatcher(LEXICON_CUES);
   const hits = (t: string) => {
     const out: string[] = [];
@@ -55,10 +65,13 @@ test('lexicon cues are found in one pass, with the lexicon scorer\'s negation ru
   assert.deepEqual(hits('это не цензура'), ['support/negated']);
   assert.deepEqual(hits('nothing here'), []);
   assert.match(m.sha256, /^[0-9a-f]{64}$/);
-  assert.throws(() => new Featurizer({ ...spec, lexiconSha256: '0'.repeat(64) }, LEXICON_CUES), /another lexicon.*npm run train/);
+  assert.throws(
+    () => new Featurizer({ ...spec, lexiconSha256: '0'.repeat(64) }, LEXICON_CUES),
+    /another lexicon.*npm run train/,
+  );
 });
 
-test('decision: the neutral offset and side margin decide, the calibration gives the probabilities; confidence is the reported stance\'s probability', () => {
+test("decision: the neutral offset and side margin decide, the calibration gives the probabilities; confidence is the reported stance's probability", () => {
   const z = [1, 0.2, 0.8];
   const p = decide(z, ARGMAX, UNCALIBRATED);
   assert.equal(p.stance, 'support');
@@ -77,7 +90,11 @@ test('decision: the neutral offset and side margin decide, the calibration gives
   // A post the model knows too little of stays neutral however low the offset; evidence is the fourth number.
   assert.equal(decide([0.01, 0, 1, 0.9], { neutralOffset: -3, minEvidence: 0.25 }, UNCALIBRATED).stance, 'support');
   assert.equal(decide([0.01, 0, 1, 0.1], { neutralOffset: -3, minEvidence: 0.25 }, UNCALIBRATED).stance, 'neutral');
-  assert.equal(decide([0.01, 0, 1], { neutralOffset: -3, minEvidence: 0.25 }, UNCALIBRATED).stance, 'support', 'without a fourth number the evidence is full');
+  assert.equal(
+    decide([0.01, 0, 1], { neutralOffset: -3, minEvidence: 0.25 }, UNCALIBRATED).stance,
+    'support',
+    'without a fourth number the evidence is full',
+  );
   const hot = decide(z, ARGMAX, { temperature: 3, bias: [0, 0] });
   assert.equal(hot.stance, 'support');
   assert.ok(hot.confidence < p.confidence);
@@ -93,7 +110,7 @@ test('calibration lowers the NLL of an over-confident model and corrects the cla
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     logits[3 * i + (i % 3)] = 3 * 1.2;
-    y[i] = i % 5 < 3 ? i % 3 : (i % 3 + 1 + (i % 2)) % 3;
+    y[i] = i % 5 < 3 ? i % 3 : ((i % 3) + 1 + (i % 2)) % 3;
   }
   const tied = fitCalibration(logits, y, { tied: true });
   assert.ok(tied.temperature > 1.5, `fitted temperature ${tied.temperature}`);
@@ -102,8 +119,10 @@ test('calibration lowers the NLL of an over-confident model and corrects the cla
   for (const cal of [tied, free]) {
     assert.ok(nll(logits, y, cal) < nll(logits, y, UNCALIBRATED));
     // The optimum: no small change of the temperature or the bias lowers the NLL.
-    for (const t of [0.95, 1.05]) assert.ok(nll(logits, y, cal) <= nll(logits, y, { ...cal, temperature: cal.temperature * t }) + 1e-12);
-    for (const d of [-0.05, 0.05]) assert.ok(nll(logits, y, cal) <= nll(logits, y, { ...cal, bias: [cal.bias[0] + d, cal.bias[1] + d] }) + 1e-12);
+    for (const t of [0.95, 1.05])
+      assert.ok(nll(logits, y, cal) <= nll(logits, y, { ...cal, temperature: cal.temperature * t }) + 1e-12);
+    for (const d of [-0.05, 0.05])
+      assert.ok(nll(logits, y, cal) <= nll(logits, y, { ...cal, bias: [cal.bias[0] + d, cal.bias[1] + d] }) + 1e-12);
   }
   assert.ok(nll(logits, y, free) <= nll(logits, y, tied) + 1e-12, 'two biases fit at least as well as one');
   assert.deepEqual(fitCalibration(logits, y, { tied: true }), tied, 'deterministic');
@@ -112,7 +131,12 @@ test('calibration lowers the NLL of an over-confident model and corrects the cla
   const prior = fitCalibration(flat, Uint8Array.of(0, 1, 2, 2), { tied: true });
   assert.ok(Math.abs(prior.bias[0] - Math.log(0.5)) < 1e-6, String(prior.bias[0]));
 
-  const r = reliability([{ confidence: 0.95, correct: true }, { confidence: 0.91, correct: false }, { confidence: 0.55, correct: true }, { confidence: 1, correct: true }]);
+  const r = reliability([
+    { confidence: 0.95, correct: true },
+    { confidence: 0.91, correct: false },
+    { confidence: 0.55, correct: true },
+    { confidence: 1, correct: true },
+  ]);
   assert.equal(r.bins.length, 10);
   assert.deepEqual(r.bins[9], { from: 0.9, to: 1, count: 3, mean_confidence: 0.9533, accuracy: 0.6667 });
   assert.deepEqual(r.bins[5], { from: 0.5, to: 0.6, count: 1, mean_confidence: 0.55, accuracy: 1 });
@@ -123,9 +147,15 @@ test('calibration lowers the NLL of an over-confident model and corrects the cla
 test('training: L-BFGS learns a small problem, bit for bit the same twice; the packed file predicts the same', () => {
   const fz = new Featurizer(spec, LEXICON_CUES);
   const texts = [
-    ['Free Durov, this arrest is censorship', 0], ['Solidarity with Pavel, free speech matters', 0], ['Free Pavel now, stop the censorship', 0],
-    ['Telegram must be held accountable for crime', 1], ['Good riddance, Telegram hosts crime', 1], ['Durov must answer for the crime on his platform', 1],
-    ['Durov appeared before the judge on Wednesday', 2], ['The hearing about Telegram is on Wednesday', 2], ['Durov left the court on Wednesday', 2],
+    ['Free Durov, this arrest is censorship', 0],
+    ['Solidarity with Pavel, free speech matters', 0],
+    ['Free Pavel now, stop the censorship', 0],
+    ['Telegram must be held accountable for crime', 1],
+    ['Good riddance, Telegram hosts crime', 1],
+    ['Durov must answer for the crime on his platform', 1],
+    ['Durov appeared before the judge on Wednesday', 2],
+    ['The hearing about Telegram is on Wednesday', 2],
+    ['Durov left the court on Wednesday', 2],
   ] as const;
   const docs = texts.map(([t]) => {
     const f = fz.features(t);
@@ -137,8 +167,19 @@ test('training: L-BFGS learns a small problem, bit for bit the same twice; the p
   const b = fitSoftmax(docs, y, w, { l2: 1e-3, minDf: 1, maxIter: 200, tol: 1e-10 });
   assert.deepEqual([...a.weights], [...b.weights]);
   assert.deepEqual([...a.bias], [...b.bias]);
-  for (let j = 0; j < a.weights.length; j += 3) assert.ok(Math.abs(a.weights[j]! + a.weights[j + 1]! + a.weights[j + 2]!) < 1e-12, 'centred');
-  const file = packModel({ id: 'test', spec, fitted: a, calibration: UNCALIBRATED, decision: ARGMAX, maxBuckets: 100_000, minWeight: 0, digits: 6, training: {} });
+  for (let j = 0; j < a.weights.length; j += 3)
+    assert.ok(Math.abs(a.weights[j]! + a.weights[j + 1]! + a.weights[j + 2]!) < 1e-12, 'centred');
+  const file = packModel({
+    id: 'test',
+    spec,
+    fitted: a,
+    calibration: UNCALIBRATED,
+    decision: ARGMAX,
+    maxBuckets: 100_000,
+    minWeight: 0,
+    digits: 6,
+    training: {},
+  });
   const again = modelFileSchema.parse(JSON.parse(serialiseModel(file)));
   assert.equal(serialiseModel(again), serialiseModel(file), 'the serialisation is stable');
   const model = new LinearModel(again, LEXICON_CUES);
@@ -146,12 +187,25 @@ test('training: L-BFGS learns a small problem, bit for bit the same twice; the p
   // Evidence: the share of a post's text features the model has weights for.
   assert.ok(Math.abs(model.rawLogits(fz.features('Free Durov, this arrest is censorship'))[3]! - 1) < 1e-9);
   assert.ok(model.rawLogits(fz.features('ტელეგრამის დამფუძნებელი'))[3]! < 0.05);
-  const small = packModel({ id: 'test', spec, fitted: a, calibration: UNCALIBRATED, decision: ARGMAX, maxBuckets: 10, minWeight: 0, digits: 3, training: {} });
+  const small = packModel({
+    id: 'test',
+    spec,
+    fitted: a,
+    calibration: UNCALIBRATED,
+    decision: ARGMAX,
+    maxBuckets: 10,
+    minWeight: 0,
+    digits: 3,
+    training: {},
+  });
   assert.equal(small.weights.buckets.length, 10, 'pruned to the strongest buckets');
 });
 
 test('data references name a file and its splits', () => {
-  assert.deepEqual(parseDataRef('data/eval/real.jsonl:train+dev'), { path: 'data/eval/real.jsonl', splits: ['train', 'dev'] });
+  assert.deepEqual(parseDataRef('data/eval/real.jsonl:train+dev'), {
+    path: 'data/eval/real.jsonl',
+    splits: ['train', 'dev'],
+  });
   assert.deepEqual(parseDataRef('mine.jsonl'), { path: 'mine.jsonl', splits: null });
   assert.throws(() => parseDataRef('x.jsonl:holdout'), /unknown split/);
 });
@@ -164,10 +218,17 @@ test('the committed model: small, loads, labelled builtin-linear-v1 with its fil
   assert.equal(scorer.model.kind, 'builtin');
   assert.match(scorer.model.setup ?? '', /^[0-9a-f]{12}$/);
   assert.equal(new LinearScorer().model, scorer.model, 'one parse per process');
-  for (const t of ['Free Durov! #FreeDurov', 'Finally someone holds Telegram accountable.', 'Durov left the court on Wednesday.', '', '🙂🙂']) {
+  for (const t of [
+    'Free Durov! #FreeDurov',
+    'Finally someone holds Telegram accountable.',
+    'Durov left the court on Wednesday.',
+    '',
+    '🙂🙂',
+  ]) {
     const r = scorer.scoreText(t);
     assert.ok(r.score >= -1 && r.score <= 1 && r.confidence > 0 && r.confidence <= 1, t);
-    if (r.stance !== 'neutral') assert.equal(Math.sign(r.score), r.stance === 'support' ? 1 : -1, 'a reported side and the score agree');
+    if (r.stance !== 'neutral')
+      assert.equal(Math.sign(r.score), r.stance === 'support' ? 1 : -1, 'a reported side and the score agree');
     assert.deepEqual(scorer.scoreText(t), r, 'deterministic');
   }
   assert.equal(scorer.scoreText('Free Durov! #FreeDurov').stance, 'support');

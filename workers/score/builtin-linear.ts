@@ -10,7 +10,12 @@ import type { Scorer } from './scorer.ts';
 export const LINEAR_MODEL_ID = 'builtin-linear-v1';
 
 /** The lexicon scorer's cues, which the linear model uses as features of their own. */
-export const LEXICON_CUES: CueLists = { support: SUPPORT_CUES, criticism: CRITICISM_CUES, negatorWords: NEGATOR_WORDS, negatorPhrases: NEGATOR_PHRASES };
+export const LEXICON_CUES: CueLists = {
+  support: SUPPORT_CUES,
+  criticism: CRITICISM_CUES,
+  negatorWords: NEGATOR_WORDS,
+  negatorPhrases: NEGATOR_PHRASES,
+};
 
 /** Resolved from this file, so it is found from the sources (tsx) and from dist/ alike (the image copies it to dist/data/model). */
 export const LINEAR_MODEL_FILE = fileURLToPath(new URL('../../data/model/builtin-linear-v1.json', import.meta.url));
@@ -18,7 +23,10 @@ export const LINEAR_MODEL_FILE = fileURLToPath(new URL('../../data/model/builtin
 export function loadLinearModel(path: string = LINEAR_MODEL_FILE): { model: LinearModel; sha256: string } {
   const raw = readFileSync(path, 'utf8');
   const parsed = modelFileSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new Error(`${path} is not a linear stance model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${path} is not a linear stance model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return { model: new LinearModel(parsed.data, LEXICON_CUES), sha256: createHash('sha256').update(raw).digest('hex') };
 }
 
