@@ -65,6 +65,8 @@ export class Featurizer {
   private readonly acc: Uint16Array;
   private touched: Int32Array;
   private word = new Uint16Array(64);
+  /** 1 + ln(count) of each touched bucket, computed once per flush. */
+  private tf = new Float64Array(1024);
   private nTouched = 0;
   private out: Features;
   private readonly cues: CueMatcher;
@@ -131,15 +133,18 @@ export class Featurizer {
 
   /** Sub-linear counts (1 + ln c), L2-normalised over the group, times the group's scale. */
   private flush(scale: number): void {
+    if (this.tf.length < this.nTouched) this.tf = new Float64Array(this.touched.length);
+    const tf = this.tf;
     let sq = 0;
     for (let i = 0; i < this.nTouched; i++) {
       const v = 1 + Math.log(this.acc[this.touched[i]!]!);
+      tf[i] = v;
       sq += v * v;
     }
     const k = sq > 0 ? scale / Math.sqrt(sq) : 0;
     for (let i = 0; i < this.nTouched; i++) {
       const b = this.touched[i]!;
-      this.emit(b, (1 + Math.log(this.acc[b]!)) * k);
+      this.emit(b, tf[i]! * k);
       this.acc[b] = 0;
     }
     this.nTouched = 0;

@@ -6,8 +6,8 @@
 // Invisible characters are removed, not turned into spaces: a zero-width space inside "Du\u200Brov" is an
 // evasion or an artefact, and the word must still hash as "durov". Covers soft hyphen, combining grapheme
 // joiner, Arabic letter mark, Hangul fillers, Mongolian vowel separators, zero-width and bidi controls,
-// word joiners and invisible operators, variation selectors and the BOM.
-// Single invisible code points on purpose (the trained model hashes text after this step).
+// word joiners and invisible operators, variation selectors and the BOM. The class lists code points, not
+// characters, so combining ones in it are intended:
 const INVISIBLE =
   // eslint-disable-next-line no-misleading-character-class
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;

@@ -35,28 +35,41 @@ const ARMIJO = 1e-4;
 /** y[i] in 0..2 (support, criticism, neutral); w[i] the weight of post i in the loss. */
 export function fitSoftmax(docs: readonly SparseDoc[], y: Uint8Array, w: Float64Array, opts: FitOptions): Fitted {
   // Compact the hashed space to the buckets the training posts use often enough, in increasing order.
-  const df = new Map<number, number>();
-  for (const d of docs) {
-    const seen = new Set<number>();
-    for (let i = 0; i < d.idx.length; i++) seen.add(d.idx[i]!);
-    for (const b of seen) df.set(b, (df.get(b) ?? 0) + 1);
-  }
-  const buckets = Int32Array.from([...df].filter(([, n]) => n >= opts.minDf).map(([b]) => b)).sort();
-  const col = new Map<number, number>();
-  buckets.forEach((b, i) => col.set(b, i));
+  let maxBucket = 0;
+  for (const d of docs) for (let i = 0; i < d.idx.length; i++) maxBucket = Math.max(maxBucket, d.idx[i]!);
+  const df = new Int32Array(maxBucket + 1);
+  const lastDoc = new Int32Array(maxBucket + 1).fill(-1);
+  docs.forEach((d, n) => {
+    for (let i = 0; i < d.idx.length; i++) {
+      const b = d.idx[i]!;
+      if (lastDoc[b] !== n) {
+        lastDoc[b] = n;
+        df[b]!++;
+      }
+    }
+  });
+  const kept: number[] = [];
+  for (let b = 0; b <= maxBucket; b++) if (df[b]! >= opts.minDf && df[b]! > 0) kept.push(b);
+  const buckets = Int32Array.from(kept);
+  const col = new Int32Array(maxBucket + 1).fill(-1);
+  buckets.forEach((b, i) => {
+    col[b] = i;
+  });
   const cols: Int32Array[] = [];
   const vals: Float64Array[] = [];
   for (const d of docs) {
-    const c: number[] = [];
-    const v: number[] = [];
-    for (let i = 0; i < d.idx.length; i++) {
-      const k = col.get(d.idx[i]!);
-      if (k === undefined) continue;
-      c.push(k);
-      v.push(d.val[i]!);
+    let n = 0;
+    for (let i = 0; i < d.idx.length; i++) if (col[d.idx[i]!]! >= 0) n++;
+    const c = new Int32Array(n);
+    const v = new Float64Array(n);
+    for (let i = 0, k = 0; i < d.idx.length; i++) {
+      const j = col[d.idx[i]!]!;
+      if (j < 0) continue;
+      c[k] = j;
+      v[k++] = d.val[i]!;
     }
-    cols.push(Int32Array.from(c));
-    vals.push(Float64Array.from(v));
+    cols.push(c);
+    vals.push(v);
   }
   const nw = buckets.length * 3;
   const dim = nw + 3;
@@ -114,9 +127,13 @@ export function fitSoftmax(docs: readonly SparseDoc[], y: Uint8Array, w: Float64
   let x = new Float64Array(dim);
   let g = new Float64Array(dim);
   let f = fg(x, g);
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const rho: number[] = [];
+  // The L-BFGS memory: a ring of MEMORY (s, y) pairs, allocated once.
+  const S = Array.from({ length: MEMORY }, () => new Float64Array(dim));
+  const Y = Array.from({ length: MEMORY }, () => new Float64Array(dim));
+  const rho = new Float64Array(MEMORY);
+  let stored = 0;
+  let newest = -1;
+  const slot = (k: number) => (newest - stored + 1 + k + MEMORY) % MEMORY; // k-th oldest
   const alpha = new Float64Array(MEMORY);
   const d = new Float64Array(dim);
   let xNew = new Float64Array(dim);
@@ -125,29 +142,28 @@ export function fitSoftmax(docs: readonly SparseDoc[], y: Uint8Array, w: Float64
   for (; iter < opts.maxIter; iter++) {
     // Two-loop recursion: d = −H·g.
     for (let j = 0; j < dim; j++) d[j] = -g[j]!;
-    for (let k = S.length - 1; k >= 0; k--) {
-      alpha[k] = rho[k]! * dot(S[k]!, d);
-      axpy(-alpha[k]!, Y[k]!, d);
+    for (let k = stored - 1; k >= 0; k--) {
+      const m = slot(k);
+      alpha[k] = rho[m]! * dot(S[m]!, d);
+      axpy(-alpha[k]!, Y[m]!, d);
     }
-    if (S.length > 0) {
-      const last = S.length - 1;
-      const gamma = dot(S[last]!, Y[last]!) / dot(Y[last]!, Y[last]!);
+    if (stored > 0) {
+      const gamma = dot(S[newest]!, Y[newest]!) / dot(Y[newest]!, Y[newest]!);
       for (let j = 0; j < dim; j++) d[j]! *= gamma;
     } else {
       const gn = Math.sqrt(dot(g, g));
       if (gn === 0) break;
       for (let j = 0; j < dim; j++) d[j]! /= gn;
     }
-    for (let k = 0; k < S.length; k++) {
-      const beta = rho[k]! * dot(Y[k]!, d);
-      axpy(alpha[k]! - beta, S[k]!, d);
+    for (let k = 0; k < stored; k++) {
+      const m = slot(k);
+      const beta = rho[m]! * dot(Y[m]!, d);
+      axpy(alpha[k]! - beta, S[m]!, d);
     }
     let gtd = dot(g, d);
     if (!(gtd < 0)) {
       // Not a descent direction (curvature went wrong): start the memory over from steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
+      stored = 0;
       const gn = Math.sqrt(dot(g, g));
       for (let j = 0; j < dim; j++) d[j] = -g[j]! / gn;
       gtd = dot(g, d);
@@ -161,22 +177,19 @@ export function fitSoftmax(docs: readonly SparseDoc[], y: Uint8Array, w: Float64
       step *= 0.5;
     }
     if (!(fNew < f)) break;
-    const s = new Float64Array(dim);
-    const yv = new Float64Array(dim);
-    for (let j = 0; j < dim; j++) {
-      s[j] = xNew[j]! - x[j]!;
-      yv[j] = gNew[j]! - g[j]!;
-    }
-    const sy = dot(s, yv);
+    let sy = 0;
+    for (let j = 0; j < dim; j++) sy += (xNew[j]! - x[j]!) * (gNew[j]! - g[j]!);
+    // A pair without positive curvature would break the inverse-Hessian estimate: it is not kept.
     if (sy > 1e-12) {
-      if (S.length === MEMORY) {
-        S.shift();
-        Y.shift();
-        rho.shift();
+      newest = (newest + 1) % MEMORY;
+      const s = S[newest]!;
+      const yv = Y[newest]!;
+      for (let j = 0; j < dim; j++) {
+        s[j] = xNew[j]! - x[j]!;
+        yv[j] = gNew[j]! - g[j]!;
       }
-      S.push(s);
-      Y.push(yv);
-      rho.push(1 / sy);
+      rho[newest] = 1 / sy;
+      stored = Math.min(MEMORY, stored + 1);
     }
     const improved = f - fNew;
     [x, xNew] = [xNew, x];
