@@ -77,34 +77,29 @@ export async function runChaos(opts: ChaosOptions): Promise<TrialResult[]> {
   const n = opts.postsPerTrial ?? 60;
   const random = prng(opts.seed ?? Date.now());
   const redis = await startRedis();
-  const mastodon = await new FakeMastodon().start();
   const hf = await new FakeHuggingFace().start();
   const tei = await new FakeTei().start();
   hf.judge = judge;
   tei.judge = judge;
   hf.latencyMs = opts.modelLatencyMs ?? 120;
   tei.latencyMs = opts.modelLatencyMs ?? 120;
-  mastodon.latencyMs = opts.sourceLatencyMs ?? 150;
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
   const logDir = mkdtempSync(join(tmpdir(), 'sw-chaos-'));
   const results: TrialResult[] = [];
   try {
     for (let trial = 1; trial <= opts.trials; trial++) {
       const scorer = CHAOS_SCORERS[(trial - 1) % CHAOS_SCORERS.length]!;
-      const r = await runTrial(trial, scorer, n, opts.randomKills ?? 2, random, {
-        redis,
-        mastodon,
-        hf,
-        tei,
-        client,
-        logDir,
-      });
+      // A fresh instance per trial: the fake counts X-RateLimit-Remaining down as the real one does, and a
+      // collector that sees it run low pauses the feed for minutes, which a long run would otherwise reach.
+      const mastodon = await new FakeMastodon().start();
+      mastodon.latencyMs = opts.sourceLatencyMs ?? 150;
+      const rig = { redis, mastodon, hf, tei, client, logDir };
+      const r = await runTrial(trial, scorer, n, opts.randomKills ?? 2, random, rig).finally(() => mastodon.stop());
       results.push(r);
       opts.onTrial?.(r);
     }
   } finally {
     client.disconnect();
-    await mastodon.stop();
     await hf.stop();
     await tei.stop();
     await redis.stop();
