@@ -21,6 +21,12 @@ const QUICK = process.argv.includes('--quick');
 const JSON_OUT = process.argv.includes('--json');
 /** --freshness: only the freshness run (a minute). */
 const ONLY_FRESHNESS = process.argv.includes('--freshness');
+/** --ingest-only: the ceilings, the baseline and the main ingest run, no scale-out, reads or freshness. */
+const INGEST_ONLY = process.argv.includes('--ingest-only');
+/** --cpu-prof DIR: the workers processes write V8 CPU profiles there (open them in Chrome DevTools). */
+const CPU_PROF_DIR = process.argv.includes('--cpu-prof')
+  ? process.argv[process.argv.indexOf('--cpu-prof') + 1]
+  : undefined;
 const S = QUICK
   ? {
       ingest: 10_000,
@@ -103,7 +109,8 @@ for (let i = 0; ; i++) {
 figures.redis = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1];
 const procs: Proc[] = [];
 const start = async (name: string, file: string, env: Record<string, string> = {}) => {
-  const p = await Proc.start(name, file, { REDIS_URL: url, LOG_LEVEL: 'warn', ...env });
+  const profile = CPU_PROF_DIR && file === 'workers.ts' ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  const p = await Proc.start(name, file, { REDIS_URL: url, LOG_LEVEL: 'warn', ...env }, profile);
   procs.push(p);
   return p;
 };
@@ -125,8 +132,10 @@ try {
   const feedUrl = await feed.call<string>('url');
   if (!ONLY_FRESHNESS) await throughputAndReads(feed, feedUrl);
   // 4. Freshness: a status posted at the source → visible through the API, with 5 s polls spread by offset.
-  say(`freshness: ${S.fresh} live statuses, 5 s polls…`);
-  figures.freshness = await freshness(feed, feedUrl);
+  if (!INGEST_ONLY) {
+    say(`freshness: ${S.fresh} live statuses, 5 s polls…`);
+    figures.freshness = await freshness(feed, feedUrl);
+  }
   await stop(feed);
 } finally {
   for (const p of [...procs]) await p.stop().catch(() => {});
@@ -287,6 +296,7 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
       )
     : null;
 
+  if (INGEST_ONLY) return;
   const scale: unknown[] = [];
   for (const w of [1, 2, 4]) {
     say(`scale-out: ${w} workers process(es), ${S.scale} posts…`);

@@ -44,10 +44,15 @@ export class Proc {
     });
   }
 
-  static async start(name: string, file: string, env: Record<string, string> = {}): Promise<Proc> {
+  static async start(
+    name: string,
+    file: string,
+    env: Record<string, string> = {},
+    execArgv: string[] = [],
+  ): Promise<Proc> {
     const path = fileURLToPath(new URL(`./procs/${file}`, import.meta.url));
     const child = fork(path, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...execArgv],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -6,18 +6,20 @@ import type { Keys } from '../../shared/keys.ts';
 import type { ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 
-/** Bounds one token hash to its top K tokens (see the script's header). */
-const trimTokens = defineScript(new URL('./trim-tokens.lua', import.meta.url), {
-  keys: ['hash'],
+/** Adds a batch's summed token counts and bounds each hash to its top K tokens (see the script's header). */
+const countTokens = defineScript(new URL('./count-tokens.lua', import.meta.url), {
+  keys: [],
+  restKeys: 'hashes',
   argv: ['keep', 'trimAt', 'postsField'],
+  rest: 'increments',
 });
 
 /**
  * Counts the tokens of newly counted posts (what TrendWriter.add returned) into per-10-minute and per-hour
  * hashes per stance and filter dimension, bounded to the top K tokens each: what GET /api/v1/drivers and the
- * spike alerts compare. One pipeline per batch, then one trim per touched hash. Not part of the exactly-once
- * script: a crash between the two loses those posts' tokens (the counts stay exact); token counts are
- * evidence for a ranking, not a ledger.
+ * spike alerts compare. The batch's increments are summed per hash and token here, then written by one
+ * script call. Not part of the exactly-once script: a crash between the two loses those posts' tokens (the
+ * counts stay exact); token counts are evidence for a ranking, not a ledger.
  */
 export class TokenCounter {
   constructor(
@@ -29,8 +31,7 @@ export class TokenCounter {
 
   async add(posts: readonly ScoredPost[], nowMs = Date.now()): Promise<void> {
     if (posts.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    const expiries = new Map<string, number>();
+    const hashes = new Map<string, { expireAt: number; counts: Map<string, number> }>();
     for (const p of posts) {
       const tokens = tokensOf(p.text);
       // The trend buckets' rule: a post dated in the future counts now.
@@ -38,18 +39,24 @@ export class TokenCounter {
       for (const b of tokenBucketsFor(created)) {
         for (const dim of tokenDims(p.source, p.lang)) {
           const key = this.keys.tokens(b.res, b.start, p.result.stance, dim);
-          pipeline.hincrby(key, POSTS_FIELD, 1);
-          for (const t of tokens) pipeline.hincrby(key, t, 1);
-          expiries.set(key, b.expireAt);
+          let h = hashes.get(key);
+          if (!h) hashes.set(key, (h = { expireAt: b.expireAt, counts: new Map() }));
+          h.counts.set(POSTS_FIELD, (h.counts.get(POSTS_FIELD) ?? 0) + 1);
+          for (const t of tokens) h.counts.set(t, (h.counts.get(t) ?? 0) + 1);
         }
       }
     }
-    for (const [key, at] of expiries) pipeline.expireat(key, at);
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
-    // Auto-pipelining sends these together: one round trip for the batch's hashes.
-    const argv = { keep: this.topK, trimAt: this.trimAt, postsField: POSTS_FIELD };
-    await Promise.all([...expiries.keys()].map((hash) => trimTokens.run(this.redis, { hash }, argv)));
+    const increments: Array<string | number> = [];
+    for (const { expireAt, counts } of hashes.values()) {
+      increments.push(expireAt, counts.size);
+      for (const [field, n] of counts) increments.push(field, n);
+    }
+    await countTokens.runBatch(
+      this.redis,
+      {},
+      [...hashes.keys()],
+      { keep: this.topK, trimAt: this.trimAt, postsField: POSTS_FIELD },
+      increments,
+    );
   }
 }
