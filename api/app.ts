@@ -85,7 +85,12 @@ export function metricsApp(deps: Pick<AppDeps, 'metrics' | 'log' | 'beforeScrape
 /** The app's limits and access rules from the API's settings: one mapping for every process that serves the API. */
 export function appOptions(api: ApiConfig): Pick<AppDeps, 'limits' | 'access' | 'metricsElsewhere'> {
   return {
-    limits: { maxBuckets: api.maxBuckets, maxPostChars: api.maxPostChars, maxResponseBytes: api.maxResponseBytes },
+    limits: {
+      maxBuckets: api.maxBuckets,
+      maxPostChars: api.maxPostChars,
+      maxResponseBytes: api.maxResponseBytes,
+      refreshFloorMs: api.refreshFloorMs,
+    },
     access: api.access,
     metricsElsewhere: api.metricsPort !== undefined,
   };

@@ -28,6 +28,12 @@ export interface ApiLimits {
   maxPostChars?: number;
   /** A posts page stops before its JSON would pass this size; `nextCursor` continues after the last post sent. */
   maxResponseBytes?: number;
+  /**
+   * Trends, summary and posts bodies are recomputed at most this often while writes keep moving the data
+   * version; meanwhile the last body is served with its own ETag (see BodyCache). 0: every request after a
+   * write waits for the new body (what tests that write and then read need).
+   */
+  refreshFloorMs?: number;
 }
 
 const DAY = 86_400;
@@ -40,9 +46,26 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     maxBytes: limits.maxResponseBytes ?? 1_000_000,
   });
   const version = async () => (await redis.get(keys.dataVersion)) ?? '0';
-  const bodies = new BodyCache();
-  const sendJson = (res: Response, body: Buffer) =>
-    res.setHeader('Content-Type', 'application/json; charset=utf-8').send(body);
+  const bodies = new BodyCache(256, limits.refreshFloorMs ?? 0);
+  /**
+   * A 304 when the client holds the current version; otherwise the cached body, with the ETag of the version
+   * it was computed at (a body still being refreshed is served as it is, see BodyCache).
+   */
+  const sendCached = async (
+    req: Request,
+    res: Response,
+    kind: string,
+    resolved: object,
+    maxAgeSeconds: number,
+    compute: () => Promise<unknown>,
+  ) => {
+    const v = await version();
+    if (answeredNotModified(req, res, versionEtag(v, resolved), maxAgeSeconds)) return;
+    const cached = await bodies.get(`${kind}|${JSON.stringify(resolved)}`, v, compute);
+    if (cached.version !== v && answeredNotModified(req, res, versionEtag(cached.version, resolved), maxAgeSeconds))
+      return;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8').send(cached.body);
+  };
   const alerts = new AlertsReader(redis, keys);
   const alertsVersion = () => redis.get(keys.alertsVersion);
   const r = Router();
@@ -67,29 +90,24 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
       );
     }
     const resolved = { from, to, interval, source, lang };
-    const v = await version();
-    if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
-    sendJson(
-      res,
-      await bodies.get(`trends|${JSON.stringify(resolved)}`, v, async () => {
-        const ranges: Array<[number, number]> = [];
-        for (let t = from; t < to; t += step) ranges.push([t, t + step]);
-        const totals = await trends.totals(ranges, { source, lang });
-        return {
-          from: iso(from),
-          to: iso(to),
-          interval,
-          source: source ?? null,
-          lang: lang ?? null,
-          models: mergeModels(totals.map((t) => t.models)),
-          buckets: totals.map((t, i) => ({
-            start: iso(ranges[i]![0]),
-            end: iso(ranges[i]![1]),
-            ...summarise(t.counts),
-          })),
-        };
-      }),
-    );
+    await sendCached(req, res, 'trends', resolved, 15, async () => {
+      const ranges: Array<[number, number]> = [];
+      for (let t = from; t < to; t += step) ranges.push([t, t + step]);
+      const totals = await trends.totals(ranges, { source, lang });
+      return {
+        from: iso(from),
+        to: iso(to),
+        interval,
+        source: source ?? null,
+        lang: lang ?? null,
+        models: mergeModels(totals.map((t) => t.models)),
+        buckets: totals.map((t, i) => ({
+          start: iso(ranges[i]![0]),
+          end: iso(ranges[i]![1]),
+          ...summarise(t.counts),
+        })),
+      };
+    });
   });
 
   r.get('/api/v1/summary', async (req, res) => {
@@ -105,37 +123,32 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const len = SUMMARY_WINDOWS[window];
     const end = alignDown(Math.floor(now() / 1000), 60) + 60;
     const resolved = { window, end, source, lang };
-    const v = await version();
-    if (answeredNotModified(req, res, versionEtag(v, resolved), 15)) return;
-    sendJson(
-      res,
-      await bodies.get(`summary|${JSON.stringify(resolved)}`, v, async () => {
-        const [current, previous] = await trends.totals(
-          [
-            [end - len, end],
-            [end - 2 * len, end - len],
-          ],
-          { source, lang },
-        );
-        const cur = summarise(current!.counts);
-        const prev = summarise(previous!.counts);
-        return {
-          window,
-          source: source ?? null,
-          lang: lang ?? null,
-          current: { from: iso(end - len), to: iso(end), ...cur },
-          previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
-          change: {
-            total: cur.total - prev.total,
-            totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
-            supportShare: diff(cur.supportShare, prev.supportShare),
-            criticismShare: diff(cur.criticismShare, prev.criticismShare),
-            meanScore: diff(cur.meanScore, prev.meanScore),
-          },
-          models: current!.models,
-        };
-      }),
-    );
+    await sendCached(req, res, 'summary', resolved, 15, async () => {
+      const [current, previous] = await trends.totals(
+        [
+          [end - len, end],
+          [end - 2 * len, end - len],
+        ],
+        { source, lang },
+      );
+      const cur = summarise(current!.counts);
+      const prev = summarise(previous!.counts);
+      return {
+        window,
+        source: source ?? null,
+        lang: lang ?? null,
+        current: { from: iso(end - len), to: iso(end), ...cur },
+        previous: { from: iso(end - 2 * len), to: iso(end - len), ...prev },
+        change: {
+          total: cur.total - prev.total,
+          totalRatio: prev.total ? round(cur.total / prev.total - 1) : null,
+          supportShare: diff(cur.supportShare, prev.supportShare),
+          criticismShare: diff(cur.criticismShare, prev.criticismShare),
+          meanScore: diff(cur.meanScore, prev.meanScore),
+        },
+        models: current!.models,
+      };
+    });
   });
 
   r.get('/api/v1/posts', async (req, res) => {
@@ -143,16 +156,11 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     const filters = { stance: parseStance(q(req)), source: parseSource(q(req)), lang: parseLang(q(req)) };
     const limit = parseLimit(q(req), 1, 200, 50);
     const cursor = parseCursor(q(req));
-    const v = await version();
     const resolved = { filters, limit, cursor };
-    if (answeredNotModified(req, res, versionEtag(v, resolved), 5)) return;
-    sendJson(
-      res,
-      await bodies.get(`posts|${JSON.stringify(resolved)}`, v, async () => {
-        const page = await postsReader.page(filters, limit, cursor);
-        return { posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null };
-      }),
-    );
+    await sendCached(req, res, 'posts', resolved, 5, async () => {
+      const page = await postsReader.page(filters, limit, cursor);
+      return { posts: page.posts, nextCursor: page.next ? encodeCursor(page.next) : null };
+    });
   });
 
   r.get('/api/v1/alerts', async (req, res) => {

@@ -231,6 +231,7 @@ export const envSchema = z.object({
 
   POST_MAX_CHARS: int(280, 100_000).default(DEFAULT_POST_MAX_CHARS),
   API_MAX_RESPONSE_BYTES: int(100_000, 100_000_000).default(1_000_000),
+  API_REFRESH_FLOOR_MS: int(0, 60_000).default(1_000),
   API_KEYS_SHA256: list.default([]).pipe(
     z.array(
       z
@@ -287,6 +288,7 @@ function sections(env: Env, scorer: ScorerKind) {
       maxBuckets: env.TRENDS_MAX_BUCKETS,
       maxPostChars: env.POST_MAX_CHARS,
       maxResponseBytes: env.API_MAX_RESPONSE_BYTES,
+      refreshFloorMs: env.API_REFRESH_FLOOR_MS,
       ...ifSet('metricsPort', env.API_METRICS_PORT),
       access: {
         keySha256: env.API_KEYS_SHA256,

@@ -1,4 +1,4 @@
-import { createApp } from '../../../api/app.ts';
+import { appOptions, createApp } from '../../../api/app.ts';
 import { loadConfig } from '../../../shared/config.ts';
 import { createKeys } from '../../../shared/keys.ts';
 import { createLogger } from '../../../shared/logger.ts';
@@ -6,7 +6,7 @@ import { createMetrics } from '../../../shared/metrics.ts';
 import { createRedis } from '../../../shared/redis.ts';
 import { serve } from '../ipc.ts';
 
-/** The measured API process: the real app, as api/main.ts builds it. */
+/** The measured API process: the real app with the settings' options, as api/main.ts builds it. */
 const cfg = loadConfig(process.env);
 const redis = createRedis(cfg.redis.url, 'bench-api');
 const app = createApp({
@@ -14,7 +14,7 @@ const app = createApp({
   keys: createKeys(cfg.redis.prefix),
   metrics: createMetrics(),
   log: createLogger(cfg.logLevel, 'bench-api'),
-  limits: { maxBuckets: cfg.api.maxBuckets },
+  ...appOptions(cfg.api),
 });
 const server = app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
