@@ -21,6 +21,9 @@ export interface RangeTotals {
   models: Record<string, number>;
 }
 
+/** Buckets read per round trip. */
+const READ_SLICE = 120;
+
 /**
  * Reads the aggregate buckets. Each requested range is tiled with the fewest stored buckets (days, hours,
  * minutes at the edges) and a fixed set of fields is read from each, in one pipelined round trip.
@@ -36,9 +39,15 @@ export class TrendReader {
     const models = await this.redis.smembers(this.keys.models);
     const fields = [...fieldsToRead(f.source ?? ANY, f.lang ?? ANY), ...models.map(modelField)];
     const covers = ranges.map(([from, to]) => coverRange(from, to));
-    const pipeline = this.redis.pipeline();
-    for (const cover of covers) for (const b of cover) pipeline.hmget(this.keys.bucket(b.res, b.start), ...fields);
-    const replies = (await pipeline.exec()) ?? [];
+    const keys = covers.flatMap((cover) => cover.map((b) => this.keys.bucket(b.res, b.start)));
+    // In slices, one round trip each: building and parsing 1,440 commands at once holds the event loop for
+    // tens of milliseconds, and every other request waits that long; a slice holds it for a few.
+    const replies: Array<[Error | null, unknown]> = [];
+    for (let at = 0; at < keys.length; at += READ_SLICE) {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys.slice(at, at + READ_SLICE)) pipeline.hmget(key, ...fields);
+      replies.push(...((await pipeline.exec()) ?? []));
+    }
     let i = 0;
     // Summed in place, numbers straight from the replies: 1,440 buckets make no per-bucket objects.
     return covers.map((cover) => {
