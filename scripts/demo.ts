@@ -31,9 +31,9 @@ const rows = [...readRows('sample-corpus.jsonl'), ...readRows('sample-spike.json
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-/** The text as Mastodon would render it: a paragraph, hashtags as links. */
+/** The text as Mastodon would render it: a paragraph, hashtags as links (never the "#39" of an escaped apostrophe). */
 const toMastodonHtml = (text: string, host: string) =>
-  `<p>${escapeHtml(text).replace(/#([\p{L}\p{N}_]+)/gu, (_, tag: string) => `<a href="https://${host}/tags/${tag}" class="mention hashtag" rel="tag">#<span>${tag}</span></a>`)}</p>`;
+  `<p>${escapeHtml(text).replace(/(?<!&)#([\p{L}\p{N}_]+)/gu, (_, tag: string) => `<a href="https://${host}/tags/${tag}" class="mention hashtag" rel="tag">#<span>${tag}</span></a>`)}</p>`;
 
 const mastodon = await new FakeMastodon().start();
 const host = new URL(mastodon.url).host;

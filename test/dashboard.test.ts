@@ -168,6 +168,17 @@ test('the dashboard shows what the API says, follows filters and opens alerts', 
     'the demo corpus is on the chart',
   );
 
+  // Post text is plain text, decoded once: no HTML entity (such as the "&#39;" of an apostrophe) survives.
+  const { body: latest } = await getJson<{ posts: Array<{ text: string }> }>(`${base}/api/v1/posts?limit=200`);
+  assert.ok(
+    latest.posts.some((p) => p.text.includes("'")),
+    'the demo has apostrophes',
+  );
+  assert.deepEqual(
+    latest.posts.filter((p) => /&(#\d+|#x[\da-f]+|[a-z]+);/i.test(p.text)).map((p) => p.text),
+    [],
+  );
+
   // Provenance: without HF_TOKEN every count is the built-in scorer's, and the page says so.
   assert.equal(await page.getAttribute('#provenance', 'data-builtin-share'), '1');
   assert.match((await page.textContent('#provenance'))!, /built-in scorer \(builtin-linear-v1\)/);
