@@ -21,6 +21,7 @@ import type { Scorer } from '../workers/score/scorer.ts';
  * TEI_URL …).
  */
 const STANDARD_SETS = ['data/eval/real.jsonl', 'data/eval/labelled.jsonl'];
+const TIMED_PASSES = 5;
 const { values } = parseArgs({
   options: {
     scorer: { type: 'string', default: 'builtin' },
@@ -80,10 +81,17 @@ for (const { file, rows } of sets) {
   let scored = texts.length;
   if (local) {
     // A local scorer is timed again, warm (one pass over a small set mostly measures the JIT), and by CPU time:
-    // it runs on one core, and on a busy machine wall time would measure the neighbours.
-    const cpu0 = process.cpuUsage();
-    for (scored = 0; scored < 5_000 || cpuSeconds(cpu0) < 0.5; scored += texts.length) await scorer.score(texts);
-    seconds = cpuSeconds(cpu0);
+    // it runs on one core, and on a busy machine wall time would measure the neighbours. Even CPU time grows
+    // when neighbours share the core's caches (one 0.5 s pass gave 16,600 to 25,700 posts/s on the same model
+    // on a loaded 2-core machine), so the best of several passes is reported: what one core can do.
+    let best = 0;
+    for (let pass = 0; pass < TIMED_PASSES; pass++) {
+      const cpu0 = process.cpuUsage();
+      let n = 0;
+      for (; n < 2_000 || cpuSeconds(cpu0) < 0.2; n += texts.length) await scorer.score(texts);
+      const spent = cpuSeconds(cpu0);
+      if (n / spent > best) [best, scored, seconds] = [n / spent, n, spent];
+    }
   }
   const items = rows.map((r, i) => ({
     lang: r.lang,

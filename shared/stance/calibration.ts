@@ -1,4 +1,4 @@
-import { NEUTRAL, type Calibration } from './model.ts';
+import { NEUTRAL, logitOf, type Calibration } from './model.ts';
 
 /**
  * Calibration of the linear model on held-out posts: temperature scaling (Guo et al., 2017) plus a bias
@@ -122,4 +122,66 @@ function solve(a: number[][], b: number[]): number[] {
     x[r] = v / m[r]![r]!;
   }
   return x;
+}
+
+/**
+ * Platt scaling of a reported label: the [slope, intercept] that maximise the likelihood of `right`
+ * (1 when the report was right) under σ(slope · logit(p) + intercept). Two parameters, a convex problem:
+ * Newton's method with a halving line search, deterministic. A tiny ridge keeps it finite when every
+ * report is right (or wrong), which would otherwise push the intercept to infinity.
+ */
+export function fitConfidence(p: ArrayLike<number>, right: ArrayLike<number>): [number, number] {
+  const n = p.length;
+  if (n === 0) return [1, 0];
+  const x = Float64Array.from({ length: n }, (_, i) => logitOf(p[i]!));
+  const RIDGE = 1e-4;
+  const loss = (a: number, b: number) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const z = a * x[i]! + b;
+      // log(1 + e^z) − y·z, written so that it never overflows.
+      s += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - right[i]! * z;
+    }
+    // The ridge pulls towards the identity map (1, 0), not towards a flat 0.5.
+    return s / n + 0.5 * RIDGE * ((a - 1) ** 2 + b * b);
+  };
+  let a = 1;
+  let b = 0;
+  let f = loss(a, b);
+  for (let iter = 0; iter < 100; iter++) {
+    let ga = RIDGE * (a - 1);
+    let gb = RIDGE * b;
+    let haa = RIDGE;
+    let hab = 0;
+    let hbb = RIDGE;
+    for (let i = 0; i < n; i++) {
+      const q = 1 / (1 + Math.exp(-(a * x[i]! + b)));
+      const r = (q - right[i]!) / n;
+      const w = (q * (1 - q)) / n;
+      ga += r * x[i]!;
+      gb += r;
+      haa += w * x[i]! * x[i]!;
+      hab += w * x[i]!;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    const da = -(hbb * ga - hab * gb) / det;
+    const db = -(haa * gb - hab * ga) / det;
+    let t = 1;
+    let moved = false;
+    for (let tries = 0; tries < 40; tries++) {
+      const fc = loss(a + t * da, b + t * db);
+      if (fc < f) {
+        const gain = f - fc;
+        a += t * da;
+        b += t * db;
+        f = fc;
+        moved = gain >= 1e-13;
+        break;
+      }
+      t /= 2;
+    }
+    if (!moved) break;
+  }
+  return [a, b];
 }

@@ -1,5 +1,5 @@
 import type { FeatureSpec } from './features.ts';
-import type { Calibration, Decision, ModelFile } from './model.ts';
+import type { Calibration, ConfidenceMap, Decision, ModelFile } from './model.ts';
 import type { Fitted } from './train.ts';
 
 /**
@@ -13,6 +13,7 @@ export interface PackOptions {
   fitted: Fitted;
   calibration: Calibration;
   decision: Decision;
+  confidence: ConfidenceMap;
   /** Most buckets kept, strongest first. */
   maxBuckets: number;
   /** Weights whose largest class magnitude is below this are dropped. */
@@ -42,13 +43,17 @@ export function packModel(o: PackOptions): ModelFile {
   }
   return {
     id: o.id,
-    format: 1,
+    format: 2,
     classes: ['support', 'criticism', 'neutral'],
     features: o.spec,
     bias: [round(bias[0]! - bias[2]!, o.digits), round(bias[1]! - bias[2]!, o.digits)],
     calibration: {
       temperature: round(o.calibration.temperature, o.digits),
       bias: [round(o.calibration.bias[0], o.digits), round(o.calibration.bias[1], o.digits)],
+    },
+    confidence: {
+      side: [round(o.confidence.side[0], o.digits), round(o.confidence.side[1], o.digits)],
+      neutral: [round(o.confidence.neutral[0], o.digits), round(o.confidence.neutral[1], o.digits)],
     },
     decision: {
       neutralOffset: round(o.decision.neutralOffset, o.digits),

@@ -4,8 +4,9 @@ import { Featurizer, type FeatureSpec, type Features } from './features.ts';
 
 /**
  * The linear stance model: multinomial logistic regression over hashed features, a calibration (temperature
- * and class biases) and a neutral offset (how much evidence a side needs before it is reported). Pure: the
- * file is parsed by the caller, so this runs the same under the scorer, the trainer and the tests.
+ * and class biases), a neutral offset (how much evidence a side needs before it is reported) and a map from
+ * the reported stance's probability to the probability that the report is right. Pure: the file is parsed by
+ * the caller, so this runs the same under the scorer, the trainer and the tests.
  */
 export const CLASSES = ['support', 'criticism', 'neutral'] as const;
 export type StanceClass = (typeof CLASSES)[number];
@@ -24,7 +25,8 @@ const featureSpecSchema = z.object({
 
 export const modelFileSchema = z.object({
   id: z.string().min(1),
-  format: z.literal(1),
+  /** 2 added `confidence`; a format-1 file must be retrained (npm run train). */
+  format: z.literal(2),
   classes: z.tuple([z.literal('support'), z.literal('criticism'), z.literal('neutral')]),
   features: featureSpecSchema,
   /** Biases of support and criticism relative to neutral's (softmax only sees differences). */
@@ -34,6 +36,18 @@ export const modelFileSchema = z.object({
    * criticism; neutral 0), and their softmax is the probability of each stance.
    */
   calibration: z.object({ temperature: z.number().positive(), bias: z.tuple([z.number(), z.number()]) }),
+  /**
+   * The reported stance's probability is not yet the probability that the report is right. The temperature
+   * and biases fit all three probabilities at once, for every post; the decision then picks one of them, and
+   * with the neutral offset often not the largest. Held-out sides reported that way were right more often
+   * than their probability said. So, per kind of report (a side, or neutral), confidence =
+   * σ(slope · logit(p) + intercept), fitted by likelihood on held-out posts once the decision is fixed
+   * (Platt scaling of the reported label).
+   */
+  confidence: z.object({
+    side: z.tuple([z.number(), z.number()]),
+    neutral: z.tuple([z.number(), z.number()]),
+  }),
   /** How a stance is reported; tuned on held-out posts for F_avg, and never part of the probabilities. */
   decision: z.object({
     /** Added to the calibrated neutral logit: negative reports a side before it is the most probable class. */
@@ -62,6 +76,31 @@ export interface Calibration {
 }
 export const UNCALIBRATED: Calibration = { temperature: 1, bias: [0, 0] };
 
+/** [slope, intercept] on the logit of the reported stance's probability, for a reported side and for neutral. */
+export interface ConfidenceMap {
+  side: readonly [number, number];
+  neutral: readonly [number, number];
+}
+/** Confidence is the reported stance's probability. */
+export const RAW_CONFIDENCE: ConfidenceMap = { side: [1, 0], neutral: [1, 0] };
+
+/**
+ * Probabilities this close to 0 or 1 are clamped before the logit: the model never has that much evidence,
+ * and a clamp keeps the map finite.
+ */
+const P_EPS = 1e-6;
+export const logitOf = (p: number): number => {
+  const q = Math.min(1 - P_EPS, Math.max(P_EPS, p));
+  return Math.log(q / (1 - q));
+};
+
+/** The probability that a report is right, from its stance's probability and the kind of report. */
+export function confidenceOf(p: number, side: boolean, map: ConfidenceMap): number {
+  const [slope, intercept] = side ? map.side : map.neutral;
+  if (slope === 1 && intercept === 0) return p;
+  return 1 / (1 + Math.exp(-(slope * logitOf(p) + intercept)));
+}
+
 export interface Decision {
   neutralOffset: number;
   minEvidence: number;
@@ -72,7 +111,7 @@ export interface Prediction {
   stance: StanceClass;
   /** p(support) − p(criticism), in [-1, 1]. */
   score: number;
-  /** Calibrated probability that the reported stance is right. */
+  /** Probability that the reported stance is right (see ConfidenceMap). */
   confidence: number;
   /** Calibrated probability of each stance (support, criticism, neutral). */
   probs: [number, number, number];
@@ -81,11 +120,16 @@ export interface Prediction {
 /**
  * From raw logits (and the evidence, when given as a fourth number) to a stance. The probabilities are the
  * calibrated softmax. The stance is the largest calibrated logit once the neutral offset is added to
- * neutral's, and neutral when the evidence is below the minimum. Its confidence is its own probability: the largest one unless the
- * offset reported a side ahead of a more probable neutral, and then honestly lower. Ties go to neutral,
- * because the labelling rules say to choose neutral when in doubt.
+ * neutral's, and neutral when the evidence is below the minimum. Its confidence is its own probability
+ * passed through the confidence map (without one, the probability itself). Ties go to neutral, because the
+ * labelling rules say to choose neutral when in doubt.
  */
-export function decide(rawLogits: ArrayLike<number>, decision: Decision, cal: Calibration): Prediction {
+export function decide(
+  rawLogits: ArrayLike<number>,
+  decision: Decision,
+  cal: Calibration,
+  map: ConfidenceMap = RAW_CONFIDENCE,
+): Prediction {
   const u0 = rawLogits[SUPPORT]! / cal.temperature + cal.bias[0];
   const u1 = rawLogits[CRITICISM]! / cal.temperature + cal.bias[1];
   const u2 = rawLogits[NEUTRAL]! / cal.temperature;
@@ -99,7 +143,7 @@ export function decide(rawLogits: ArrayLike<number>, decision: Decision, cal: Ca
   const n = u2 + decision.neutralOffset;
   const evidence = rawLogits.length > 3 ? rawLogits[3]! : 1;
   const k = (n >= u0 && n >= u1) || evidence < decision.minEvidence ? NEUTRAL : u0 >= u1 ? SUPPORT : CRITICISM;
-  return { stance: CLASSES[k]!, score, confidence: probs[k]!, probs };
+  return { stance: CLASSES[k]!, score, confidence: confidenceOf(probs[k]!, k !== NEUTRAL, map), probs };
 }
 
 export class LinearModel {
@@ -164,6 +208,7 @@ export class LinearModel {
   }
 
   predict(text: string): Prediction {
-    return decide(this.rawLogits(this.featurizer.features(text)), this.file.decision, this.file.calibration);
+    const { decision, calibration, confidence } = this.file;
+    return decide(this.rawLogits(this.featurizer.features(text)), decision, calibration, confidence);
   }
 }

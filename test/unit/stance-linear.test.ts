@@ -2,12 +2,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { reliability } from '../../shared/eval/calibration.ts';
-import { fitCalibration, nll } from '../../shared/stance/calibration.ts';
+import { fitCalibration, fitConfidence, nll } from '../../shared/stance/calibration.ts';
 import { CueMatcher } from '../../shared/stance/cues.ts';
 import { parseDataRef } from '../../shared/stance/data.ts';
 import { Featurizer, type FeatureSpec } from '../../shared/stance/features.ts';
 import { packModel, serialiseModel } from '../../shared/stance/model-file.ts';
-import { ARGMAX, LinearModel, UNCALIBRATED, decide, modelFileSchema } from '../../shared/stance/model.ts';
+import {
+  ARGMAX,
+  LinearModel,
+  RAW_CONFIDENCE,
+  UNCALIBRATED,
+  confidenceOf,
+  decide,
+  modelFileSchema,
+} from '../../shared/stance/model.ts';
 import { normaliseText } from '../../shared/stance/text.ts';
 import { fitSoftmax } from '../../shared/stance/train.ts';
 import { LEXICON_CUES, LINEAR_MODEL_FILE, LinearScorer } from '../../workers/score/builtin/linear.ts';
@@ -144,6 +152,38 @@ test('calibration lowers the NLL of an over-confident model and corrects the cla
   assert.equal(r.ece, Math.round(((3 / 4) * Math.abs(2 / 3 - 2.86 / 3) + (1 / 4) * 0.45) * 1e4) / 1e4);
 });
 
+test('confidence map: Platt scaling of the reported label, per kind of report; without one, the probability itself', () => {
+  // Reports whose stated probability is 0.3 but which are right 60% of the time, and 0.8 that are right 80%.
+  const p: number[] = [];
+  const right: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    p.push(0.3);
+    right.push(i % 5 < 3 ? 1 : 0);
+    p.push(0.8);
+    right.push(i % 5 < 4 ? 1 : 0);
+  }
+  const [slope, intercept] = fitConfidence(p, right);
+  const map = { side: [slope, intercept] as const, neutral: [1, 0] as const };
+  // Two distinct inputs: the map can hit both rates (up to the small ridge towards the identity).
+  assert.ok(Math.abs(confidenceOf(0.3, true, map) - 0.6) < 0.01, String(confidenceOf(0.3, true, map)));
+  assert.ok(Math.abs(confidenceOf(0.8, true, map) - 0.8) < 0.01, String(confidenceOf(0.8, true, map)));
+  assert.equal(confidenceOf(0.3, false, map), 0.3, 'the identity map leaves neutral reports alone');
+  assert.deepEqual(fitConfidence(p, right), [slope, intercept], 'deterministic');
+  // All right: finite (the ridge), and confident.
+  const all = fitConfidence([0.5, 0.6, 0.7], [1, 1, 1]);
+  assert.ok(all.every(Number.isFinite) && confidenceOf(0.5, true, { side: all, neutral: all }) > 0.9);
+  assert.deepEqual(fitConfidence([], []), [1, 0]);
+  // In decide: the map changes the confidence of the report, never the stance, the score or the probabilities.
+  const z = [0.5, 0, 1];
+  const off = { neutralOffset: -0.6, minEvidence: 0 };
+  const raw = decide(z, off, UNCALIBRATED);
+  const mapped = decide(z, off, UNCALIBRATED, map);
+  assert.equal(mapped.stance, 'support');
+  assert.deepEqual([mapped.stance, mapped.score, mapped.probs], [raw.stance, raw.score, raw.probs]);
+  assert.ok(Math.abs(mapped.confidence - confidenceOf(raw.confidence, true, map)) < 1e-12);
+  assert.ok(mapped.confidence > raw.confidence);
+});
+
 test('training: L-BFGS learns a small problem, bit for bit the same twice; the packed file predicts the same', () => {
   const fz = new Featurizer(spec, LEXICON_CUES);
   const texts = [
@@ -175,6 +215,7 @@ test('training: L-BFGS learns a small problem, bit for bit the same twice; the p
     fitted: a,
     calibration: UNCALIBRATED,
     decision: ARGMAX,
+    confidence: RAW_CONFIDENCE,
     maxBuckets: 100_000,
     minWeight: 0,
     digits: 6,
@@ -193,6 +234,7 @@ test('training: L-BFGS learns a small problem, bit for bit the same twice; the p
     fitted: a,
     calibration: UNCALIBRATED,
     decision: ARGMAX,
+    confidence: RAW_CONFIDENCE,
     maxBuckets: 10,
     minWeight: 0,
     digits: 3,
