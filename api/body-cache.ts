@@ -1,12 +1,25 @@
-/** A computed body and the data version it was computed at (its ETag is that version's). */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
+/** Bodies smaller than this are sent as they are: gzip would save a few hundred bytes at best. */
+const GZIP_FROM_BYTES = 1_024;
+
+/** A computed body, gzipped once when it is worth it, and the data version it was computed at (its ETag's). */
 export interface CachedBody {
   version: string;
   body: Buffer;
+  gzipped?: Buffer;
+}
+
+interface Encoded {
+  body: Buffer;
+  gzipped?: Buffer;
 }
 
 interface Entry {
   version: string;
-  body: Promise<Buffer>;
+  body: Promise<Encoded>;
   /** When its computation started (ms): the refresh floor counts from here. */
   startedAt: number;
   /** A newer version's body being computed while this one is still served. */
@@ -18,6 +31,8 @@ interface Entry {
  * a dashboard ask the same few queries over and over; every one of them gets the body computed for the
  * first, already serialised. Concurrent requests for a body still being computed share that one computation
  * (the promise is cached, not the result), so a burst of pollers after a write costs one bucket read.
+ * Each body is also gzipped once, off the event loop: a 24-hour trend at 1-minute buckets is 260 KB of JSON
+ * and about 25 KB gzipped, and writing 260 KB per request was the largest cost of serving it.
  *
  * Stale while revalidating: once a body exists, a newer data version does not make requests wait. They get
  * the body they had (with its own version's ETag, so HTTP caching stays truthful) while one refresh runs in
@@ -55,7 +70,7 @@ export class BodyCache {
     const entry: Entry = {
       version,
       startedAt: this.now(),
-      body: compute().then((value) => Buffer.from(JSON.stringify(value))),
+      body: compute().then(encode),
     };
     if (!old) this.replace(query, entry);
     return entry;
@@ -69,11 +84,16 @@ export class BodyCache {
 
   private async settle(query: string, entry: Entry): Promise<CachedBody> {
     try {
-      return { version: entry.version, body: await entry.body };
+      return { version: entry.version, ...(await entry.body) };
     } catch (err) {
       // A failed computation is not remembered: the next request tries again.
       if (this.entries.get(query) === entry) this.entries.delete(query);
       throw err;
     }
   }
+}
+
+async function encode(value: unknown): Promise<Encoded> {
+  const body = Buffer.from(JSON.stringify(value));
+  return body.length < GZIP_FROM_BYTES ? { body } : { body, gzipped: await gzipAsync(body) };
 }

@@ -49,7 +49,8 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
   const bodies = new BodyCache(256, limits.refreshFloorMs ?? 0);
   /**
    * A 304 when the client holds the current version; otherwise the cached body, with the ETag of the version
-   * it was computed at (a body still being refreshed is served as it is, see BodyCache).
+   * it was computed at (a body still being refreshed is served as it is, see BodyCache), gzipped for clients
+   * that accept it (browsers and most HTTP clients do).
    */
   const sendCached = async (
     req: Request,
@@ -59,12 +60,16 @@ export function apiRoutes(redis: Redis, keys: Keys, limits: ApiLimits, now: () =
     maxAgeSeconds: number,
     compute: () => Promise<unknown>,
   ) => {
+    res.vary('Accept-Encoding');
     const v = await version();
     if (answeredNotModified(req, res, versionEtag(v, resolved), maxAgeSeconds)) return;
     const cached = await bodies.get(`${kind}|${JSON.stringify(resolved)}`, v, compute);
     if (cached.version !== v && answeredNotModified(req, res, versionEtag(cached.version, resolved), maxAgeSeconds))
       return;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8').send(cached.body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    if (cached.gzipped && req.acceptsEncodings('gzip', 'identity') === 'gzip')
+      res.setHeader('Content-Encoding', 'gzip').send(cached.gzipped);
+    else res.send(cached.body);
   };
   const alerts = new AlertsReader(redis, keys);
   const alertsVersion = () => redis.get(keys.alertsVersion);

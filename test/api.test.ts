@@ -155,6 +155,23 @@ test('ETag: an unchanged poll gets 304; Cache-Control is set', async () => {
   assert.equal(changed.status, 200, 'new data, new ETag');
 });
 
+test('bodies are gzipped for clients that accept it, and the same JSON either way', async () => {
+  const url = `${base}/api/v1/trends?interval=5m`;
+  const plain = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.match(plain.headers.get('vary') ?? '', /Accept-Encoding/i);
+  const plainBody = await plain.text();
+  // fetch decompresses and keeps the header: the body must decode to the very same JSON.
+  const zipped = await fetch(url, { headers: { 'accept-encoding': 'gzip, deflate' } });
+  assert.equal(zipped.headers.get('content-encoding'), 'gzip');
+  assert.equal(await zipped.text(), plainBody);
+  assert.ok(Number(zipped.headers.get('content-length')) < plainBody.length / 4, 'a 288-bucket body shrinks');
+  // Small bodies go as they are.
+  const small = await fetch(`${base}/api/v1/summary`, { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(small.headers.get('content-encoding'), null);
+  await small.arrayBuffer();
+});
+
 test('summary compares the window with the previous one', async () => {
   const { body } = await getJson<{
     current: { total: number; supportShare: number };
