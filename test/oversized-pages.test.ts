@@ -9,10 +9,14 @@ import { FakeBluesky } from '../dev/fakes/fake-bluesky.ts';
 import { FakeHackerNews } from '../dev/fakes/fake-hackernews.ts';
 import { FakeMastodon } from '../dev/fakes/fake-mastodon.ts';
 import { FakeReddit } from '../dev/fakes/fake-reddit.ts';
+import { FakeRss } from '../dev/fakes/fake-rss.ts';
+import { FakeTelegram } from '../dev/fakes/fake-telegram.ts';
 import { BlueskySource, type BlueskyOptions } from '../workers/collect/sources/bluesky/source.ts';
 import { HackerNewsSource, type HackerNewsOptions } from '../workers/collect/sources/hackernews/source.ts';
 import { MastodonSource, type MastodonOptions } from '../workers/collect/sources/mastodon/source.ts';
 import { RedditSource, type RedditOptions } from '../workers/collect/sources/reddit/source.ts';
+import { RssSource } from '../workers/collect/sources/rss/source.ts';
+import { TelegramSource } from '../workers/collect/sources/telegram/source.ts';
 import { sourceSuite } from './helpers/source-suite.ts';
 
 /**
@@ -385,6 +389,114 @@ test('Bluesky: a single post larger than the limit on its own is skipped; the ne
   h.now += 2 * MIN;
   assert.equal((await c.collect(feed)).enqueued, 1);
   await assertCollectedOnce(h, ['Durov later']);
+});
+
+function telegram() {
+  return suite.setup(
+    new FakeTelegram(),
+    (fake) =>
+      new TelegramSource({
+        baseUrl: fake.url,
+        channels: ['durov_news'],
+        pollEveryMs: MIN,
+        maxPagesPerPoll: 10,
+        http: { timeoutMs: 5_000, maxBytes: MAX_BYTES, userAgent: 'Mozilla/5.0' },
+      }),
+  );
+}
+
+test('Telegram: a page over the limit is read as far as it is whole; messages too large alone are skipped by id', async () => {
+  const { fake, h, c, feed } = await telegram();
+  const t = new Date(h.now - 3_600_000);
+  fake.add('durov_news', 'Дуров: до', t);
+  await c.collect(feed);
+  const expected = ['Дуров: до'];
+  const huge: number[] = [];
+  for (let i = 0; i < 45; i++) {
+    if (i === 12 || i === 30) huge.push(fake.add('durov_news', `Durov huge ${i} ${'x'.repeat(150_000)}`, t).id);
+    const big = i % 7 === 3; // four to a page make it too large, with t.me offering no smaller page
+    fake.add('durov_news', `Durov ${big ? 'big' : 'message'} ${i}${big ? ` ${'y'.repeat(30_000)}` : ''}`, t);
+    expected.push(`Durov ${big ? 'big' : 'message'} ${i}`);
+  }
+  await drain(h, () => c.collect(feed));
+  const texts = (await h.queuedTexts()).map((x) => /^(Durov \w+ \d+|Дуров: до)/.exec(x)![0]);
+  assert.deepEqual(texts, [...expected].sort());
+  const skipped = h.skippedItems('too_large');
+  assert.deepEqual(
+    huge.map(
+      (id) => skipped.filter((d) => d.endsWith(`durov_news/${id} is over ${MAX_BYTES} bytes on its own`)).length,
+    ),
+    [1, 1],
+  );
+  assert.equal(await h.errors('too_large'), refused(fake).length, 'each refused answer counted once');
+  assert.equal(await h.cursor(feed), String(fake.channels.get('durov_news')!.at(-1)!.id));
+  fake.add('durov_news', 'Durov next', new Date(h.now));
+  h.now += MIN;
+  assert.equal((await c.collect(feed)).enqueued, 1, 'the feed goes on');
+});
+
+test('Telegram: a single message larger than the limit on its own is skipped; the next poll reads on', async () => {
+  const { fake, h, c, feed } = await telegram();
+  fake.add('durov_news', 'Дуров: до', new Date(h.now - 60_000));
+  await c.collect(feed);
+  const big = fake.add('durov_news', `Durov huge ${'x'.repeat(150_000)}`, new Date(h.now));
+  const out = await c.collect(feed);
+  assert.equal(out.error, undefined);
+  assert.equal(await h.cursor(feed), String(big.id));
+  assert.equal(h.skippedItems('too_large').length, 1);
+  assert.equal(await h.errors('too_large'), refused(fake).length);
+  fake.add('durov_news', 'Durov later', new Date(h.now));
+  assert.equal((await c.collect(feed)).enqueued, 1);
+  await assertCollectedOnce(h, ['Durov later', 'Дуров: до']);
+});
+
+function rss() {
+  return suite.setup(
+    new FakeRss(),
+    (fake) =>
+      new RssSource({
+        feeds: [`${fake.url}/rss`],
+        pollEveryMs: 5 * MIN,
+        http: { timeoutMs: 5_000, maxBytes: MAX_BYTES, userAgent: 't' },
+      }),
+  );
+}
+
+test('RSS: a feed over the limit cannot be paged: the items whole before the limit are read, the rest dropped and counted', async () => {
+  const { fake, h, c, feed } = await rss();
+  // Newest first, as feeds are: the long ones at the end are what does not fit.
+  for (let i = 0; i < 10; i++) fake.add(`Durov news ${i}`, `Short ${i}`, new Date(h.now - i * MIN));
+  for (let i = 10; i < 20; i++) fake.add(`Durov long ${i}`, 'z'.repeat(20_000), new Date(h.now - i * MIN));
+  const out = await c.collect(feed);
+  assert.equal(out.error, undefined);
+  const texts = (await h.queuedTexts()).map((t) => /^Durov \w+ \d+/.exec(t)![0]);
+  assert.ok(texts.length >= 10 && texts.length < 20, `${texts.length} read`);
+  assert.deepEqual(
+    texts.slice().sort(),
+    Array.from({ length: texts.length }, (_, i) => `Durov ${i < 10 ? 'news' : 'long'} ${i}`).sort(),
+    'the first items of the document, whole',
+  );
+  assert.equal(await h.errors('too_large'), 1);
+  // The feed's document shrinks (its long summaries are cut): it is read whole again, dropped items included.
+  for (const item of fake.items) item.descriptionHtml = 'Short';
+  fake.add('Durov later', 'Short', new Date(h.now));
+  h.now += 5 * MIN;
+  assert.equal((await c.collect(feed)).enqueued, 1 + 20 - texts.length);
+  assert.equal(await h.errors('too_large'), 1);
+});
+
+test('RSS: a feed with no whole item before the limit is refused and counted each poll, once a poll; it reads again once it fits', async () => {
+  const { fake, h, c, feed } = await rss();
+  fake.add('Durov huge', 'z'.repeat(150_000), new Date(h.now - MIN));
+  for (let poll = 0; poll < 3; poll++) {
+    assert.equal((await c.collect(feed)).error, 'too_large');
+    h.now += 5 * MIN;
+  }
+  assert.equal(fake.requests.length, 3, 'one request a poll: nothing spins');
+  assert.equal(await h.errors('too_large'), 3);
+  fake.items.length = 0;
+  fake.add('Durov later', 'Short', new Date(h.now));
+  assert.equal((await c.collect(feed)).enqueued, 1);
 });
 
 test('a body over the limit is never read whole: refused, or only its first bytes kept when asked for', async () => {
