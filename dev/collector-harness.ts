@@ -12,6 +12,8 @@ export class CollectorHarness {
   readonly keys: Keys;
   readonly queue: Queue<ScoreJob>;
   readonly metrics: Metrics = createMetrics();
+  /** What the collector logged at warn and above (skipped items, stopped polls), parsed. */
+  readonly warnings: Array<{ msg: string; reason?: string; detail?: string }> = [];
   now = Date.now();
 
   constructor(
@@ -27,7 +29,7 @@ export class CollectorHarness {
       redis: this.redis,
       keys: this.keys,
       metrics: this.metrics,
-      log: createLogger('silent'),
+      log: createLogger('warn', 'harness', { write: (line: string) => void this.warnings.push(JSON.parse(line)) }),
       sources: [source],
       authorKey: 'k',
       batchSize: 50,
@@ -46,6 +48,11 @@ export class CollectorHarness {
   async queuedPosts() {
     const jobs = await this.queue.getJobs(['waiting', 'delayed', 'prioritized']);
     return jobs.flatMap((j) => j.data.posts);
+  }
+
+  /** Details of the items the collector was told were skipped for this reason. */
+  skippedItems(reason: string): string[] {
+    return this.warnings.filter((w) => w.reason === reason && w.msg.startsWith('skipped')).map((w) => w.detail ?? '');
   }
 
   async errors(reason: string): Promise<number> {

@@ -23,6 +23,11 @@ export interface HttpResponse {
   status: number;
   headers: Headers;
   body: string;
+  /**
+   * The body was over `maxBytes`: `body` holds only its first `keepPrefixBytes` (only when they were asked
+   * for; otherwise such a body is refused with HttpFailure `too_large`).
+   */
+  truncated?: true;
 }
 
 export interface GetOptions {
@@ -32,6 +37,12 @@ export interface GetOptions {
   headers?: Record<string, string>;
   /** Accept header; JSON unless said otherwise. */
   accept?: string;
+  /**
+   * When the body is over `maxBytes`, stop reading and hand back its first this-many bytes (at most
+   * `maxBytes`) flagged `truncated`, instead of throwing: a collector can still learn from the start of an
+   * oversized page which item made it too large, and step past it.
+   */
+  keepPrefixBytes?: number;
 }
 
 export async function httpGet(url: string, opts: GetOptions): Promise<HttpResponse> {
@@ -47,7 +58,9 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
     throw toFailure(err, url);
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > opts.maxBytes) {
+  const keep = opts.keepPrefixBytes === undefined ? undefined : Math.min(opts.keepPrefixBytes, opts.maxBytes);
+  let truncated = declared > opts.maxBytes;
+  if (truncated && keep === undefined) {
     await res.body?.cancel();
     throw new HttpFailure(
       'too_large',
@@ -58,21 +71,27 @@ export async function httpGet(url: string, opts: GetOptions): Promise<HttpRespon
   let size = 0;
   try {
     for await (const chunk of res.body ?? []) {
+      // Never more than maxBytes and one chunk in memory, whether the body is refused or its start kept.
+      chunks.push(chunk);
       size += chunk.byteLength;
-      if (size > opts.maxBytes) {
+      if (size > opts.maxBytes) truncated = true;
+      if (truncated && keep === undefined) {
         await res.body?.cancel().catch(() => {});
         throw new HttpFailure('too_large', `response from ${hostOf(url)} exceeds the ${opts.maxBytes}-byte limit`);
       }
-      chunks.push(chunk);
+      if (truncated && size >= keep!) break;
     }
+    if (truncated) await res.body?.cancel().catch(() => {});
   } catch (err) {
     throw err instanceof HttpFailure ? err : toFailure(err, url);
   }
+  const body = Buffer.concat(chunks);
   return {
     url: res.url || url,
     status: res.status,
     headers: res.headers,
-    body: Buffer.concat(chunks).toString('utf8'),
+    body: (truncated ? body.subarray(0, keep) : body).toString('utf8'),
+    ...(truncated ? { truncated: true as const } : {}),
   };
 }
 

@@ -166,11 +166,23 @@ test('a malformed page is counted and skipped, cursor not advanced; a malformed 
   assert.equal(await errors('malformed_item'), 1);
 });
 
-test('an oversized response is refused', async () => {
-  fake.post('durov', { content: `<p>Durov ${'x'.repeat(5_000)}</p>` });
-  const out = await collector({ http: { timeoutMs: 2_000, maxBytes: 1_000, userAgent: 't' } }).collect(feedId());
+test('an oversized answer that names no status cannot be stepped over: refused, counted, cursor kept', async () => {
+  fake.post('durov', { content: '<p>Durov 1</p>' });
+  const c = collector({ http: { timeoutMs: 2_000, maxBytes: 1_000, userAgent: 't' } });
+  await c.collect(feedId());
+  const cursor = await redis.get(`c${run}:cursor:${feedId()}`);
+  // Asked with 5, 2, then 1 item: each answer over the limit, the last with no id in its first bytes and no Link.
+  for (let i = 0; i < 3; i++) fake.rawBodies.push(`[{"content": "<p>Durov ${'x'.repeat(5_000)}</p>"}]`);
+  const out = await c.collect(feedId());
   assert.equal(out.error, 'too_large');
-  assert.equal(await errors('too_large'), 1);
+  assert.deepEqual(
+    fake.requests.slice(-3).map((r) => new URL(r.url, fake.url).searchParams.get('limit')),
+    ['5', '2', '1'],
+  );
+  assert.equal(await errors('too_large'), 3, 'two smaller retries and the refusal');
+  assert.equal(await redis.get(`c${run}:cursor:${feedId()}`), cursor);
+  fake.post('durov', { content: '<p>Durov 2</p>' });
+  assert.equal((await c.collect(feedId())).enqueued, 1, 'the next poll reads on');
 });
 
 test("an unknown tag (404) is counted and shown as the feed's last error", async () => {

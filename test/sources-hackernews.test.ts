@@ -108,8 +108,17 @@ test('429 with Retry-After pauses; 5xx and malformed pages keep the cursor; a ma
   );
 });
 
-test('an oversized answer is refused', async () => {
-  const { fake, h, c, feed } = await setup({ http: { timeoutMs: 2_000, maxBytes: 2_000, userAgent: 't' } });
+test('an answer over the byte limit is asked for again with fewer hits per page: every hit arrives', async () => {
+  const { fake, h, c, feed } = await setup({ http: { timeoutMs: 2_000, maxBytes: 4_000, userAgent: 't' } });
   for (let i = 0; i < 20; i++) fake.add('comment', `Durov ${'x'.repeat(200)} ${i}`, nowS(h) - 900 - i);
-  assert.equal((await c.collect(feed)).error, 'too_large');
+  const out = await c.collect(feed);
+  assert.equal(out.error, undefined);
+  assert.equal(out.enqueued, 20);
+  const sizes = fake.requests.map((r) => new URL(r.url, fake.url).searchParams.get('hitsPerPage'));
+  assert.equal(sizes[0], '100');
+  assert.ok(
+    sizes.some((n) => Number(n) < 20),
+    'smaller pages were asked for',
+  );
+  assert.ok((await h.errors('too_large')) > 0, 'each refusal is counted');
 });

@@ -83,7 +83,7 @@ test('a malformed document is refused, an item without a date is skipped alone, 
   assert.deepEqual([parsed.items.length, parsed.malformed], [1, ['a']]);
 });
 
-test('an oversized feed is refused', async () => {
+test('a feed over the byte limit with no whole item before the limit is refused', async () => {
   const { fake, c, feed } = await setup('/rss', 1_000);
   for (let i = 0; i < 10; i++) fake.add(`Durov ${i}`, 'x'.repeat(200), new Date());
   assert.equal((await c.collect(feed)).error, 'too_large');

@@ -122,6 +122,7 @@ test('backfill walks back with before=, over a missing "more" link and a hole of
     authorKey: 'k',
     now: () => h.now,
     reportItemError: () => {},
+    reportRefusal: () => {},
   }))
     seen.push(...page.posts.map((p) => p.id));
   // 11..60 minus the deleted 21..45 (ids 121..145): 25 messages.

@@ -24,7 +24,13 @@ interface FakePostView {
  * - cursors: v1 numeric offsets with no hitsTotal, or v2 (`searchV2`) opaque base64-JSON cursors with
  *   hitsTotal, which `omitHitsTotal` leaves out; `fillPage` can return an empty page that still has a cursor
  *   (posts added `hidden` count for paging but are dropped from the page);
- * - paging breaks past a depth (as the real one does near 10,000).
+ * - paging breaks past a depth (as the real one does near 10,000);
+ * - `limit` 1 to 100 (the lexicon's bounds; XRPC answers 400 InvalidRequest outside them), and a cursor marks
+ *   an offset whatever the `limit` (indigo search/handlers.go `parseCursorLimit`: the cursor is the offset), so
+ *   a page asked again from the same cursor with fewer posts starts at the same post;
+ * - the answer as packages/bsky/src/api/app/bsky/feed/searchPosts.ts presents it, `{posts, cursor, hitsTotal}`
+ *   with each postView's `uri` first: the first bytes of an oversized answer name its first post, but its
+ *   cursor comes after the posts.
  */
 export class FakeBluesky extends FakeHttpServer {
   readonly posts: FakePostView[] = [];
@@ -114,7 +120,9 @@ export class FakeBluesky extends FakeHttpServer {
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const since = u.searchParams.get('since');
       const until = u.searchParams.get('until');
-      const limit = Math.min(100, Number(u.searchParams.get('limit') ?? 25));
+      const limit = Number(u.searchParams.get('limit') ?? 25);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        return this.json(res, 400, { error: 'InvalidRequest', message: 'limit must be an integer from 1 to 100' });
       const raw = u.searchParams.get('cursor');
       const offset =
         raw === null
@@ -145,7 +153,7 @@ export class FakeBluesky extends FakeHttpServer {
           : String(offset + limit)
         : undefined;
       const total = this.searchV2 && !this.omitHitsTotal ? { hitsTotal: hits.length } : {};
-      return this.json(res, 200, { ...(cursor ? { cursor } : {}), ...total, posts: page }, rate);
+      return this.json(res, 200, { posts: page, ...(cursor ? { cursor } : {}), ...total }, rate);
     }
     this.json(res, 404, { error: 'MethodNotImplemented', message: 'Method Not Implemented' });
   }

@@ -19,8 +19,15 @@ export interface FakeHit {
 }
 
 /**
- * Algolia's Hacker News search (`/api/v1/search_by_date`): query matching, `tags=(story,comment)`,
- * `numericFilters` on created_at_i, newest first, `page`/`nbPages`/`hitsPerPage`, and the 1,000-hit cap.
+ * Algolia's Hacker News search (`/api/v1/search_by_date`). Imitates (reference:
+ * /work/shared/reference/real-services-2026.md, "Hacker News (Algolia)"; Algolia's API parameters
+ * `hitsPerPage`, `page`, `paginationLimitedTo`):
+ * - query matching, `tags=(story,comment)`, `numericFilters` on created_at_i, newest first;
+ * - `page` × `hitsPerPage` paging: page p holds hits p·n to p·n+n−1, so any page size from 1 to 1,000 can
+ *   start at any multiple of itself; `nbPages` follows the size asked for; nothing past the 1,000th hit;
+ * - the answer as hn.algolia.com sends it: keys in alphabetical order, each hit led by `_highlightResult`
+ *   (which repeats its text), so a hit's `objectID` and `created_at_i` come after its text, and the first
+ *   bytes of an oversized answer never name the hit that made it so.
  */
 export class FakeHackerNews extends FakeHttpServer {
   readonly hits: FakeHit[] = [];
@@ -59,7 +66,7 @@ export class FakeHackerNews extends FakeHttpServer {
     const query = (u.searchParams.get('query') ?? '').toLowerCase();
     const tags = (u.searchParams.get('tags') ?? '').replace(/[()]/g, '').split(',').filter(Boolean);
     const filters = (u.searchParams.get('numericFilters') ?? '').split(',').filter(Boolean);
-    const hpp = Math.min(1000, Number(u.searchParams.get('hitsPerPage') ?? 20));
+    const hpp = Math.max(0, Math.min(1000, Number.parseInt(u.searchParams.get('hitsPerPage') ?? '20', 10) || 0));
     const page = Number(u.searchParams.get('page') ?? 0);
     let matching = this.hits.filter((h) =>
       `${h.title ?? ''} ${h.story_text ?? ''} ${h.comment_text ?? ''}`.toLowerCase().includes(query),
@@ -80,17 +87,36 @@ export class FakeHackerNews extends FakeHttpServer {
     }
     matching.sort((a, b) => b.created_at_i - a.created_at_i || Number(b.objectID) - Number(a.objectID));
     const reachable = matching.slice(0, 1000);
-    const nbPages = Math.ceil(reachable.length / hpp);
-    this.json(res, 200, {
-      hits: reachable.slice(page * hpp, (page + 1) * hpp),
-      nbHits: matching.length,
-      page,
-      nbPages,
-      hitsPerPage: hpp,
-      exhaustiveNbHits: true,
-      query,
-      params: u.search.slice(1),
-      processingTimeMS: 1,
-    });
+    const nbPages = hpp === 0 ? 0 : Math.ceil(reachable.length / hpp);
+    this.json(
+      res,
+      200,
+      sortedKeys({
+        exhaustiveNbHits: true,
+        hits: hpp === 0 ? [] : reachable.slice(page * hpp, (page + 1) * hpp).map(asSent),
+        hitsPerPage: hpp,
+        nbHits: matching.length,
+        nbPages,
+        page,
+        params: u.search.slice(1),
+        processingTimeMS: 1,
+        query,
+      }),
+    );
   }
+}
+
+/** A hit as Algolia sends it: `_highlightResult` (its text again) first, then its fields in alphabetical order. */
+function asSent(hit: FakeHit): Record<string, unknown> {
+  const highlight = (value: string | null) => ({ matchLevel: 'none', matchedWords: [], value: value ?? '' });
+  const texts = Object.fromEntries(
+    (['author', 'comment_text', 'story_text', 'title'] as const)
+      .filter((k) => hit[k] !== null)
+      .map((k) => [k, highlight(hit[k])]),
+  );
+  return { _highlightResult: texts, ...sortedKeys({ ...hit }) };
+}
+
+function sortedKeys<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 }

@@ -31,8 +31,14 @@ const snowflakeTime = (id: string) => Number(BigInt(id) >> 16n);
  * /work/shared/reference/real-services-2026.md, "Mastodon"; mastodon/mastodon lib/mastodon/snowflake.rb,
  * app/services/statuses_search_service.rb, app/models/concerns/paginable.rb; mastodon/documentation
  * methods/timelines.md, methods/search.md, entities/Instance.md):
- * - hashtag timelines with `min_id` / `max_id` / `since_id` paging (snowflake ids compared numerically),
- *   `limit` default 20 and max 40, `Link` rel="next" (older, max_id) and rel="prev" (newer, min_id);
+ * - hashtag timelines with `min_id` / `max_id` / `since_id` paging (snowflake ids compared numerically;
+ *   app/models/concerns/paginable.rb: `min_id` with `max_id` gives the statuses just after min_id below
+ *   max_id, and then `since_id` is ignored; `max_id` with `since_id` the newest between them),
+ *   `Link` rel="next" (older, max_id) and rel="prev" (newer, min_id) carrying the `limit` asked for;
+ * - `limit` as app/controllers/api/base_controller.rb `limit_param` reads it: default 20, `abs` of the
+ *   integer given, at most 40, so any page size from 1 to 40 is served as asked (0 gives an empty page);
+ * - the JSON of REST::StatusSerializer, `id` and `created_at` first (app/serializers/rest/status_serializer.rb):
+ *   the first bytes of an answer name its first status, however long its content;
  * - ids are snowflakes: a local status gets its id from its arrival time, a remote one (`remote: true`) from its
  *   `created_at`, so a post federated in late (`deliverAt`) has an id below ids already served;
  * - `/api/v2/search` (statuses need a user token): `min_id`/`max_id` are time filters on created_at, and the
@@ -137,7 +143,7 @@ export class FakeMastodon extends FakeHttpServer {
       const q = (u.searchParams.get('q') ?? '').toLowerCase();
       const minId = u.searchParams.get('min_id');
       const maxId = u.searchParams.get('max_id');
-      const limit = Math.min(40, Number(u.searchParams.get('limit') ?? 20));
+      const limit = limitParam(u, 20);
       let statuses = authed
         ? [...this.timelines.values()].flat().filter((s) => this.visible(s) && s.content.toLowerCase().includes(q))
         : [];
@@ -171,10 +177,11 @@ export class FakeMastodon extends FakeHttpServer {
       res.end(raw);
       return;
     }
-    const limit = Math.min(40, Math.max(1, Number(u.searchParams.get('limit') ?? 20) || 20));
+    const limit = limitParam(u, 20);
     const maxId = u.searchParams.get('max_id');
     const minId = u.searchParams.get('min_id');
-    const sinceId = u.searchParams.get('since_id');
+    // paginable.rb: with min_id, since_id plays no part.
+    const sinceId = minId ? null : u.searchParams.get('since_id');
     const all = this.newestFirst(tag);
     // ids fall along the list: [lo, hi) holds those < max_id and > since_id.
     const firstBelow = (id: bigint) => bisect(all.ids, (x) => x < id);
@@ -196,6 +203,7 @@ export class FakeMastodon extends FakeHttpServer {
     } else {
       page = list.slice(0, limit);
     }
+    if (limit === 0) page = [];
     const headers: Record<string, string> = { ...rate };
     if (page.length > 0) {
       const base = `${this.url}/api/v1/timelines/tag/${encodeURIComponent(tag)}`;
@@ -203,6 +211,13 @@ export class FakeMastodon extends FakeHttpServer {
     }
     this.json(res, 200, page, headers);
   }
+}
+
+/** base_controller.rb `limit_param`: `[params[:limit].to_i.abs, default * 2].min`, the default when absent. */
+function limitParam(u: URL, byDefault: number): number {
+  const raw = u.searchParams.get('limit');
+  if (raw === null) return byDefault;
+  return Math.min(byDefault * 2, Math.abs(Number.parseInt(raw, 10) || 0));
 }
 
 /** First index whose id satisfies `pred`, for a predicate that is false then true along the list. */

@@ -21,7 +21,9 @@ export const REDDIT_BLOCK_PAGE = `<!DOCTYPE html>
 /**
  * Reddit as a client sees it. Imitates (reference: /work/shared/reference/real-services-2026.md, "Reddit";
  * prawcore rate_limit.py; Reddit OAuth2 wiki):
- * - `/search` and `/r/<sub>/comments` listings (newest first, `limit`, `after`), the OAuth API
+ * - `/search` and `/r/<sub>/comments` listings (newest first, `limit` default 25 and at most 100, `after`;
+ *   the Listing JSON puts `after` before `children`, as reddit.com does: with `limit=1` the first bytes of an
+ *   answer name its one item, however long its text), the OAuth API
  *   (oauth.reddit.com) with bearer tokens, the client-credentials token endpoint (Basic id:secret);
  * - anonymous `.json` requests from a server address get **403 with the HTML block page** (`blockAnonymous`,
  *   on by default, as from any datacenter); `blockAnonymous = false` stands for a residential address;
@@ -125,7 +127,7 @@ export class FakeReddit extends FakeHttpServer {
     list = [...list].sort((a, b) => b.data.created_utc - a.data.created_utc);
     const after = u.searchParams.get('after');
     if (after) list = list.slice(list.findIndex((t) => t.data.name === after) + 1);
-    const limit = Math.min(100, Number(u.searchParams.get('limit') ?? 25));
+    const limit = Math.min(100, Math.max(1, Number.parseInt(u.searchParams.get('limit') ?? '25', 10) || 25));
     const page = list.slice(0, limit);
     this.remaining = Math.max(0, this.remaining - 1);
     const more = list.length > limit;

@@ -19,6 +19,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
  *   at /atom (id, link@href, published, author/name);
  * - Google News search at /rss/search?q=…: about 100 items ordered by relevance (not date), often weeks old,
  *   no paging; `when:1d` in the query keeps only the last day's items. `relevance` orders the items.
+ * - /rss and /atom serve the items in the order they were added (add the newest first, as feeds list them),
+ *   one document however large: a feed has no paging and no page size.
  */
 export class FakeRss extends FakeHttpServer {
   readonly items: FakeNewsItem[] = [];

@@ -16,7 +16,9 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /**
  * t.me's public channel preview: `/s/<channel>` with `?after=` and `?before=`, 20 messages a page in
  * ascending order, the markup and classes of the real page, a "more" link (which can be left out, as the
- * real one sometimes is), and a redirect away from /s/ for channels without a public preview.
+ * real one sometimes is), and a redirect away from /s/ for channels without a public preview. Like the real
+ * page it has no page-size parameter: a page is as large as its messages make it, each message's markup
+ * whole before the next one starts.
  */
 export class FakeTelegram extends FakeHttpServer {
   readonly channels = new Map<string, FakeMessage[]>();

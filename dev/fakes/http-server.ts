@@ -17,6 +17,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** Size of the answer's body as sent (a client may stop reading it early), once answered. */
+  responseBytes?: number;
 }
 
 /** The plumbing every fake shares: a real HTTP server on a free port, a request log and a queue of scripted failures. */
@@ -52,6 +54,7 @@ export abstract class FakeHttpServer {
           body: Buffer.concat(chunks).toString('utf8'),
         };
         this.requests.push(rec);
+        countResponseBytes(res, rec);
         const pathname = new URL(rec.url, 'http://x').pathname;
         const at = this.scripted.findIndex((s) => s.path === undefined || s.path === pathname);
         const scripted = at >= 0 ? this.scripted.splice(at, 1)[0] : undefined;
@@ -82,4 +85,21 @@ export abstract class FakeHttpServer {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify(body));
   }
+}
+
+/** Records how many body bytes an answer sends, however the fake writes it (json(), write(), end()). */
+function countResponseBytes(res: ServerResponse, rec: RecordedRequest): void {
+  const size = (chunk: unknown) =>
+    typeof chunk === 'string' || chunk instanceof Uint8Array ? Buffer.byteLength(chunk) : 0;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  rec.responseBytes = 0;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    rec.responseBytes! += size(chunk);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') rec.responseBytes! += size(chunk);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
 }

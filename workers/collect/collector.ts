@@ -197,7 +197,11 @@ export class Collector {
       now: this.now,
       reportItemError: (reason, detail) => {
         this.deps.metrics.collectErrors.inc({ source: source.name, reason });
-        this.deps.log.warn({ feed: feedId, reason, detail }, 'skipped a malformed item');
+        this.deps.log.warn({ feed: feedId, reason, detail }, 'skipped an item that cannot be used');
+      },
+      reportRefusal: (reason, detail) => {
+        this.deps.metrics.collectErrors.inc({ source: source.name, reason });
+        this.deps.log.info({ feed: feedId, reason, detail }, 'page refused; the poll goes on without it');
       },
     };
   }

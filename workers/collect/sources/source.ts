@@ -44,8 +44,13 @@ export interface PollContext {
   /** Key for author pseudonyms. */
   authorKey: string;
   now(): number;
-  /** A single item could not be used; the page goes on. */
+  /** A single item could not be used (malformed, or too large on its own): counted and logged; the page goes on. */
   reportItemError(reason: CollectErrorReason, detail: string): void;
+  /**
+   * A page was refused and the poll goes on without it: asked for again with fewer items, or read only as far
+   * as it fits (a `too_large` answer). Counted under `reason` like any failure, so operators see it.
+   */
+  reportRefusal(reason: CollectErrorReason, detail: string): void;
 }
 
 /**

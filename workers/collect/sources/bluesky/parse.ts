@@ -42,6 +42,16 @@ export function parseSearchPage(body: string): SearchPage {
   return { posts, malformed, cursor: page.cursor ?? null, hitsTotal: page.hitsTotal ?? null };
 }
 
+/**
+ * What search's `since`/`until` filter and sort on: the earlier of indexedAt and createdAt (a createdAt that
+ * is not a date counts as absent).
+ */
+export function sortAt(p: PostView): number {
+  const created = Date.parse(p.record.createdAt);
+  const indexed = Date.parse(p.indexedAt);
+  return Number.isNaN(created) ? indexed : Math.min(created, indexed);
+}
+
 export function postViewToPost(p: PostView, authorKey: string): Post {
   const rkey = p.uri.split('/').pop()!;
   const created = Date.parse(p.record.createdAt);

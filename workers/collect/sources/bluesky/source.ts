@@ -1,6 +1,7 @@
 import type { HttpResponse } from '../../../../shared/http.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
-import { parseSearchPage, postViewToPost } from './parse.ts';
+import { OVERSIZED_PREFIX_BYTES, PageSize, fetchShrinking, prefixField } from '../oversized.ts';
+import { parseSearchPage, postViewToPost, sortAt, type SearchPage } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
 import {
   SourceError,
@@ -60,6 +61,7 @@ export class BlueskySource implements Source<BlueskyFeed> {
   readonly feeds: BlueskyFeed[];
   private session?: Session;
   sessionsCreated = 0;
+  private readonly oversized = new OversizedMillis();
 
   constructor(private readonly opts: BlueskyOptions) {
     this.feeds = opts.queries.map((query) => ({
@@ -85,9 +87,11 @@ export class BlueskySource implements Source<BlueskyFeed> {
   /**
    * Reads [lo, end) forward in time windows (`since`/`until`), each completely (newest first, by cursor),
    * and yields the window's end as the cursor after its last page. Cursors are opaque (search v2 sends base64
-   * JSON, v1 numbers), so the depth of a window is counted in pages, never read from the cursor; `hitsTotal`
-   * is used when present. A page may be empty and still carry a cursor: paging goes on. A window whose
-   * results would run past the service's paging limit is shrunk and read again, so nothing in it is skipped.
+   * JSON, v1 numbers), so the depth of a window is counted in posts paged through, never read from the cursor;
+   * `hitsTotal` is used when present. A page may be empty and still carry a cursor: paging goes on. A window
+   * whose results would run past the service's paging limit is shrunk and read again, so nothing in it is
+   * skipped. A page over the byte limit is asked for again with fewer posts; a post too large on its own is
+   * found by its time and the window is read on below it (see `locate`).
    */
   private async *walk(
     f: BlueskyFeed,
@@ -98,26 +102,52 @@ export class BlueskySource implements Source<BlueskyFeed> {
   ): AsyncGenerator<FeedPage> {
     let windowMs = FIRST_WINDOW_MS;
     const limit = this.opts.cursorLimit ?? DEFAULT_CURSOR_LIMIT;
+    const size = new PageSize(PAGE_SIZE);
     window: while (lo < end && budget > 0) {
-      const hi = Math.min(lo + windowMs, end);
+      // A millisecond known to hold a post too large to read is stepped over, not asked for again.
+      const known = this.oversized.firstIn(f.id, lo, Math.min(lo + windowMs, end));
+      if (known === lo) {
+        lo += 1;
+        yield { posts: [], cursor: new Date(lo).toISOString() };
+        continue;
+      }
+      const hi = known ?? Math.min(lo + windowMs, end);
+      // [lo, top) is what is left of the window: a post stepped over lowers `top` to its time.
+      let top = hi;
       let pageCursor: string | null = null;
-      for (let pageInWindow = 1; ; pageInWindow++) {
-        if (budget-- <= 0) return; // out of budget mid-window: the next poll reads this window again
-        const res = await this.search(f, new Date(lo).toISOString(), new Date(hi).toISOString(), pageCursor, ctx);
+      let depth = 0;
+      let oldestRead = top;
+      for (;;) {
+        if (budget <= 0) return; // out of budget mid-window: the next poll reads this window again
+        const res = await this.page(f, lo, top, pageCursor, size, ctx);
+        budget -= size.cost(res.limit);
+        if (res.kind === 'oversized') {
+          const at = await this.stepOver(f, lo, oldestRead, res.uri, ctx);
+          // Only a service answering the same question two ways could leave nothing to step over.
+          if (at >= top) throw new SourceError('too_large', `bluesky "${f.query}": a post too large to read moved`);
+          top = at;
+          pageCursor = null;
+          depth = 0;
+          oldestRead = top;
+          if (top > lo) continue;
+          yield { posts: [], cursor: new Date(hi).toISOString() };
+          break;
+        }
         // An empty page with a cursor is not the end (v2's fillPage); a cursor that does not move is.
         const next: string | null = res.cursor && res.cursor !== pageCursor ? res.cursor : null;
+        depth += res.limit;
         // A window must fit both the service's paging limit and what is left of this poll's budget,
         // or it would be read again and again without the cursor ever moving.
         const capacity = Math.min(limit, (budget + 1) * PAGE_SIZE);
         const tooMany =
-          (pageCursor === null && (res.hitsTotal ?? 0) > capacity) ||
-          (next !== null && pageInWindow * PAGE_SIZE >= limit);
+          (pageCursor === null && top === hi && (res.hitsTotal ?? 0) > capacity) || (next !== null && depth >= limit);
         if (tooMany && hi - lo > 1_000) {
           // Shrink in proportion when the service says how many match (one step), else halve.
           const factor = res.hitsTotal ? (0.8 * capacity) / res.hitsTotal : 0.5;
           windowMs = Math.max(1_000, Math.floor((hi - lo) * Math.min(factor, 0.5)));
           continue window;
         }
+        for (const p of res.posts) oldestRead = Math.min(oldestRead, sortAt(p));
         yield {
           posts: res.posts.map((p) => postViewToPost(p, ctx.authorKey)),
           ...(next === null ? { cursor: new Date(hi).toISOString() } : {}),
@@ -133,43 +163,114 @@ export class BlueskySource implements Source<BlueskyFeed> {
     }
   }
 
+  /**
+   * A post too large on its own sits just after the posts read so far in [lo, top): it is the newest post
+   * of [lo, below) unread, where `below` is the time of the oldest read (posts come newest first). Its
+   * millisecond is found by halving: a one-post search of [t, below) answers with it exactly when t is at
+   * or before its time. Each probe reads only the first bytes of its answer, which name the post (its `uri`
+   * comes first); a post whose uri cannot be read is recognised by the probe's answer being too large,
+   * which costs a full read each. It is then reported, remembered, and the window goes on below it: the
+   * returned time is the new top. Other posts of that same millisecond that come after it are not read (a
+   * cursor would be needed, and it comes after the posts in the answer). If no probe finds it, it shares
+   * `below`'s millisecond with a post already read.
+   */
+  private async stepOver(
+    f: BlueskyFeed,
+    lo: number,
+    below: number,
+    uri: string | undefined,
+    ctx: PollContext,
+  ): Promise<number> {
+    const holds = async (t: number) => {
+      if (uri) return firstUri(await this.search(f, t, below, null, 1, ctx, OVERSIZED_PREFIX_BYTES)) === uri;
+      const refused = (await this.search(f, t, below, null, 1, ctx)).truncated === true;
+      // Every answer refused for its size is counted, these too: each cost a full limit's worth of bytes.
+      if (refused) ctx.reportRefusal('too_large', `bluesky "${f.query}": looking for the post too large to read`);
+      return refused;
+    };
+    let at = below;
+    if (below > lo && (await holds(lo))) {
+      let [yes, no] = [lo, below];
+      while (no - yes > 1) {
+        const mid = Math.floor((yes + no) / 2);
+        if (await holds(mid)) yes = mid;
+        else no = mid;
+      }
+      at = yes;
+    }
+    ctx.reportItemError(
+      'too_large',
+      `bluesky "${f.query}" post ${uri ?? '(uri unreadable)'} at ${new Date(at).toISOString()} is over ${this.opts.http.maxBytes} bytes on its own`,
+    );
+    this.oversized.add(f.id, at);
+    return at;
+  }
+
+  /** One page at the walk's size, asked again smaller while over the byte limit; `oversized` when one post is. */
+  private async page(
+    f: BlueskyFeed,
+    since: number,
+    until: number,
+    cursor: string | null,
+    size: PageSize,
+    ctx: PollContext,
+  ): Promise<
+    | ({ kind: 'page'; limit: number; pause: { pauseUntilMs?: number } } & SearchPage)
+    | { kind: 'oversized'; limit: 1; uri: string | undefined }
+  > {
+    const what = `bluesky "${f.query}"`;
+    const answer = await fetchShrinking(size, ctx, what, async (limit) => ({
+      res: await this.search(f, since, until, cursor, limit, ctx),
+      limit,
+    }));
+    if ('oversized' in answer) return { kind: 'oversized', limit: 1, uri: firstUri(answer.oversized) };
+    const { res } = answer;
+    const page = parsePage(what, () => parseSearchPage(res.body));
+    for (const uri of page.malformed) ctx.reportItemError('malformed_item', `bluesky ${uri}`);
+    const remaining = Number(res.headers.get('ratelimit-remaining') ?? NaN);
+    const wait = resetWait(res, ctx.now());
+    const pause = remaining < 2 && wait !== undefined ? { pauseUntilMs: ctx.now() + wait } : {};
+    return { kind: 'page', ...page, limit: answer.limit, pause };
+  }
+
   private async search(
     f: BlueskyFeed,
-    since: string,
-    until: string | undefined,
+    since: number,
+    until: number,
     cursor: string | null,
+    limit: number,
     ctx: PollContext,
-  ) {
+    maxBytes = this.opts.http.maxBytes,
+  ): Promise<HttpResponse> {
     const u = this.xrpc('app.bsky.feed.searchPosts');
     u.searchParams.set('q', f.query);
     u.searchParams.set('sort', 'latest');
-    u.searchParams.set('since', since);
-    if (until) u.searchParams.set('until', until);
-    u.searchParams.set('limit', String(PAGE_SIZE));
+    u.searchParams.set('since', new Date(since).toISOString());
+    u.searchParams.set('until', new Date(until).toISOString());
+    u.searchParams.set('limit', String(limit));
     if (cursor) u.searchParams.set('cursor', cursor);
     const get = async () =>
       fetchPage(
         u.toString(),
-        { ...this.opts.http, headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` } },
+        {
+          ...this.opts.http,
+          maxBytes,
+          keepPrefixBytes: OVERSIZED_PREFIX_BYTES,
+          headers: { authorization: `Bearer ${(await this.signIn(ctx)).accessJwt}` },
+        },
         ctx.now(),
         {
           resetWaitMs: (r) => resetWait(r, ctx.now()),
           describe4xx: (r) => `${expiredToken(r) ? 'ExpiredToken: ' : ''}${jsonErrorText(r.body)}`,
         },
       );
-    let res: HttpResponse;
     try {
-      res = await get();
+      return await get();
     } catch (err) {
       if (!(err instanceof SourceError && err.message.includes('ExpiredToken'))) throw err;
       await this.refresh(ctx);
-      res = await get();
+      return await get();
     }
-    const page = parsePage(`bluesky "${f.query}"`, () => parseSearchPage(res.body));
-    for (const uri of page.malformed) ctx.reportItemError('malformed_item', `bluesky ${uri}`);
-    const remaining = Number(res.headers.get('ratelimit-remaining') ?? NaN);
-    const wait = resetWait(res, ctx.now());
-    return { ...page, pause: remaining < 2 && wait !== undefined ? { pauseUntilMs: ctx.now() + wait } : {} };
   }
 
   private async signIn(ctx: PollContext): Promise<Session> {
@@ -235,6 +336,38 @@ export class BlueskySource implements Source<BlueskyFeed> {
       this.opts.serviceUrl.endsWith('/') ? this.opts.serviceUrl : `${this.opts.serviceUrl}/`,
     );
   }
+}
+
+/** How many skipped milliseconds a feed remembers: more than an overlap window can hold. */
+const REMEMBERED_PER_FEED = 1_000;
+
+/**
+ * Milliseconds (of sortAt) that hold a post too large to read, by feed, in this process: later windows (the
+ * overlap, the next polls) step over them instead of finding the post again by halving. Forgotten on restart.
+ */
+export class OversizedMillis {
+  private readonly byFeed = new Map<string, number[]>();
+
+  add(feed: string, at: number): void {
+    const list = this.byFeed.get(feed) ?? [];
+    if (list.includes(at)) return;
+    list.push(at);
+    list.sort((a, b) => a - b);
+    if (list.length > REMEMBERED_PER_FEED) list.shift();
+    this.byFeed.set(feed, list);
+  }
+
+  /** The earliest remembered millisecond in [lo, hi). */
+  firstIn(feed: string, lo: number, hi: number): number | undefined {
+    return this.byFeed.get(feed)?.find((t) => t >= lo && t < hi);
+  }
+}
+
+/** The uri of the first post of a search answer, from its first bytes (`{"posts":[{"uri":…`). */
+function firstUri(res: HttpResponse): string | undefined {
+  const at = res.body.indexOf('"posts"');
+  const uri = at < 0 ? undefined : prefixField(res.body.slice(at), 'uri');
+  return uri?.startsWith('at://') ? uri : undefined;
 }
 
 function expiredToken(res: HttpResponse): boolean {

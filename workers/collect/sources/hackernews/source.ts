@@ -1,5 +1,6 @@
 import { fetchPage } from '../fetch-page.ts';
-import { hitToPost, parseHnPage } from './parse.ts';
+import { OVERSIZED_PREFIX_BYTES, PageSize, fetchShrinking } from '../oversized.ts';
+import { hitToPost, parseHnPage, type HnPage } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
 import {
   type BackfillRange,
@@ -73,7 +74,12 @@ export class HackerNewsSource implements Source<HnFeed> {
     );
   }
 
-  /** Reads (lo, end] window by window, oldest first. */
+  /**
+   * Reads (lo, end] window by window, oldest first. Within a window, hits are read by position (newest
+   * first): a page too large is asked for again with fewer hits from the same position, and a hit too large
+   * on its own is stepped over by its position. Its id cannot be known (Algolia sends a hit's keys in
+   * alphabetical order, the highlighted text first), so it is reported by its window and position.
+   */
   private async *walk(
     f: HnFeed,
     lo: number,
@@ -83,24 +89,33 @@ export class HackerNewsSource implements Source<HnFeed> {
   ): AsyncGenerator<FeedPage> {
     let windowS = FIRST_WINDOW_S;
     let budget = pageBudget;
-    while (lo < end && budget > 0) {
+    const size = new PageSize(this.opts.hitsPerPage);
+    window: while (lo < end && budget > 0) {
       const hi = Math.min(lo + windowS, end);
-      const first = await this.fetch(f, lo, hi, 0, ctx);
-      budget--;
-      // A window must fit Algolia's cap and what is left of this poll's budget, or the cursor would never move.
-      const capacity = Math.min(ALGOLIA_CAP, (budget + 1) * this.opts.hitsPerPage);
-      if (first.nbHits > capacity && hi - lo > 1) {
-        windowS = Math.max(1, Math.floor((hi - lo) * Math.min(0.5, (0.8 * capacity) / first.nbHits)));
-        continue;
-      }
-      if (first.nbPages > budget + 1) return; // one second holds more than the budget: the next poll goes on
-      let res = first;
-      for (let page = 0; ; page++) {
-        const last = page + 1 >= res.nbPages || res.hits.length + res.malformed.length === 0;
-        yield { posts: res.hits.map((h) => hitToPost(h, ctx.authorKey)), ...(last ? { cursor: String(hi) } : {}) };
+      let pos = 0;
+      let sized = false;
+      for (;;) {
+        const read = await this.read(f, lo, hi, pos, size, ctx);
+        budget -= size.cost(read.limit);
+        if (read.kind === 'page' && !sized) {
+          sized = true;
+          // A window must fit Algolia's cap and what is left of this poll's budget, or the cursor would never move.
+          const capacity = Math.min(ALGOLIA_CAP, (budget + 1) * this.opts.hitsPerPage);
+          if (read.nbHits > capacity && hi - lo > 1) {
+            windowS = Math.max(1, Math.floor((hi - lo) * Math.min(0.5, (0.8 * capacity) / read.nbHits)));
+            continue window;
+          }
+          // One second holds more than the budget: the next poll goes on.
+          if (Math.ceil(Math.min(read.nbHits, ALGOLIA_CAP) / this.opts.hitsPerPage) > budget + 1) return;
+        }
+        const count = read.kind === 'page' ? read.hits.length + read.malformed.length : 1;
+        pos += count;
+        const last = read.kind === 'page' && (count === 0 || pos >= Math.min(read.nbHits, ALGOLIA_CAP));
+        yield {
+          posts: read.kind === 'page' ? read.hits.map((h) => hitToPost(h, ctx.authorKey)) : [],
+          ...(last ? { cursor: String(hi) } : {}),
+        };
         if (last) break;
-        res = await this.fetch(f, lo, hi, page + 1, ctx);
-        budget--;
       }
       lo = hi;
       // Grow back gradually: the busy stretch that made the window small is probably not over.
@@ -108,7 +123,34 @@ export class HackerNewsSource implements Source<HnFeed> {
     }
   }
 
-  private async fetch(f: HnFeed, lo: number, hi: number, page: number, ctx: PollContext) {
+  /** The hits of (lo, hi] from position `pos` on, as many as fit, or the one hit there stepped over. */
+  private async read(
+    f: HnFeed,
+    lo: number,
+    hi: number,
+    pos: number,
+    size: PageSize,
+    ctx: PollContext,
+  ): Promise<({ kind: 'page'; limit: number } & HnPage) | { kind: 'skipped'; limit: 1 }> {
+    const what = `hackernews "${f.query}"`;
+    const answer = await fetchShrinking(size, ctx, what, async (limit) => {
+      // Algolia pages by `page` × `hitsPerPage`: a page must start exactly at `pos`.
+      const perPage = pageSizeAt(pos, limit);
+      return { res: await this.get(f, lo, hi, pos / perPage, perPage, ctx), limit: perPage };
+    });
+    if ('oversized' in answer) {
+      ctx.reportItemError(
+        'too_large',
+        `${what}: hit ${pos + 1} of those created in (${iso(lo)}, ${iso(hi)}] is over ${this.opts.http.maxBytes} bytes on its own`,
+      );
+      return { kind: 'skipped', limit: 1 };
+    }
+    const parsed = parsePage(what, () => parseHnPage(answer.res.body));
+    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${what} hit ${id}`);
+    return { kind: 'page', ...parsed, limit: answer.limit };
+  }
+
+  private async get(f: HnFeed, lo: number, hi: number, page: number, hitsPerPage: number, ctx: PollContext) {
     const u = new URL(
       'api/v1/search_by_date',
       this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`,
@@ -116,13 +158,18 @@ export class HackerNewsSource implements Source<HnFeed> {
     u.searchParams.set('query', f.query);
     u.searchParams.set('tags', '(story,comment)');
     u.searchParams.set('numericFilters', `created_at_i>${lo},created_at_i<=${hi}`);
-    u.searchParams.set('hitsPerPage', String(this.opts.hitsPerPage));
+    u.searchParams.set('hitsPerPage', String(hitsPerPage));
     u.searchParams.set('page', String(page));
-    const res = await fetchPage(u.toString(), this.opts.http, ctx.now());
-    const parsed = parsePage(`hackernews "${f.query}"`, () => parseHnPage(res.body));
-    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `hackernews "${f.query}" hit ${id}`);
-    return parsed;
+    return fetchPage(u.toString(), { ...this.opts.http, keepPrefixBytes: OVERSIZED_PREFIX_BYTES }, ctx.now());
   }
 }
+
+/** The largest page size up to `limit` whose pages have a boundary at `pos` (any size at the start). */
+export function pageSizeAt(pos: number, limit: number): number {
+  for (let d = Math.max(1, limit); d > 1; d--) if (pos % d === 0) return d;
+  return 1;
+}
+
+const iso = (s: number) => new Date(s * 1000).toISOString();
 
 export const hackernews: SourceFactory = (cfg) => new HackerNewsSource(cfg.hackernews);

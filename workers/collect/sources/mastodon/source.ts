@@ -1,9 +1,12 @@
 import type { HttpResponse } from '../../../../shared/http.ts';
+import type { Post } from '../../../../shared/post.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
 import { parseLinkHeader } from '../link-header.ts';
-import { parseSearchResults, parseTimelinePage, statusToPost } from './parse.ts';
+import { OVERSIZED_PREFIX_BYTES, PageSize, fetchShrinking, prefixField } from '../oversized.ts';
+import { parseSearchResults, parseTimelinePage, statusToPost, type MastodonStatus, type ParsedPage } from './parse.ts';
 import { parsePage } from '../page-parsing.ts';
 import {
+  SourceError,
   inRange,
   type BackfillRange,
   type Feed,
@@ -61,11 +64,13 @@ const RATE_LIMIT_RESERVE = 5;
  * Then an overlap walk (`max_id` from the cursor back until statuses older than the late window) catches
  * statuses federated in late, whose ids lie below the cursor. Search is different: `min_id` there is a time
  * filter and the answer is the newest 40, so a search poll pages back from the newest with `max_id` until it
- * reaches the cursor (minus the late window), and only then moves the cursor.
+ * reaches the cursor (minus the late window), and only then moves the cursor. A page over the byte limit is
+ * asked for again with a smaller `limit`; a status too large on its own is skipped by id and remembered (`read`).
  */
 export class MastodonSource implements Source<MastodonFeed> {
   readonly name = 'mastodon' as const;
   readonly feeds: MastodonFeed[];
+  private readonly oversized = new OversizedStatuses();
 
   constructor(private readonly opts: MastodonOptions) {
     this.feeds = opts.instances.flatMap((base) => {
@@ -112,14 +117,9 @@ export class MastodonSource implements Source<MastodonFeed> {
    */
   private async *overlap(f: MastodonFeed, cursor: string, ctx: PollContext): AsyncGenerator<FeedPage> {
     const cutoff = this.overlapCutoff(ctx);
-    let url: string | undefined = this.timelineUrl(f, { max_id: cursor });
-    for (let page = 0; url && page < this.opts.maxPagesPerPoll; page++) {
-      const res = await this.fetchPage(f, url, ctx);
-      yield { posts: res.posts, ...res.pause };
-      const count = res.parsed.statuses.length + res.parsed.malformed.length;
-      const reachedCutoff = res.parsed.statuses.some((s) => Date.parse(s.created_at) < cutoff);
-      if (count < this.opts.pageLimit || reachedCutoff || !res.parsed.oldestId || res.pause.pauseUntilMs) return;
-      url = this.sameInstance(f, res.links.next) ?? this.timelineUrl(f, { max_id: res.parsed.oldestId });
+    for await (const page of this.descend(f, { max: cursor }, this.opts.maxPagesPerPoll, ctx)) {
+      yield { posts: page.posts, ...page.pause };
+      if (page.statuses.some((s) => Date.parse(s.created_at) < cutoff) || page.pause.pauseUntilMs) return;
     }
   }
 
@@ -131,65 +131,116 @@ export class MastodonSource implements Source<MastodonFeed> {
    */
   private async *searchBack(f: MastodonFeed, cursor: string | null, ctx: PollContext): AsyncGenerator<FeedPage> {
     const late = snowflakeAt(this.overlapCutoff(ctx));
-    const floor = cursor === null ? null : String(BigInt(cursor) < late ? BigInt(cursor) : late);
-    let newest: string | null = null;
-    let maxId: string | undefined;
+    const floor = cursor === null ? undefined : String(BigInt(cursor) < late ? BigInt(cursor) : late);
     const pages = cursor === null ? this.opts.initialPages : this.opts.maxPagesPerPoll;
-    for (let page = 0; page < pages; page++) {
-      const res = await this.fetchPage(
-        f,
-        this.timelineUrl(f, { ...(floor ? { min_id: floor } : {}), ...(maxId ? { max_id: maxId } : {}) }),
-        ctx,
-      );
-      if (newest === null || (res.parsed.newestId && BigInt(res.parsed.newestId) > BigInt(newest)))
-        newest = res.parsed.newestId ?? newest;
-      const count = res.parsed.statuses.length + res.parsed.malformed.length;
-      const done = count < this.opts.pageLimit || !res.parsed.oldestId || (cursor === null && page + 1 >= pages);
+    let newest: string | null = null;
+    for await (const page of this.descend(f, { floor }, pages, ctx)) {
+      if (page.newestId && (newest === null || BigInt(page.newestId) > BigInt(newest))) newest = page.newestId;
+      const done = page.exhausted || (cursor === null && page.last);
       const cursorOut = newest && (cursor === null || BigInt(newest) > BigInt(cursor)) ? newest : cursor;
-      yield { posts: res.posts, ...(done && cursorOut ? { cursor: cursorOut } : {}), ...res.pause };
-      if (done || res.pause.pauseUntilMs) return;
-      maxId = oldestByTime(res.parsed.statuses) ?? res.parsed.oldestId!;
+      yield { posts: page.posts, ...(done && cursorOut ? { cursor: cursorOut } : {}), ...page.pause };
+      if (done || page.pause.pauseUntilMs) return;
     }
   }
 
-  /** Older statuses, newest first, following `Link: rel="next"` (max_id) until the range's start. */
+  /** Older statuses, newest first, paging back with `max_id` until the range's start. */
   async *backfill(f: MastodonFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
-    let url: string | undefined = this.timelineUrl(f, {});
-    for (let page = 0; url && page < MAX_BACKFILL_PAGES; page++) {
-      const res = await this.fetchPage(f, url, ctx);
-      yield { posts: res.posts.filter(keep) };
-      const oldest = Math.min(...res.posts.map((p) => Date.parse(p.createdAt)));
-      if (res.parsed.statuses.length === 0 || oldest < range.sinceMs) return;
-      url =
-        this.sameInstance(f, res.links.next) ??
-        (res.parsed.oldestId ? this.timelineUrl(f, { max_id: res.parsed.oldestId }) : undefined);
+    for await (const page of this.descend(f, {}, MAX_BACKFILL_PAGES, ctx)) {
+      yield { posts: page.posts.filter(keep) };
+      if (page.statuses.some((s) => Date.parse(s.created_at) < range.sinceMs)) return;
     }
   }
 
   private async *firstPoll(f: MastodonFeed, ctx: PollContext): AsyncGenerator<FeedPage> {
-    let url: string | undefined = this.timelineUrl(f, {});
     let newest: string | null = null;
-    for (let page = 0; url && page < this.opts.initialPages; page++) {
-      const res = await this.fetchPage(f, url, ctx);
-      newest ??= res.parsed.newestId;
-      const last = page + 1 >= this.opts.initialPages || res.parsed.statuses.length === 0 || !res.links.next;
+    for await (const page of this.descend(f, {}, this.opts.initialPages, ctx)) {
+      newest ??= page.newestId;
       // The cursor moves only when the whole first walk is enqueued; a crash half-way re-walks it (duplicates are dropped).
-      yield { posts: res.posts, ...(last && newest ? { cursor: newest } : {}), ...res.pause };
-      if (last) return;
-      url = this.sameInstance(f, res.links.next);
+      yield { posts: page.posts, ...(page.last && newest ? { cursor: newest } : {}), ...page.pause };
     }
   }
 
+  /**
+   * Forward from the cursor with `min_id`: each answer is the statuses just after it. A status known to be too
+   * large bounds the request (`max_id`), so it is never asked for again; once everything below it is read, the
+   * cursor passes it.
+   */
   private async *forward(f: MastodonFeed, cursor: string, ctx: PollContext): AsyncGenerator<FeedPage> {
-    let url: string | undefined = this.timelineUrl(f, { min_id: cursor });
-    for (let page = 0; url && page < this.opts.maxPagesPerPoll; page++) {
-      const res = await this.fetchPage(f, url, ctx);
-      if (!res.parsed.newestId) return;
-      yield { posts: res.posts, cursor: res.parsed.newestId, ...res.pause };
-      if (res.parsed.statuses.length + res.parsed.malformed.length < this.opts.pageLimit || res.pause.pauseUntilMs)
-        return;
-      url = this.sameInstance(f, res.links.prev) ?? this.timelineUrl(f, { min_id: res.parsed.newestId });
+    const size = new PageSize(this.opts.pageLimit);
+    let after = cursor;
+    for (let spent = 0; spent < this.opts.maxPagesPerPoll;) {
+      const known = this.oversized.above(f.id, after);
+      const read = await this.read(f, { min_id: after, ...(known ? { max_id: known } : {}) }, size, ctx);
+      spent += size.cost(read.limit);
+      if (read.kind === 'skipped') {
+        yield { posts: [], cursor: read.id, ...read.pause };
+        if (read.pause.pauseUntilMs) return;
+        after = read.id;
+        continue;
+      }
+      const short = read.count < read.limit;
+      const next = short ? (known ?? read.parsed.newestId) : read.parsed.newestId;
+      if (!next) return;
+      yield { posts: read.posts, cursor: next, ...read.pause };
+      if ((short && !known) || read.pause.pauseUntilMs) return;
+      after = next;
+    }
+  }
+
+  /**
+   * Pages newest first below `from.max` (and above `from.floor`, when given). Each request stops above the
+   * next status known to be too large (`since_id`, or `min_id` for search, where it is a time filter), so it
+   * is never asked for again; the walk goes on below it. `exhausted` marks the page after which nothing is
+   * left; `last`, the page after which no other comes (exhausted, or the budget spent).
+   */
+  private async *descend(
+    f: MastodonFeed,
+    from: { max?: string; floor?: string },
+    budget: number,
+    ctx: PollContext,
+  ): AsyncGenerator<{
+    posts: Post[];
+    statuses: MastodonStatus[];
+    newestId: string | null;
+    pause: Pause;
+    exhausted: boolean;
+    last: boolean;
+  }> {
+    const size = new PageSize(this.opts.pageLimit);
+    const lowerParam = f.search ? 'min_id' : 'since_id';
+    let max = from.max;
+    for (let spent = 0; ;) {
+      const known = this.oversized.below(f.id, max, from.floor);
+      const lower = known ?? from.floor;
+      const read = await this.read(
+        f,
+        { ...(max ? { max_id: max } : {}), ...(lower ? { [lowerParam]: lower } : {}) },
+        size,
+        ctx,
+      );
+      spent += size.cost(read.limit);
+      let next: string | undefined;
+      if (read.kind === 'skipped') next = read.id;
+      else {
+        const oldest = (f.search ? oldestByTime(read.parsed.statuses) : undefined) ?? read.parsed.oldestId;
+        // A short page ends the walk, unless it ended at a status stepped around: the walk goes on below that.
+        next = read.count < read.limit || !oldest ? known : oldest;
+      }
+      const exhausted = next === undefined;
+      const last = exhausted || spent >= budget;
+      yield read.kind === 'skipped'
+        ? { posts: [], statuses: [], newestId: read.id, pause: read.pause, exhausted, last }
+        : {
+            posts: read.posts,
+            statuses: read.parsed.statuses,
+            newestId: read.parsed.newestId,
+            pause: read.pause,
+            exhausted,
+            last,
+          };
+      if (last) return;
+      max = next;
     }
   }
 
@@ -207,37 +258,120 @@ export class MastodonSource implements Source<MastodonFeed> {
     return u.toString();
   }
 
-  /** Follow a Link only to the instance we were configured with. */
-  private sameInstance(f: MastodonFeed, link: string | undefined): string | undefined {
-    if (!link) return undefined;
-    try {
-      const u = new URL(link, f.instance);
-      return u.host === f.instance.host ? u.toString() : undefined;
-    } catch {
-      return undefined;
+  /**
+   * One page at the walk's size, asked again smaller while it is over the byte limit. A single status still
+   * too large is named from the answer (the Link header of a timeline, else the first bytes, where Mastodon
+   * puts `id` first), counted, remembered and stepped over: `skipped` is its id.
+   */
+  private async read(f: MastodonFeed, params: Record<string, string>, size: PageSize, ctx: PollContext): Promise<Read> {
+    const what = `${f.instance.host} #${f.tag}`;
+    const answer = await fetchShrinking(size, ctx, what, async (limit) => ({
+      res: await this.get(f, this.timelineUrl(f, { ...params, limit: String(limit) }), ctx),
+      limit,
+    }));
+    if ('oversized' in answer) {
+      const res = answer.oversized;
+      const id = oversizedStatusId(res, f.search === true);
+      if (!id)
+        throw new SourceError('too_large', `${what}: one status is over the byte limit and its id cannot be read`);
+      ctx.reportItemError('too_large', `${what} status ${id} is over ${this.opts.http.maxBytes} bytes on its own`);
+      this.oversized.add(f.id, id);
+      return { kind: 'skipped', id, limit: 1, pause: this.pauseFrom(res, ctx.now()) };
     }
+    const { res, limit } = answer;
+    const parsed = parsePage(what, () => (f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body)));
+    for (const id of parsed.malformed) ctx.reportItemError('malformed_item', `${what} status ${id}`);
+    return {
+      kind: 'page',
+      parsed,
+      posts: parsed.statuses.map((s) => statusToPost(s, f.instance.host, ctx.authorKey)),
+      count: parsed.statuses.length + parsed.malformed.length,
+      limit,
+      pause: this.pauseFrom(res, ctx.now()),
+    };
   }
 
-  private async fetchPage(f: MastodonFeed, url: string, ctx: PollContext) {
+  private async get(f: MastodonFeed, url: string, ctx: PollContext): Promise<HttpResponse> {
     const now = ctx.now();
     // The token goes on tag timelines too: Mastodon 4.5 can require login for hashtag feeds.
-    const http = this.opts.accessToken
-      ? { ...this.opts.http, headers: { authorization: `Bearer ${this.opts.accessToken}` } }
-      : this.opts.http;
-    const res = await fetchPage(url, http, now, {
+    const http = {
+      ...this.opts.http,
+      keepPrefixBytes: OVERSIZED_PREFIX_BYTES,
+      ...(this.opts.accessToken ? { headers: { authorization: `Bearer ${this.opts.accessToken}` } } : {}),
+    };
+    return fetchPage(url, http, now, {
       resetWaitMs: (r) => resetWait(r, now),
       describe4xx: (r) => `#${f.tag}: ${jsonErrorText(r.body)}`,
     });
-    const parsed = parsePage(`${f.instance.host} #${f.tag}`, () =>
-      f.search ? parseSearchResults(res.body) : parseTimelinePage(res.body),
-    );
-    for (const id of parsed.malformed)
-      ctx.reportItemError('malformed_item', `${f.instance.host} #${f.tag} status ${id}`);
-    const posts = parsed.statuses.map((s) => statusToPost(s, f.instance.host, ctx.authorKey));
+  }
+
+  /** Near the end of the rate-limit window, the feed waits for the next one. */
+  private pauseFrom(res: HttpResponse, now: number): Pause {
     const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
     const reset = resetWait(res, now);
-    const pause = remaining <= RATE_LIMIT_RESERVE && reset !== undefined ? { pauseUntilMs: now + reset } : {};
-    return { parsed, posts, links: parseLinkHeader(res.headers.get('link')), pause };
+    return remaining <= RATE_LIMIT_RESERVE && reset !== undefined ? { pauseUntilMs: now + reset } : {};
+  }
+}
+
+type Pause = { pauseUntilMs?: number };
+
+/** A page read, or the one status stepped over because it is too large on its own. */
+type Read =
+  | { kind: 'page'; parsed: ParsedPage; posts: Post[]; count: number; limit: number; pause: Pause }
+  | { kind: 'skipped'; id: string; limit: 1; pause: Pause };
+
+/**
+ * The id of the one status in an answer too large to read: the Link header of a timeline page names it
+ * (`max_id` of rel="next" is the page's oldest id, here its only one), and Mastodon serialises `id` first, so
+ * the first bytes name it too (after `"statuses":` in a search answer).
+ */
+export function oversizedStatusId(res: Pick<HttpResponse, 'headers' | 'body'>, search: boolean): string | undefined {
+  const next = parseLinkHeader(res.headers.get('link')).next;
+  const fromLink = next ? new URL(next, 'http://x').searchParams.get('max_id') : null;
+  if (!search && fromLink && /^\d+$/.test(fromLink)) return fromLink;
+  const at = search ? res.body.indexOf('"statuses"') : 0;
+  const id = at < 0 ? undefined : prefixField(res.body.slice(at), 'id');
+  return id && /^\d+$/.test(id) ? id : undefined;
+}
+
+/** How many skipped statuses a feed remembers: more than a late window can hold, far less than memory. */
+const REMEMBERED_PER_FEED = 1_000;
+
+/**
+ * Statuses too large on their own, by feed, in this process: later requests (the overlap walk, the next
+ * polls) stop short of them instead of shrinking down to them again. Forgotten on restart, when the first
+ * walk that meets one finds it again. Ids are snowflakes, compared as numbers.
+ */
+export class OversizedStatuses {
+  private readonly byFeed = new Map<string, bigint[]>();
+
+  add(feed: string, id: string): void {
+    const ids = this.byFeed.get(feed) ?? [];
+    const n = BigInt(id);
+    if (ids.includes(n)) return;
+    ids.push(n);
+    ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (ids.length > REMEMBERED_PER_FEED) ids.shift();
+    this.byFeed.set(feed, ids);
+  }
+
+  /** The smallest remembered id above `after`. */
+  above(feed: string, after: string): string | undefined {
+    const a = BigInt(after);
+    const id = this.byFeed.get(feed)?.find((x) => x > a);
+    return id === undefined ? undefined : String(id);
+  }
+
+  /** The largest remembered id below `below` (none: no bound) and above `floor` (none: no bound). */
+  below(feed: string, below: string | undefined, floor: string | undefined): string | undefined {
+    const hi = below === undefined ? undefined : BigInt(below);
+    const lo = floor === undefined ? undefined : BigInt(floor);
+    const ids = this.byFeed.get(feed) ?? [];
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const x = ids[i]!;
+      if ((hi === undefined || x < hi) && (lo === undefined || x > lo)) return String(x);
+    }
+    return undefined;
   }
 }
 

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpResponse } from '../../../../shared/http.ts';
 import { RedisRequestBudget, type RequestBudget } from '../../../../shared/request-budget.ts';
 import { fetchPage, jsonErrorText } from '../fetch-page.ts';
+import { OVERSIZED_PREFIX_BYTES, PageSize, fetchShrinking, prefixField } from '../oversized.ts';
 import { parsePage } from '../page-parsing.ts';
-import { parseListing, thingToPost } from './parse.ts';
+import { parseListing, thingToPost, type Listing } from './parse.ts';
 import {
   SourceError,
   inRange,
@@ -65,6 +66,8 @@ function blockedError(now: number, what: string): SourceError {
 export const REDDIT_REQUESTS_PER_MINUTE = { public: 10, oauth: 100 } as const;
 const SPACING_PUBLIC_MS = 6_000;
 const SPACING_OAUTH_MS = 600;
+/** Items a listing page asks for: Reddit's maximum (`limit`, default 25, at most 100). */
+const LISTING_LIMIT = 100;
 /** Listings end near 1,000 items: 10 pages of 100. */
 const LISTING_PAGES = 10;
 /** Each poll re-reads this far below the cursor: search results appear with a lag; the seen markers drop repeats. */
@@ -75,7 +78,8 @@ const OVERLAP_S = 10 * 60;
  * application-only OAuth (client credentials; the token is cached until it expires); without, the public
  * `.json` endpoints at no more than 10 requests a minute. Requests are spaced to the limit and the
  * X-Ratelimit-* headers are obeyed. Listings come newest first, so a poll pages back with `after` until it
- * reaches what it read last time, and the cursor (newest `created_utc`) moves at the end.
+ * reaches what it read last time, and the cursor (newest `created_utc`) moves at the end. A page over the byte
+ * limit is asked for again with a smaller `limit`; an item too large on its own is skipped by fullname.
  */
 export class RedditSource implements Source<RedditFeed> {
   readonly name = 'reddit' as const;
@@ -111,13 +115,29 @@ export class RedditSource implements Source<RedditFeed> {
     const since = cursor ? cursorAt - OVERLAP_S : 0;
     let newest = cursorAt;
     let after: string | null = null;
-    for (let page = 0; page < this.opts.maxPagesPerPoll; page++) {
-      const { listing, pause } = await this.fetchListing(f, after, ctx);
+    const size = new PageSize(LISTING_LIMIT);
+    for (let spent = 0; spent < this.opts.maxPagesPerPoll;) {
+      const read = await this.fetchListing(f, after, size, ctx);
+      spent += size.cost(read.limit);
+      const outOfBudget = spent >= this.opts.maxPagesPerPoll || read.pause !== undefined;
+      if (read.kind === 'skipped') {
+        // Its time is unknown, so even a first poll reads on until a page tells where the listing stands.
+        const last = read.after === null || outOfBudget;
+        yield {
+          posts: [],
+          ...(last && newest > 0 ? { cursor: String(newest) } : {}),
+          ...(read.pause ? { pauseUntilMs: read.pause } : {}),
+        };
+        if (last) return;
+        after = read.after;
+        continue;
+      }
+      const { listing, pause } = read;
       const fresh = listing.things.filter((t) => t.data.created_utc > since);
       for (const t of fresh) newest = Math.max(newest, t.data.created_utc);
       // A first poll reads one page; later polls go back until they meet what they read before.
       const reachedOld = fresh.length < listing.things.length || since === 0;
-      const last = reachedOld || !listing.after || page + 1 >= this.opts.maxPagesPerPoll || pause !== undefined;
+      const last = reachedOld || !listing.after || outOfBudget;
       yield {
         posts: fresh.map((t) => thingToPost(t, ctx.authorKey)),
         ...(last && newest > 0 ? { cursor: String(newest) } : {}),
@@ -132,8 +152,16 @@ export class RedditSource implements Source<RedditFeed> {
   async *backfill(f: RedditFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
     let after: string | null = null;
-    for (let page = 0; page < LISTING_PAGES; page++) {
-      const { listing } = await this.fetchListing(f, after, ctx);
+    const size = new PageSize(LISTING_LIMIT);
+    for (let spent = 0; spent < LISTING_PAGES;) {
+      const read = await this.fetchListing(f, after, size, ctx);
+      spent += size.cost(read.limit);
+      if (read.kind === 'skipped') {
+        if (read.after === null) return;
+        after = read.after;
+        continue;
+      }
+      const { listing } = read;
       yield { posts: listing.things.map((t) => thingToPost(t, ctx.authorKey)).filter(keep) };
       const oldest = Math.min(...listing.things.map((t) => t.data.created_utc * 1000));
       if (!listing.after || oldest < range.sinceMs) return;
@@ -141,18 +169,61 @@ export class RedditSource implements Source<RedditFeed> {
     }
   }
 
-  private async fetchListing(f: RedditFeed, after: string | null, ctx: PollContext) {
+  /**
+   * One listing page at the walk's size, asked again smaller while it is over the byte limit. A single item
+   * still too large is stepped over: with one item on the page, `after` (which Reddit sends before `children`)
+   * is that item's fullname, and where the next page starts; `null` when it was the listing's last.
+   */
+  private async fetchListing(
+    f: RedditFeed,
+    after: string | null,
+    size: PageSize,
+    ctx: PollContext,
+  ): Promise<
+    | { kind: 'page'; listing: Listing; limit: number; pause: number | undefined }
+    | { kind: 'skipped'; after: string | null; limit: 1; pause: number | undefined }
+  > {
+    const what = `reddit ${f.path}`;
+    const answer = await fetchShrinking(size, ctx, what, async (limit) => ({
+      res: await this.get(f, after, limit, ctx),
+      limit,
+    }));
+    const res = 'oversized' in answer ? answer.oversized : answer.res;
+    const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
+    const wait = resetWait(res);
+    const pause = remaining < 2 && wait !== undefined ? ctx.now() + wait : undefined;
+    if ('oversized' in answer) {
+      const name = prefixField(res.body, 'after');
+      if (name === undefined || (name !== null && !/^t\d_[a-z0-9]+$/i.test(name)))
+        throw new SourceError('too_large', `${what}: one item is over the byte limit and its name cannot be read`);
+      ctx.reportItemError(
+        'too_large',
+        `${what} ${name ?? `item after ${after ?? 'the newest'}`} is over ${this.opts.http.maxBytes} bytes on its own`,
+      );
+      return { kind: 'skipped', after: name, limit: 1, pause };
+    }
+    const listing = parsePage(what, () => parseListing(res.body));
+    for (const name of listing.malformed) ctx.reportItemError('malformed_item', `${what} ${name}`);
+    return { kind: 'page', listing, limit: answer.limit, pause };
+  }
+
+  private async get(f: RedditFeed, after: string | null, limit: number, ctx: PollContext): Promise<HttpResponse> {
     const oauth = this.usesOAuth;
     const base = oauth ? this.opts.oauthUrl : this.opts.publicUrl;
     const u = new URL(`${f.path.replace(/^\//, '')}${oauth ? '' : '.json'}`, base.endsWith('/') ? base : `${base}/`);
-    for (const [k, v] of Object.entries({ ...f.params, limit: '100', raw_json: '1', ...(after ? { after } : {}) }))
-      u.searchParams.set(k, v);
+    const params = { ...f.params, limit: String(limit), raw_json: '1', ...(after ? { after } : {}) };
+    for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
     const get = async () => {
       await this.space(oauth);
       const headers = oauth ? { authorization: `Bearer ${await this.accessToken(ctx)}` } : undefined;
       return fetchPage(
         u.toString(),
-        { ...this.opts.http, userAgent: this.opts.userAgent, ...(headers ? { headers } : {}) },
+        {
+          ...this.opts.http,
+          userAgent: this.opts.userAgent,
+          keepPrefixBytes: OVERSIZED_PREFIX_BYTES,
+          ...(headers ? { headers } : {}),
+        },
         ctx.now(),
         {
           resetWaitMs: (r) => resetWait(r),
@@ -164,20 +235,14 @@ export class RedditSource implements Source<RedditFeed> {
         },
       );
     };
-    let res: HttpResponse;
     try {
-      res = await get();
+      return await get();
     } catch (err) {
       // An expired or revoked token: fetch a new one once, then give up for this poll.
       if (!(oauth && err instanceof SourceError && err.message.includes('token rejected'))) throw err;
       this.token = undefined;
-      res = await get();
+      return await get();
     }
-    const listing = parsePage(`reddit ${f.path}`, () => parseListing(res.body));
-    for (const name of listing.malformed) ctx.reportItemError('malformed_item', `reddit ${f.path} ${name}`);
-    const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? NaN);
-    const wait = resetWait(res);
-    return { listing, pause: remaining < 2 && wait !== undefined ? ctx.now() + wait : undefined };
   }
 
   /** Application-only OAuth: one token per process, reused until a minute before it expires. */

@@ -40,6 +40,20 @@ const text = (v: unknown): string => {
   return '';
 };
 
+/**
+ * A feed document cut at the byte limit, made whole again: everything up to the end of its last complete
+ * item (`</item>` or `</entry>`), with the channel and feed closed after it. Null when no item ends in it.
+ * Items come whole one after another, so the ones before the cut are exactly as the feed sent them.
+ */
+export function closeCutFeed(xml: string): string | null {
+  const item = xml.lastIndexOf('</item>');
+  const entry = xml.lastIndexOf('</entry>');
+  if (item < 0 && entry < 0) return null;
+  return item > entry
+    ? `${xml.slice(0, item + '</item>'.length)}</channel></rss>`
+    : `${xml.slice(0, entry + '</entry>'.length)}</feed>`;
+}
+
 /** Parses RSS 2.0 (`rss > channel > item`) or Atom (`feed > entry`) with a real XML parser. */
 export function parseFeed(xml: string): ParsedFeed {
   let doc: Record<string, unknown>;

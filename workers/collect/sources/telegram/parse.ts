@@ -66,6 +66,38 @@ export function parseChannelPage(html: string, channel: string): ChannelPage {
   return { messages, malformed, maxId, minId, before: Number.isInteger(before) && before > 0 ? before : null };
 }
 
+/**
+ * What is whole of a page read from a body cut at the byte limit: messages come oldest first, each whole
+ * before the next starts, so every message before the last one that starts in the body (`cutAt`, the one
+ * the cut falls in, or just after) is whole. `cutAt` is null when no message starts in the body.
+ */
+export function wholePart(
+  page: ChannelPage,
+  html: string,
+  channel: string,
+): { page: ChannelPage; cutAt: number | null } {
+  // The message elements' opening tags only: `div.tgme_widget_message[data-post]`, as parseChannelPage reads them.
+  const ids = [...html.matchAll(/<div\b[^>]*>/g)]
+    .map((tag) => ({ tag: tag[0], post: /\bdata-post="([^"/]+)\/(\d+)"/.exec(tag[0]) }))
+    .filter(({ tag, post }) => post && /\bclass="(?:[^"]*\s)?tgme_widget_message(?:\s[^"]*)?"/.test(tag))
+    .filter(({ post }) => post![1]!.toLowerCase() === channel.toLowerCase())
+    .map(({ post }) => Number(post![2]));
+  if (ids.length === 0)
+    return { page: { ...page, messages: [], malformed: [], maxId: null, minId: null }, cutAt: null };
+  const cutAt = ids.at(-1)!;
+  const whole = ids.filter((id) => id < cutAt);
+  return {
+    page: {
+      messages: page.messages.filter((m) => m.id < cutAt),
+      malformed: page.malformed.filter((p) => Number(p.split('/')[1]) < cutAt),
+      maxId: whole.length ? Math.max(...whole) : null,
+      minId: whole.length ? Math.min(...whole) : null,
+      before: page.before,
+    },
+    cutAt,
+  };
+}
+
 function readMessage(el: HTMLElement, id: number): ChannelMessage | 'malformed' | null {
   const datetime = el.querySelector('a.tgme_widget_message_date time')?.getAttribute('datetime');
   if (!datetime || Number.isNaN(Date.parse(datetime))) return 'malformed';

@@ -1,6 +1,6 @@
 import { fetchPage } from '../fetch-page.ts';
 import { parsePage } from '../page-parsing.ts';
-import { messageToPost, parseChannelPage } from './parse.ts';
+import { messageToPost, parseChannelPage, wholePart } from './parse.ts';
 import {
   SourceError,
   inRange,
@@ -61,7 +61,8 @@ export class TelegramSource implements Source<TelegramFeed> {
   /**
    * Messages created in the range, walking back from the newest with `before=`. The "more" link is
    * sometimes missing (the oldest id on the page serves as well) and runs of deleted messages leave empty
-   * pages (stepped over 20 ids at a time); ids already seen are not yielded twice.
+   * pages (stepped over 20 ids at a time); ids already seen are not yielded twice. A page cut short by the
+   * byte limit lacks its newest messages: they are read forward with `after=` before going back on.
    */
   async *backfill(f: TelegramFeed, range: BackfillRange, ctx: PollContext): AsyncGenerator<FeedPage> {
     const keep = inRange(range);
@@ -73,6 +74,7 @@ export class TelegramSource implements Source<TelegramFeed> {
       for (const m of fresh) seen.add(m.id);
       const posts = fresh.map((m) => messageToPost(m, f.channel, ctx.authorKey)).filter(keep);
       if (posts.length) yield { posts };
+      if (res.cutAt !== null) yield* this.between(f, res.maxId ?? res.cutAt - 1, before, keep, seen, ctx);
       if (res.minId === null) {
         if (before === null || before <= 21) return;
         before -= 20;
@@ -84,22 +86,65 @@ export class TelegramSource implements Source<TelegramFeed> {
     }
   }
 
+  /** The messages after `after` and before `until` (none: up to the newest), read forward. */
+  private async *between(
+    f: TelegramFeed,
+    after: number,
+    until: number | null,
+    keep: (p: { createdAt: string }) => boolean,
+    seen: Set<number>,
+    ctx: PollContext,
+  ): AsyncGenerator<FeedPage> {
+    for (let page = 0; page < MAX_BACKFILL_PAGES; page++) {
+      const res = await this.fetch(f, { after: String(after) }, ctx);
+      const fresh = res.messages.filter((m) => m.id > after && (until === null || m.id < until) && !seen.has(m.id));
+      for (const m of fresh) seen.add(m.id);
+      const posts = fresh.map((m) => messageToPost(m, f.channel, ctx.authorKey)).filter(keep);
+      if (posts.length) yield { posts };
+      if (res.maxId === null || res.maxId <= after || (until !== null && res.maxId >= until - 1)) return;
+      after = res.maxId;
+    }
+  }
+
+  /**
+   * One preview page. t.me has no page-size parameter, so a page over the byte limit cannot be asked for
+   * smaller: its first bytes are read instead (messages come oldest first, each whole before the next
+   * starts), the messages complete in them are used, and the page stops where the first cut one starts
+   * (`cutAt`); the next request starts there. A message that does not fit even alone is skipped by its id.
+   */
   private async fetch(f: TelegramFeed, params: Record<string, string>, ctx: PollContext) {
     const u = new URL(
       `s/${encodeURIComponent(f.channel)}`,
       this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`,
     );
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-    const res = await fetchPage(u.toString(), { ...this.opts.http, accept: 'text/html' }, ctx.now());
+    const res = await fetchPage(
+      u.toString(),
+      { ...this.opts.http, accept: 'text/html', keepPrefixBytes: this.opts.http.maxBytes },
+      ctx.now(),
+    );
     if (!new URL(res.url).pathname.startsWith('/s/')) {
       throw new SourceError(
         'http_4xx',
         `telegram channel ${f.channel} has no public preview (redirected away from /s/)`,
       );
     }
-    const page = parsePage(`telegram ${f.channel}`, () => parseChannelPage(res.body, f.channel));
+    const what = `telegram ${f.channel}`;
+    const parsed = parsePage(what, () => parseChannelPage(res.body, f.channel));
+    const { page, cutAt } = res.truncated ? wholePart(parsed, res.body, f.channel) : { page: parsed, cutAt: null };
+    if (res.truncated && cutAt === null)
+      throw new SourceError(
+        'too_large',
+        `${what}: the page is over ${this.opts.http.maxBytes} bytes before its first message`,
+      );
     for (const id of page.malformed) ctx.reportItemError('malformed_item', `telegram ${id}`);
-    return page;
+    if (cutAt !== null && page.maxId === null) {
+      ctx.reportItemError('too_large', `${what}/${cutAt} is over ${this.opts.http.maxBytes} bytes on its own`);
+      return { ...page, maxId: cutAt, minId: cutAt, cutAt };
+    }
+    if (cutAt !== null)
+      ctx.reportRefusal('too_large', `${what}: page over ${this.opts.http.maxBytes} bytes; read up to ${page.maxId}`);
+    return { ...page, cutAt };
   }
 }
 
