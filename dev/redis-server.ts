@@ -101,3 +101,13 @@ async function waitUntilAnswers(url: string, child: ChildProcess): Promise<void>
   }
   probe.disconnect();
 }
+
+/** Deletes every key under a prefix (SCAN and UNLINK in slices): what a bench or a script leaves behind. */
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5_000);
+    if (keys.length) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

@@ -1,13 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { cpuMs, Proc, type Cpu } from '../dev/bench/ipc.ts';
+import { dropPrefix, startRedis } from '../dev/redis-server.ts';
 import { pollOffsetMs } from '../workers/collect/poll-offset.ts';
-import { createServer } from 'node:net';
 
 /**
  * `npm run bench [-- --quick] [-- --json]`: what the pipeline and the API cost, measured against a private
@@ -64,50 +61,10 @@ const figures: Record<string, unknown> = {
   settings: PIPELINE_SETTINGS,
 };
 
-/** A free loopback port for the private redis-server. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 // A private Redis: the INFO figures then count nothing but this run.
-const port = await freePort();
-const redisServer: ChildProcess = spawn(
-  'redis-server',
-  [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    mkdtempSync(join(tmpdir(), 'sw-bench-')),
-    '--maxmemory-policy',
-    'noeviction',
-  ],
-  { stdio: 'ignore' },
-);
-const url = `redis://127.0.0.1:${port}`;
+const redisServer = await startRedis();
+const { url, port } = redisServer;
 const redis = new Redis(url, { maxRetriesPerRequest: null });
-redis.on('error', () => {}); // refused until redis-server is up; the ping loop below waits for it
-for (let i = 0; ; i++) {
-  try {
-    await redis.ping();
-    break;
-  } catch (err) {
-    if (i > 50) throw err;
-    await sleep(100);
-  }
-}
 figures.redis = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1];
 const procs: Proc[] = [];
 const start = async (name: string, file: string, env: Record<string, string> = {}) => {
@@ -156,7 +113,7 @@ try {
 } finally {
   for (const p of [...procs]) await p.stop().catch(() => {});
   await redis.quit().catch(() => {});
-  redisServer.kill();
+  await redisServer.stop();
 }
 
 if (JSON_OUT) console.log(JSON.stringify(figures, null, 2));
@@ -330,14 +287,14 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   figures['live ingest ratio to one-job-per-post baseline'] = Number(
     ((live.out.postsPerSecond as number) / baseline.jobsPerSecond).toFixed(2),
   );
-  await dropPrefix(live.prefix);
+  await dropPrefix(redis, live.prefix);
   if (INGEST_ONLY) return;
   const scale: unknown[] = [];
   for (const w of [1, 2, 4]) {
     say(`scale-out: ${w} workers process(es), ${S.scale} posts…`);
     const r = await ingest(w, S.scale, 0);
     scale.push(r.out);
-    await dropPrefix(r.prefix);
+    await dropPrefix(redis, r.prefix);
   }
   figures.scaleOut = scale;
 
@@ -417,15 +374,6 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   );
   figures.reads = readFigures;
   await Promise.all([stop(api), stop(strictApi), stop(load), stop(filler)]);
-}
-
-async function dropPrefix(prefix: string) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2_000);
-    if (keys.length) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 async function freshness(feed: Proc, feedUrl: string) {

@@ -9,6 +9,7 @@ import { loadConfig } from '../shared/config.ts';
 import { STANCES } from '../shared/lists.ts';
 import { postKey, type ScoredPost } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
+import { dropPrefix } from '../dev/redis-server.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 
 /**
@@ -213,11 +214,6 @@ try {
     );
   }
 } finally {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5_000);
-    if (found.length) await redis.unlink(...found);
-    cursor = next;
-  } while (cursor !== '0');
+  await dropPrefix(redis, prefix);
   await redis.quit();
 }
