@@ -16,6 +16,11 @@ export interface Feed {
   pollEveryMs: number;
 }
 
+/** Search text as part of a feed id: letters and digits kept, any other run one "_" (so never a ":"). */
+export function feedIdPart(text: string): string {
+  return text.replace(/[^\p{L}\p{N}]+/gu, '_');
+}
+
 export interface FeedPage {
   /** Posts read from this page, already normalised (relevance is the collector's job). */
   posts: Post[];

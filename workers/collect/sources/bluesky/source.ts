@@ -11,6 +11,7 @@ import {
   type PollContext,
   type Source,
   type SourceFactory,
+  feedIdPart,
 } from '../source.ts';
 
 export interface BlueskyOptions {
@@ -65,7 +66,7 @@ export class BlueskySource implements Source<BlueskyFeed> {
 
   constructor(private readonly opts: BlueskyOptions) {
     this.feeds = opts.queries.map((query) => ({
-      id: `bluesky-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+      id: `bluesky-${feedIdPart(query)}`,
       source: 'bluesky' as const,
       pollEveryMs: opts.pollEveryMs,
       query,

@@ -9,6 +9,7 @@ import {
   type PollContext,
   type Source,
   type SourceFactory,
+  feedIdPart,
 } from '../source.ts';
 
 export interface HackerNewsOptions {
@@ -47,7 +48,7 @@ export class HackerNewsSource implements Source<HnFeed> {
 
   constructor(private readonly opts: HackerNewsOptions) {
     this.feeds = opts.queries.map((query) => ({
-      id: `hackernews-${query.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+      id: `hackernews-${feedIdPart(query)}`,
       source: 'hackernews' as const,
       pollEveryMs: opts.pollEveryMs,
       query,

@@ -14,6 +14,7 @@ import {
   type PollContext,
   type Source,
   type SourceFactory,
+  feedIdPart,
 } from '../source.ts';
 
 export interface MastodonOptions {
@@ -84,7 +85,7 @@ export class MastodonSource implements Source<MastodonFeed> {
       }));
       const searches = opts.accessToken
         ? (opts.searchTerms ?? []).map((term) => ({
-            id: `mastodon-${instance.host}-search-${term.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+            id: `mastodon-${instance.host}-search-${feedIdPart(term)}`,
             source: 'mastodon' as const,
             pollEveryMs: opts.pollEveryMs,
             instance,

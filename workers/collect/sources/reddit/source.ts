@@ -14,6 +14,7 @@ import {
   type PollContext,
   type Source,
   type SourceFactory,
+  feedIdPart,
 } from '../source.ts';
 
 export interface RedditOptions {
@@ -90,7 +91,7 @@ export class RedditSource implements Source<RedditFeed> {
   constructor(private readonly opts: RedditOptions) {
     this.feeds = [
       ...opts.queries.map((q) => ({
-        id: `reddit-search-${q.replace(/[^\p{L}\p{N}]+/gu, '_')}`,
+        id: `reddit-search-${feedIdPart(q)}`,
         source: 'reddit' as const,
         pollEveryMs: opts.pollEveryMs,
         path: '/search',
