@@ -1,43 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AlertState, SpikeKind, SpikeStance, TokenKind, WebhookFormat } from '../lists.ts';
+import type { SpikeKind, SpikeStance, WebhookFormat } from '../lists.ts';
+import type { Alert, AlertExample } from './alert-types.ts';
 import type { Assessment } from './detector.ts';
 import { plainText, plainUrl, slackLink, slackText } from '../text/escape.ts';
 
-/** A spike alert as stored, served by the API and sent to webhooks. */
-export interface AlertExample {
-  excerpt: string;
-  url: string;
-  source: string;
-  createdAt: string;
-}
-
-export interface Alert {
-  id: string;
-  kind: SpikeKind;
-  stance: SpikeStance;
-  windowMinutes: number;
-  state: AlertState;
-  /** Count (volume) or share (share) in the window that fired, and what the baseline expected. */
-  observed: number;
-  expected: number;
-  pValue: number;
-  z: number;
-  startedAt: string;
-  resolvedAt: string | null;
-  summary: string;
-  examples: AlertExample[];
-  /** What distinguished the window from the detector's baseline when the alert fired (GET /api/v1/drivers); absent on older alerts. */
-  drivers?: AlertDriver[];
-}
-
-export interface AlertDriver {
-  token: string;
-  kind: TokenKind;
-  label: string;
-  z: number;
-  count: number;
-  baselineCount: number;
-}
+export type { Alert, AlertDriver, AlertExample } from './alert-types.ts';
 
 /** "scam (z 4.1), #telegramscams (z 3.9), …": the top drivers in one line, for chat and Alertmanager. */
 export function driversLine(alert: Pick<Alert, 'drivers'>, n = 8): string {

@@ -4,7 +4,7 @@ import { StanceChart, seriesFrom, type Mode } from './chart.ts';
 import { byId, h, pct, safeLink, signed, utc } from './dom.ts';
 import { INTERVALS, type Interval } from '../../shared/buckets.ts';
 import { BUILTIN_MODEL_IDS, SOURCE_NAMES, type SourceName } from '../../shared/lists.ts';
-import type { Alert, DriversAnswer, Driver, ScoredPost, SummaryAnswer, TrendsAnswer } from './types.ts';
+import type { Alert, AlertDriver, DriversAnswer, ScoredPost, SummaryAnswer, TrendsAnswer } from './types.ts';
 
 /**
  * The dashboard: reads the public API only, polls it with If-None-Match, and renders every piece of
@@ -355,7 +355,7 @@ async function showAlert(id: string): Promise<void> {
   box.dataset.alertId = id;
 }
 
-function driversList(drivers: Driver[]): HTMLElement {
+function driversList(drivers: AlertDriver[]): HTMLElement {
   if (!drivers.length)
     return h('p', { class: 'muted' }, 'No distinguishing terms (too few posts in the window or its baseline).');
   return h(

@@ -1,18 +1,12 @@
-import type { AlertState, SpikeKind, SpikeStance, Stance, TokenKind } from '../../shared/lists.ts';
+import type { StanceSummary } from '../../shared/buckets.ts';
+import type { Stance } from '../../shared/lists.ts';
+import type { AlertDriver } from '../../shared/spikes/alert-types.ts';
 
-export type { Stance };
+// The answers' shared parts are the server's own types: the dashboard cannot drift from what the API sends.
+export type { Stance, StanceSummary };
+export type { Alert, AlertDriver } from '../../shared/spikes/alert-types.ts';
 
 /** The shapes of the public API's answers, as far as the dashboard reads them (see /api/v1/openapi.json). */
-export interface StanceSummary {
-  support: number;
-  criticism: number;
-  neutral: number;
-  total: number;
-  supportShare: number | null;
-  criticismShare: number | null;
-  meanScore: number | null;
-}
-
 export interface TrendsAnswer {
   from: string;
   to: string;
@@ -44,14 +38,9 @@ export interface ScoredPost {
   result: { stance: Stance; score: number; confidence: number; model: { id: string; kind: string } };
 }
 
-export interface Driver {
-  token: string;
-  kind: TokenKind;
-  label: string;
-  z: number;
+/** A driver from GET /api/v1/drivers: an alert's driver and how far the token's share moved. */
+export interface Driver extends AlertDriver {
   delta: number;
-  count: number;
-  baselineCount: number;
 }
 
 export interface DriversAnswer {
@@ -60,21 +49,4 @@ export interface DriversAnswer {
   window: { from: string; to: string };
   baseline: { from: string; to: string };
   posts: { window: number; baseline: number };
-}
-
-export interface Alert {
-  id: string;
-  kind: SpikeKind;
-  stance: SpikeStance;
-  windowMinutes: number;
-  state: AlertState;
-  observed: number;
-  expected: number;
-  pValue: number;
-  z: number;
-  startedAt: string;
-  resolvedAt: string | null;
-  summary: string;
-  examples: Array<{ excerpt: string; url: string; source: string; createdAt: string }>;
-  drivers?: Driver[];
 }
