@@ -13,6 +13,23 @@ import { SUMMARY_WINDOWS } from './routes.ts';
 
 /** The API's contract. test/api.test.ts holds it and the router together. */
 const problem = { $ref: '#/components/responses/Problem' };
+/** The range of a trends query, shared by /trends and its export. */
+const trendsRangeParams = [
+  {
+    name: 'from',
+    in: 'query',
+    schema: { type: 'string' },
+    description: 'ISO 8601 or Unix seconds; default `to` − 24 h.',
+  },
+  {
+    name: 'to',
+    in: 'query',
+    schema: { type: 'string' },
+    description: 'ISO 8601 or Unix seconds; default now. The bucket holding it is included.',
+  },
+  { name: 'interval', in: 'query', schema: { type: 'string', enum: Object.keys(INTERVALS), default: '5m' } },
+];
+
 const sourceParam = { name: 'source', in: 'query', schema: { type: 'string', enum: [...SOURCE_NAMES] } };
 const langParam = {
   name: 'lang',
@@ -58,23 +75,7 @@ export const openapi = {
     '/api/v1/trends': {
       get: {
         summary: 'Stance counts per time bucket',
-        parameters: [
-          {
-            name: 'from',
-            in: 'query',
-            schema: { type: 'string' },
-            description: 'ISO 8601 or Unix seconds; default `to` − 24 h.',
-          },
-          {
-            name: 'to',
-            in: 'query',
-            schema: { type: 'string' },
-            description: 'ISO 8601 or Unix seconds; default now. The bucket holding it is included.',
-          },
-          { name: 'interval', in: 'query', schema: { type: 'string', enum: Object.keys(INTERVALS), default: '5m' } },
-          sourceParam,
-          langParam,
-        ],
+        parameters: [...trendsRangeParams, sourceParam, langParam],
         responses: {
           200: {
             description: 'Buckets, oldest first.',
@@ -340,24 +341,7 @@ export const openapi = {
         summary: 'Stance counts per bucket, streamed as CSV or NDJSON',
         description:
           'The rows of /api/v1/trends (same from, to, interval and filters), with no bucket limit short of 600,000.',
-        parameters: [
-          {
-            name: 'from',
-            in: 'query',
-            schema: { type: 'string' },
-            description: 'ISO 8601 or Unix seconds; default `to` − 24 h.',
-          },
-          {
-            name: 'to',
-            in: 'query',
-            schema: { type: 'string' },
-            description: 'ISO 8601 or Unix seconds; default now. The bucket holding it is included.',
-          },
-          { name: 'interval', in: 'query', schema: { type: 'string', enum: Object.keys(INTERVALS), default: '5m' } },
-          sourceParam,
-          langParam,
-          formatParam,
-        ],
+        parameters: [...trendsRangeParams, sourceParam, langParam, formatParam],
         responses: {
           200: {
             description: 'One row (or JSON line) per bucket, oldest first.',
