@@ -13,6 +13,7 @@ import { FakeHuggingFace } from './fakes/fake-huggingface.ts';
 import { FakeTei } from './fakes/fake-tei.ts';
 import { startRedis, type TestRedis } from './redis-server.ts';
 import { FakeMastodon } from './fakes/fake-mastodon.ts';
+import { seededRandom } from '../shared/spikes/simulate.ts';
 
 /**
  * Crash-safety harness: the real workers process (workers/main.ts, a child process) runs against a private
@@ -58,24 +59,12 @@ export interface ChaosOptions {
   onTrial?: (r: TrialResult) => void;
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const STANCES: Stance[] = ['support', 'criticism', 'neutral'];
 const judge = (text: string): Stance => STANCES.find((s) => text.includes(`[${s}]`)) ?? 'neutral';
 
 export async function runChaos(opts: ChaosOptions): Promise<TrialResult[]> {
   const n = opts.postsPerTrial ?? 60;
-  const random = prng(opts.seed ?? Date.now());
+  const random = seededRandom(opts.seed ?? Date.now());
   const redis = await startRedis();
   const hf = await new FakeHuggingFace().start();
   const tei = await new FakeTei().start();
