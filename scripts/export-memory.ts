@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createApp } from '../api/app.ts';
@@ -10,6 +9,7 @@ import { STANCES } from '../shared/lists.ts';
 import { postKey, type ScoredPost } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { dropPrefix } from '../dev/redis-server.ts';
+import { serveApp } from '../dev/serve-app.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 
 /**
@@ -172,10 +172,8 @@ try {
     limits: { maxBuckets: 1_500 },
     now: () => nowMs,
   });
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveApp(app);
+  const base = served.base;
   // For people: the same export over a tenth of the posts, to show the growth does not follow the size. Tests skip it.
   const small = json
     ? undefined
@@ -185,8 +183,7 @@ try {
   const csv = await measured(() => consume(`${base}/api/v1/export/posts?format=csv`));
   // The test (--json) streams the CSV only: the NDJSON path shares every line of code but the serialiser.
   const ndjson = json ? undefined : await measured(() => consume(`${base}/api/v1/export/posts?format=ndjson`));
-  server.closeAllConnections();
-  server.close();
+  await served.close();
 
   const report = {
     posts: N,

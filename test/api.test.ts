@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.ts';
@@ -16,11 +14,12 @@ import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { getJson } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from '../dev/redis-server.ts';
+import { serveApp, type ServedApp } from '../dev/serve-app.ts';
 
 /** The API over real Redis, seeded through the real aggregate writer with posts whose counts we know. */
 let server: TestRedis;
 let redis: Redis;
-let http: Server;
+let http: ServedApp;
 let base = '';
 const keys = createKeys('api');
 const NOW = Date.parse('2026-11-29T12:00:30Z');
@@ -71,15 +70,12 @@ before(async () => {
     now: () => NOW,
     beforeScrape: scrapeGauges(metrics, redis, keys, queues),
   });
-  http = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  http = await serveApp(app);
+  base = http.base;
 });
 
 after(async () => {
-  http.closeAllConnections();
-  await new Promise((r) => http.close(r));
+  await http.close();
   await redis.quit();
   await server.stop();
 });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.ts';
@@ -15,6 +13,7 @@ import { TokenCounter } from '../workers/aggregate/token-counter.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { getJson } from './helpers/pipeline.ts';
 import { startRedis, type TestRedis } from '../dev/redis-server.ts';
+import { serveApp, type ServedApp } from '../dev/serve-app.ts';
 
 /**
  * GET /api/v1/drivers over token counts written by the aggregate stage's writer and token counter: a synthetic
@@ -22,7 +21,7 @@ import { startRedis, type TestRedis } from '../dev/redis-server.ts';
  */
 let server: TestRedis;
 let redis: Redis;
-let http: Server;
+let http: ServedApp;
 let base = '';
 const keys = createKeys('drv');
 const NOW = Date.parse('2026-11-29T12:07:30Z');
@@ -103,15 +102,12 @@ before(async () => {
     limits: { maxBuckets: 500 },
     now: () => NOW,
   });
-  http = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  http = await serveApp(app);
+  base = http.base;
 });
 
 after(async () => {
-  http.closeAllConnections();
-  await new Promise((r) => http.close(r));
+  await http.close();
   await redis.quit();
   await server.stop();
 });

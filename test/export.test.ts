@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,11 +14,12 @@ import type { ScoredPost, Stance } from '../shared/post.ts';
 import { createRedis } from '../shared/redis.ts';
 import { TrendWriter } from '../workers/aggregate/trend-writer.ts';
 import { startRedis, type TestRedis } from '../dev/redis-server.ts';
+import { serveApp, type ServedApp } from '../dev/serve-app.ts';
 
 /** The exports: CSV that spreadsheets cannot be tricked by, NDJSON, the API's filters, and 100,000 posts in bounded memory. */
 let server: TestRedis;
 let redis: Redis;
-let http: Server;
+let http: ServedApp;
 let base = '';
 const PREFIX = 'exp';
 const keys = createKeys(PREFIX);
@@ -72,15 +71,12 @@ before(async () => {
     limits: { maxBuckets: 500 },
     now: () => NOW,
   });
-  http = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  http = await serveApp(app);
+  base = http.base;
 });
 
 after(async () => {
-  http.closeAllConnections();
-  await new Promise((r) => http.close(r));
+  await http.close();
   await redis.quit();
   await server.stop();
 });

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appOptions, createApp, healthFromConfig } from '../../api/app.ts';
 import { closeQueues, openQueues } from '../../shared/pipeline-queues.ts';
@@ -13,6 +11,7 @@ import { scrapeGauges } from '../../shared/scrape-gauges.ts';
 import { createBoundedRedis, createRedis, whenReady } from '../../shared/redis.ts';
 import { startWorkers, type RunningWorkers, type WorkerOverrides } from '../../workers/pipeline.ts';
 import type { Redis } from 'ioredis';
+import { serveApp } from '../../dev/serve-app.ts';
 
 export interface TestStack {
   cfg: Config;
@@ -55,18 +54,15 @@ export async function startStack(
     health: healthFromConfig(cfg),
     beforeScrape: scrapeGauges(metrics, reads, keys, apiQueues),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const served = await serveApp(app);
   return {
     cfg,
     redis,
     metrics,
     workers,
-    api: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    api: served.base,
     async stop() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await served.close();
       await workers.close();
       await closeQueues(apiQueues);
       await Promise.all([redis.quit(), reads.quit()]);
