@@ -61,6 +61,8 @@ export interface Keys {
   readonly apiRateLimit: string;
   /** Hash token → posts, for one token bucket ("10m" or "h" from `start`), stance and dimension ("all", "source=…", "lang=…", "source=…,lang=…"). */
   tokens(res: string, startSeconds: number, stance: string, dim: string): string;
+  /** Sorted set of hour token hashes still to be rolled up from their 10-minute hashes (score: the hour's start). */
+  readonly tokensPending: string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -94,5 +96,6 @@ export function createKeys(prefix: string): Keys {
     authorHashKey: `${p}:author-hash-key`,
     apiRateLimit: `${p}:api-rate`,
     tokens: (res, start, stance, dim) => `${p}:tok:${res}:${start}:${stance}:${dim}`,
+    tokensPending: `${p}:tok:pending`,
   };
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createApp } from '../api/app.ts';
-import { POSTS_FIELD } from '../shared/drivers/buckets.ts';
+import { POSTS_FIELD, pendingMember } from '../shared/drivers/buckets.ts';
+import { computeDrivers } from '../shared/drivers/query.ts';
 import { createKeys } from '../shared/keys.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
@@ -93,6 +94,9 @@ before(async () => {
     );
   // Exactly as the aggregate stage does it: tokens of what the writer newly counted.
   for (let i = 0; i < posts.length; i += 50) await counter.add(await writer.add(posts.slice(i, i + 50), NOW), NOW);
+  // And the detector's minutely roll-ups: every hour of the day that is over is rolled up by now.
+  await counter.rollUp(NOW, 100);
+  assert.equal(await redis.zcount(keys.tokensPending, '-inf', NOW / 1000 - 3_600 - 600), 0);
   assert.equal((await writer.add(posts.slice(0, 50), NOW)).length, 0);
   const app = createApp({
     redis,
@@ -158,8 +162,9 @@ test("drivers: the synthetic spike's words, hashtag and domain come out on top, 
     'representative posts are spike posts',
   );
   assert.ok(headers.get('etag'));
-  // 1 version read + window (1 ten-minute bucket) + 24 hour buckets of baseline + 2 for the examples.
-  assert.equal(body.cost.redisCommands, 1 + 1 + 24 + 2);
+  // 1 version read + window (1 ten-minute bucket) + 24 hour buckets of baseline + 1 read of the pending hours
+  // in range + 6 ten-minute buckets for the one pending (11:00 to 12:00, rolled up at 13:10) + 2 for the examples.
+  assert.equal(body.cost.redisCommands, 1 + 1 + 24 + 1 + 6 + 2);
   t.diagnostic(`a drivers query with a 24 h baseline took ${body.cost.redisCommands} Redis commands`);
 
   const all = await getJson<Drivers>(
@@ -215,11 +220,63 @@ test('token hashes stay bounded: past the trim point only the top K tokens remai
     ),
   );
   for (let i = 0; i < posts.length; i += 7) await counter.add(posts.slice(i, i + 7), at);
-  const hash = await redis.hgetall(k.tokens('h', Date.parse('2026-11-29T08:00:00Z') / 1000, 'neutral', 'all'));
+  const hash = await redis.hgetall(k.tokens('10m', Date.parse('2026-11-29T08:00:00Z') / 1000, 'neutral', 'all'));
   assert.ok(Object.keys(hash).length <= 10 + 1, `${Object.keys(hash).length} fields`);
   assert.equal(hash['w:alpha'], '60', 'the top tokens keep exact counts');
   assert.equal(hash['w:beta'], '45');
   assert.equal(hash[POSTS_FIELD], '60', 'the post count is never trimmed');
+});
+
+test('hour hashes are rolled up once the hour is over: each post counted once, before, during and after', async () => {
+  const k = createKeys('roll');
+  const counter = new TokenCounter(redis, k);
+  const hour = Date.parse('2026-11-29T08:00:00Z') / 1000;
+  const hourKey = k.tokens('h', hour, 'criticism', 'all');
+  const p = (i: number, minute: number, text: string) => ({
+    ...post(i, 'criticism', (hour + minute * 60) * 1000, text),
+    id: `r${i}`,
+  });
+  const drivers = () =>
+    computeDrivers(redis, k, {
+      from: hour + 3_600,
+      to: hour + 4_200,
+      baselineFrom: hour,
+      baselineTo: hour + 3_600,
+      stance: 'criticism',
+    });
+  // Posts spread over the hour, counted while it runs: the hour is pending and has no hash of its own.
+  await counter.add(
+    Array.from({ length: 12 }, (_, i) => p(i, i * 5, `outage blackout ${i % 2 ? 'court' : ''}`)),
+    (hour + 3_000) * 1000,
+  );
+  assert.equal(await redis.exists(hourKey), 0, 'no hour hash while the hour runs');
+  assert.equal(await redis.zcard(k.tokensPending), 6, 'one pending hour per dimension (all, source, lang, both)');
+  const during = await drivers();
+  assert.equal(during.posts.baseline, 12, 'a pending hour is read from its 10-minute hashes');
+  // A late post while pending, then a batch after the hour (plus the roll-up delay) rolls the hour up.
+  await counter.add([p(20, 59, 'outage court')], (hour + 3_700) * 1000);
+  assert.equal((await drivers()).posts.baseline, 13);
+  await counter.add([p(21, 70, 'unrelated words')], (hour + 3_600 + 601) * 1000);
+  assert.deepEqual(await redis.zrangebyscore(k.tokensPending, hour, hour), [], 'the hour is rolled up');
+  assert.equal(
+    await redis.zscore(k.tokensPending, pendingMember(hour + 3_600, 'criticism', 'all')),
+    String(hour + 3_600),
+  );
+  const rolled = await redis.hgetall(hourKey);
+  assert.equal(rolled[POSTS_FIELD], '13');
+  assert.equal(rolled['w:outage'], '13');
+  assert.equal(rolled['w:court'], '7');
+  // A post arriving after the roll-up goes to the hour hash as well as to its 10-minute hash.
+  await counter.add([p(23, 30, 'outage again')], (hour + 7_200) * 1000);
+  assert.equal(await redis.hget(hourKey, 'w:outage'), '14');
+  assert.equal(await redis.hget(k.tokens('10m', hour + 1_800, 'criticism', 'all'), 'w:outage'), '3');
+  const after = await drivers();
+  assert.equal(after.posts.baseline, 14, 'counted once: from the hour hash, not also from its 10-minute hashes');
+  // A backfilled post older than the 10-minute retention goes to its hour alone.
+  const old = hour - 10 * 86_400;
+  await counter.add([{ ...p(24, 0, 'archive words'), createdAt: new Date(old * 1000).toISOString() }], hour * 1000);
+  assert.equal(await redis.hget(k.tokens('h', old, 'criticism', 'all'), 'w:archive'), '1');
+  assert.equal(await redis.exists(k.tokens('10m', old, 'criticism', 'all')), 0);
 });
 
 test('alerts carry their drivers to every webhook format', () => {

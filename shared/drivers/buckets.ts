@@ -15,15 +15,42 @@ export const TOKENS_TRIM_AT = 2 * TOKENS_TOP_K;
 /** The field holding the number of posts counted into a hash (a token never starts with "="). */
 export const POSTS_FIELD = '=posts';
 
-export function tokenBucketsFor(
+/**
+ * A post's 10-minute token bucket and the hour bucket it rolls up into. Posts are written to the 10-minute
+ * hash only; the hour hash is the sum of its six, made once the hour is over (workers/aggregate/count-tokens.lua).
+ */
+export function tokenBucketFor(
   createdAtSeconds: number,
-): Array<{ res: TokenResolution; start: number; expireAt: number }> {
-  return (['10m', 'h'] as const).map((res) => {
+): Record<'tenMinutes' | 'hour', { start: number; expireAt: number }> {
+  const at = (res: TokenResolution) => {
     const step = TOKEN_RESOLUTION_SECONDS[res];
     const start = Math.floor(createdAtSeconds / step) * step;
-    return { res, start, expireAt: start + step + TOKEN_RETENTION_SECONDS[res] };
-  });
+    return { start, expireAt: tokenExpireAt(res, start) };
+  };
+  return { tenMinutes: at('10m'), hour: at('h') };
 }
+
+/** When a token hash expires (epoch s): its bucket's end plus its resolution's retention. */
+export const tokenExpireAt = (res: TokenResolution, start: number) =>
+  start + TOKEN_RESOLUTION_SECONDS[res] + TOKEN_RETENTION_SECONDS[res];
+
+/** An hour is rolled up this long after it ends, so that most late posts are in its 10-minute hashes by then. */
+export const TOKEN_ROLLUP_AFTER_SECONDS = 600;
+
+/** One hour hash waiting for its roll-up, as a member of the pending set (a dimension never holds "|"). */
+export const pendingMember = (hourStart: number, stance: string, dim: string) => `${hourStart}|${stance}|${dim}`;
+
+export function parsePendingMember(member: string): { hourStart: number; stance: string; dim: string } {
+  const [hourStart, stance, dim] = member.split('|');
+  return { hourStart: Number(hourStart), stance: stance!, dim: dim! };
+}
+
+/** The six 10-minute bucket starts of an hour. */
+export const tenMinuteStartsOf = (hourStart: number) =>
+  Array.from(
+    { length: TOKEN_RESOLUTION_SECONDS.h / TOKEN_RESOLUTION_SECONDS['10m'] },
+    (_, i) => hourStart + i * TOKEN_RESOLUTION_SECONDS['10m'],
+  );
 
 /** The fewest token buckets tiling [from, to) (both multiples of TOKEN_GRAIN): hours where whole, 10 minutes at the edges. */
 export function coverTokenRange(from: number, to: number): Array<{ res: TokenResolution; start: number }> {

@@ -1,8 +1,16 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Keys } from '../keys.ts';
 import { STANCES, type Stance } from '../lists.ts';
 import type { ScoredPost } from '../post.ts';
-import { POSTS_FIELD, TOKEN_GRAIN, coverTokenRange, dimFor } from './buckets.ts';
+import {
+  POSTS_FIELD,
+  TOKEN_GRAIN,
+  coverTokenRange,
+  dimFor,
+  pendingMember,
+  tenMinuteStartsOf,
+  type TokenResolution,
+} from './buckets.ts';
 import { fightinWords, type Driver } from './fightin-words.ts';
 import { tokensOf } from './tokens.ts';
 
@@ -48,7 +56,7 @@ export const alignUpTo = (s: number) => Math.ceil(s / TOKEN_GRAIN) * TOKEN_GRAIN
 
 /**
  * What distinguishes the window from the baseline (same stance and filters): token counts summed over the
- * fewest token buckets (one pipelined HGETALL per bucket and stance), ranked by Fightin' Words, and the stored
+ * fewest token buckets (one pipelined HGETALL per bucket and stance; see readTokenHashes), ranked by Fightin' Words, and the stored
  * posts of the window that carry the most of the top drivers.
  */
 export async function computeDrivers(redis: Redis, keys: Keys, q: DriversQuery): Promise<DriversResult> {
@@ -59,24 +67,13 @@ export async function computeDrivers(redis: Redis, keys: Keys, q: DriversQuery):
   const stances = q.stance ? [q.stance] : [...STANCES];
   const dim = dimFor(q);
   const sides = [coverTokenRange(from, to), coverTokenRange(baselineFrom, baselineTo)];
-  const pipeline = redis.pipeline();
-  for (const cover of sides)
-    for (const b of cover) for (const s of stances) pipeline.hgetall(keys.tokens(b.res, b.start, s, dim));
-  const replies = (await pipeline.exec()) ?? [];
-  let i = 0;
-  const [target, baseline] = sides.map((cover) => {
-    const counts = new Map<string, number>();
-    let posts = 0;
-    for (let j = 0; j < cover.length * stances.length; j++) {
-      const [err, hash] = replies[i++] ?? [new Error('missing reply'), null];
-      if (err) throw err;
-      for (const [token, n] of Object.entries(hash as Record<string, string>)) {
-        if (token === POSTS_FIELD) posts += Number(n);
-        else counts.set(token, (counts.get(token) ?? 0) + Number(n));
-      }
-    }
-    return { counts, posts };
-  }) as [{ counts: Map<string, number>; posts: number }, { counts: Map<string, number>; posts: number }];
+  const read = await readTokenHashes(
+    redis,
+    keys,
+    sides.map((cover) => cover.flatMap((b) => stances.map((s) => ({ ...b, stance: s })))),
+    dim,
+  );
+  const [target, baseline] = read.sides;
   const drivers = fightinWords(target.counts, baseline.counts, { top: q.top ?? 20 });
   const ex = await representative(redis, keys, q, from, to, drivers, q.examples ?? 5);
   return {
@@ -85,7 +82,7 @@ export async function computeDrivers(redis: Redis, keys: Keys, q: DriversQuery):
     posts: { window: target.posts, baseline: baseline.posts },
     drivers,
     examples: ex.posts,
-    redisCommands: replies.length + ex.commands,
+    redisCommands: read.commands + ex.commands,
   };
 }
 
@@ -135,4 +132,63 @@ async function representative(
     })),
     commands: 2,
   };
+}
+
+type TokenSide = { counts: Map<string, number>; posts: number };
+
+/**
+ * Sums token hashes per side. An hour whose roll-up is still pending is read from its six 10-minute hashes
+ * instead, in a second round trip; the pending hours in range come with the first (one ZRANGE, whatever the
+ * number of hours).
+ */
+async function readTokenHashes(
+  redis: Redis,
+  keys: Keys,
+  sides: Array<Array<{ res: TokenResolution; start: number; stance: string }>>,
+  dim: string,
+): Promise<{ sides: [TokenSide, TokenSide]; commands: number }> {
+  const hours = sides
+    .flat()
+    .filter((b) => b.res === 'h')
+    .map((b) => b.start);
+  const first = redis.pipeline();
+  if (hours.length) first.zrangebyscore(keys.tokensPending, Math.min(...hours), Math.max(...hours));
+  for (const side of sides) for (const b of side) first.hgetall(keys.tokens(b.res, b.start, b.stance, dim));
+  const replies = await execOrThrow(first);
+  const pending = new Set(hours.length ? (replies.shift() as string[]) : []);
+  let i = 0;
+  const hashes = sides.map((side) =>
+    side.map((b) => {
+      const hash = replies[i++] as Record<string, string>;
+      return { b, hash: b.res === 'h' && pending.has(pendingMember(b.start, b.stance, dim)) ? undefined : hash };
+    }),
+  );
+  const second = redis.pipeline();
+  for (const side of hashes)
+    for (const h of side)
+      if (!h.hash) for (const s of tenMinuteStartsOf(h.b.start)) second.hgetall(keys.tokens('10m', s, h.b.stance, dim));
+  const more = second.length ? await execOrThrow(second) : [];
+  let m = 0;
+  const out = hashes.map((side) => {
+    const sum: TokenSide = { counts: new Map(), posts: 0 };
+    const add = (hash: Record<string, string>) => {
+      for (const [token, n] of Object.entries(hash)) {
+        if (token === POSTS_FIELD) sum.posts += Number(n);
+        else if (!token.startsWith('=')) sum.counts.set(token, (sum.counts.get(token) ?? 0) + Number(n));
+      }
+    };
+    for (const h of side) {
+      if (h.hash) add(h.hash);
+      else for (const _ of tenMinuteStartsOf(h.b.start)) add(more[m++] as Record<string, string>);
+    }
+    return sum;
+  }) as [TokenSide, TokenSide];
+  return { sides: out, commands: (hours.length ? 1 : 0) + i + more.length };
+}
+
+async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
+  return ((await pipeline.exec()) ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
 }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coverTokenRange, dimFor, tokenBucketsFor } from '../../shared/drivers/buckets.ts';
+import {
+  coverTokenRange,
+  dimFor,
+  parsePendingMember,
+  pendingMember,
+  tenMinuteStartsOf,
+  tokenBucketFor,
+} from '../../shared/drivers/buckets.ts';
 import { fightinWords } from '../../shared/drivers/fightin-words.ts';
 import { tokensOf } from '../../shared/drivers/tokens.ts';
 
@@ -109,13 +116,16 @@ test('tokens: words without stopwords or the case name, hashtags, linked domains
 });
 
 test('token buckets: 10 minutes and hours; a range is tiled with the fewest', () => {
-  assert.deepEqual(
-    tokenBucketsFor(7_265).map((b) => [b.res, b.start]),
-    [
-      ['10m', 7_200],
-      ['h', 7_200],
-    ],
-  );
+  const b = tokenBucketFor(7_865);
+  assert.deepEqual([b.tenMinutes.start, b.hour.start], [7_800, 7_200]);
+  assert.equal(b.tenMinutes.expireAt, 7_800 + 600 + 8 * 86_400);
+  assert.equal(b.hour.expireAt, 7_200 + 3_600 + 90 * 86_400);
+  assert.deepEqual(tenMinuteStartsOf(7_200), [7_200, 7_800, 8_400, 9_000, 9_600, 10_200]);
+  assert.deepEqual(parsePendingMember(pendingMember(7_200, 'support', 'source=reddit,lang=fr')), {
+    hourStart: 7_200,
+    stance: 'support',
+    dim: 'source=reddit,lang=fr',
+  });
   const cover = coverTokenRange(3_000, 3 * 3_600 + 1_200);
   assert.deepEqual(
     cover.map((b) => `${b.res}@${b.start}`),

@@ -1,24 +1,43 @@
 --[[
-  Adds a batch's token counts to their hashes and keeps each hash to its top K tokens. The caller sums the
-  batch's increments per hash and token first, so a token shared by many posts of a batch costs one HINCRBY,
-  and the whole batch costs one round trip instead of one command per post, token and hash.
+  Adds a batch's token counts to their 10-minute hashes and keeps each hash to its top K tokens. The caller
+  sums the batch's increments per hash and token first, so a token shared by many posts of a batch costs one
+  HINCRBY, and the whole batch costs one round trip instead of one command per post, token and hash.
+
+  Hour hashes are rolled up from the six 10-minute hashes once the hour is over (roll-tokens.lua), not written
+  per post: that halves the HINCRBYs, which were most of Redis's work per post. Each 10-minute hash names its
+  hour hash, and the hour is in one of three states, decided here atomically with the write:
+  - pending (its member is in the pending set): the 10-minute hash alone is written;
+  - new (no hour hash, not pending): it becomes pending, and the 10-minute hash alone is written;
+  - rolled up (the hour hash exists and is not pending; also an hour written before roll-ups existed): a late
+    post is added to both, so the hour keeps counting it once.
+  Readers use the hour hash unless it is pending, so a post is in exactly one of the two views they read.
+  A post too old for a 10-minute hash (its hash would already have expired: a backfill) goes to the hour alone.
+  The same call rolls up a few pending hours the caller found ready (over for a while): their six 10-minute
+  hashes are summed into the hour hash, which is trimmed and leaves the pending set, in one atomic step.
+
   Trimming: once a hash has grown past trimAt fields, all but the K largest counts go (ties at the boundary
   broken by token, so the outcome does not depend on hash order). It runs here so the hash never travels.
-  The posts field is never trimmed. Returns how many fields were removed in all.
-  KEYS[1...] hashes        tokens of one (resolution, bucket, stance, dimension) each
+  Fields starting with "=" (the posts count) are never trimmed. Returns how many fields were removed in all.
+  KEYS[1]  pending         sorted set: hour hashes waiting for their roll-up (member, score: hour start)
+  KEYS[2...] hashes        per 10-minute hash written: that hash, then its hour hash; then per roll-up: the
+                           hour hash, then its six 10-minute hashes
   ARGV[1]  keep            K: tokens kept
   ARGV[2]  trimAt          trim only when the hash holds more fields than this
-  ARGV[3]  postsField      the field counting posts, kept whatever its rank
-  ARGV[4...] increments    per hash, in KEYS order: expireAt (epoch s), nFields, then field, increment …
+  ARGV[3]  now             epoch seconds
+  ARGV[4]  nHashes         10-minute hashes written
+  ARGV[5...] increments    per 10-minute hash, in KEYS order: expireAt (epoch s), hourExpireAt, pending member,
+                           hour start, nFields, then field, increment …; then per roll-up: its pending member
+                           and the hour's expireAt
 ]]
-local keep, trimAt, postsField = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local pending = KEYS[1]
+local keep, trimAt, now, nHashes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 
 local function trim(hash)
   if redis.call('HLEN', hash) <= trimAt then return 0 end
   local flat = redis.call('HGETALL', hash)
   local entries = {}
   for i = 1, #flat, 2 do
-    if flat[i] ~= postsField then entries[#entries + 1] = { flat[i], tonumber(flat[i + 1]) } end
+    if string.sub(flat[i], 1, 1) ~= '=' then entries[#entries + 1] = { flat[i], tonumber(flat[i + 1]) } end
   end
   table.sort(entries, function(a, b)
     if a[2] ~= b[2] then return a[2] > b[2] end
@@ -33,16 +52,51 @@ local function trim(hash)
   return #doomed
 end
 
-local removed, a = 0, 4
-for k = 1, #KEYS do
-  local hash = KEYS[k]
-  local expireAt, n = ARGV[a], tonumber(ARGV[a + 1])
-  a = a + 2
+local removed, a = 0, 5
+for k = 2, 2 * nHashes, 2 do
+  local hash, hour = KEYS[k], KEYS[k + 1]
+  local expireAt, hourExpireAt, member, hourStart = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local n = tonumber(ARGV[a + 4])
+  a = a + 5
+  local tenMinutes, alsoHour = tonumber(expireAt) > now, false
+  if not tenMinutes then
+    alsoHour = true
+  elseif not redis.call('ZSCORE', pending, member) then
+    if redis.call('EXISTS', hour) == 1 then
+      alsoHour = true
+    else
+      redis.call('ZADD', pending, hourStart, member)
+    end
+  end
   for _ = 1, n do
-    redis.call('HINCRBY', hash, ARGV[a], ARGV[a + 1])
+    if tenMinutes then redis.call('HINCRBY', hash, ARGV[a], ARGV[a + 1]) end
+    if alsoHour then redis.call('HINCRBY', hour, ARGV[a], ARGV[a + 1]) end
     a = a + 2
   end
-  redis.call('EXPIREAT', hash, expireAt)
-  removed = removed + trim(hash)
+  if tenMinutes then
+    redis.call('EXPIREAT', hash, expireAt)
+    removed = removed + trim(hash)
+  end
+  if alsoHour then
+    redis.call('EXPIREAT', hour, hourExpireAt)
+    removed = removed + trim(hour)
+  end
+end
+
+for k = 2 + 2 * nHashes, #KEYS, 7 do
+  local hour, member, hourExpireAt = KEYS[k], ARGV[a], ARGV[a + 1]
+  a = a + 2
+  -- Another worker may have rolled it up since the caller looked.
+  if redis.call('ZSCORE', pending, member) then
+    for j = k + 1, k + 6 do
+      local flat = redis.call('HGETALL', KEYS[j])
+      for i = 1, #flat, 2 do redis.call('HINCRBY', hour, flat[i], flat[i + 1]) end
+    end
+    redis.call('ZREM', pending, member)
+    if redis.call('EXISTS', hour) == 1 then
+      redis.call('EXPIREAT', hour, hourExpireAt)
+      removed = removed + trim(hour)
+    end
+  end
 end
 return removed

@@ -1,25 +1,50 @@
 import type { Redis } from 'ioredis';
 import { countTime } from '../../shared/buckets.ts';
-import { POSTS_FIELD, TOKENS_TOP_K, TOKENS_TRIM_AT, tokenBucketsFor, tokenDims } from '../../shared/drivers/buckets.ts';
+import {
+  POSTS_FIELD,
+  TOKEN_RESOLUTION_SECONDS,
+  TOKEN_ROLLUP_AFTER_SECONDS,
+  TOKENS_TOP_K,
+  TOKENS_TRIM_AT,
+  parsePendingMember,
+  pendingMember,
+  tenMinuteStartsOf,
+  tokenBucketFor,
+  tokenExpireAt,
+  tokenDims,
+} from '../../shared/drivers/buckets.ts';
 import { tokensOf } from '../../shared/drivers/tokens.ts';
 import type { Keys } from '../../shared/keys.ts';
 import type { ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 
-/** Adds a batch's summed token counts and bounds each hash to its top K tokens (see the script's header). */
+/** Adds a batch's summed token counts, rolls up ready hours and bounds each hash (see the script's header). */
 const countTokens = defineScript(new URL('./count-tokens.lua', import.meta.url), {
-  keys: [],
+  keys: ['pending'],
   restKeys: 'hashes',
-  argv: ['keep', 'trimAt', 'postsField'],
+  argv: ['keep', 'trimAt', 'now', 'nHashes'],
   rest: 'increments',
 });
 
+/** Hours rolled up per call at most: a roll-up reads six hashes of up to 1,000 fields, and Redis waits meanwhile. */
+const ROLLUPS_PER_CALL = 8;
+
+interface TenMinuteHash {
+  hour: string;
+  expireAt: number;
+  hourExpireAt: number;
+  member: string;
+  hourStart: number;
+  counts: Map<string, number>;
+}
+
 /**
- * Counts the tokens of newly counted posts (what TrendWriter.add returned) into per-10-minute and per-hour
- * hashes per stance and filter dimension, bounded to the top K tokens each: what GET /api/v1/drivers and the
- * spike alerts compare. The batch's increments are summed per hash and token here, then written by one
- * script call. Not part of the exactly-once script: a crash between the two loses those posts' tokens (the
- * counts stay exact); token counts are evidence for a ranking, not a ledger.
+ * Counts the tokens of newly counted posts (what TrendWriter.add returned) into per-10-minute hashes per
+ * stance and filter dimension, bounded to the top K tokens each: what GET /api/v1/drivers and the spike
+ * alerts compare. Hour hashes are rolled up from them once the hour is over, by the same script call, a few
+ * hours per batch. The batch's increments are summed per hash and token here, then written by one script
+ * call. Not part of the exactly-once script: a crash between the two loses those posts' tokens (the counts
+ * stay exact); token counts are evidence for a ranking, not a ledger.
  */
 export class TokenCounter {
   constructor(
@@ -31,32 +56,82 @@ export class TokenCounter {
 
   async add(posts: readonly ScoredPost[], nowMs = Date.now()): Promise<void> {
     if (posts.length === 0) return;
-    const hashes = new Map<string, { expireAt: number; counts: Map<string, number> }>();
+    const hashes = new Map<string, TenMinuteHash>();
     for (const p of posts) {
       const tokens = tokensOf(p.text);
       // The trend buckets' rule: a post dated in the future counts now.
-      const created = Math.floor(countTime(p.createdAt, nowMs) / 1000);
-      for (const b of tokenBucketsFor(created)) {
-        for (const dim of tokenDims(p.source, p.lang)) {
-          const key = this.keys.tokens(b.res, b.start, p.result.stance, dim);
-          let h = hashes.get(key);
-          if (!h) hashes.set(key, (h = { expireAt: b.expireAt, counts: new Map() }));
-          h.counts.set(POSTS_FIELD, (h.counts.get(POSTS_FIELD) ?? 0) + 1);
-          for (const t of tokens) h.counts.set(t, (h.counts.get(t) ?? 0) + 1);
-        }
+      const b = tokenBucketFor(Math.floor(countTime(p.createdAt, nowMs) / 1000));
+      for (const dim of tokenDims(p.source, p.lang)) {
+        const stance = p.result.stance;
+        const key = this.keys.tokens('10m', b.tenMinutes.start, stance, dim);
+        let h = hashes.get(key);
+        if (!h)
+          hashes.set(
+            key,
+            (h = {
+              hour: this.keys.tokens('h', b.hour.start, stance, dim),
+              expireAt: b.tenMinutes.expireAt,
+              hourExpireAt: b.hour.expireAt,
+              member: pendingMember(b.hour.start, stance, dim),
+              hourStart: b.hour.start,
+              counts: new Map(),
+            }),
+          );
+        h.counts.set(POSTS_FIELD, (h.counts.get(POSTS_FIELD) ?? 0) + 1);
+        for (const t of tokens) h.counts.set(t, (h.counts.get(t) ?? 0) + 1);
       }
     }
+    const now = Math.floor(nowMs / 1000);
+    const keys: string[] = [];
     const increments: Array<string | number> = [];
-    for (const { expireAt, counts } of hashes.values()) {
-      increments.push(expireAt, counts.size);
-      for (const [field, n] of counts) increments.push(field, n);
+    for (const [key, h] of hashes) {
+      keys.push(key, h.hour);
+      increments.push(h.expireAt, h.hourExpireAt, h.member, h.hourStart, h.counts.size);
+      for (const [field, n] of h.counts) increments.push(field, n);
+    }
+    await this.run(now, hashes.size, keys, increments);
+  }
+
+  /**
+   * Rolls up hours that are ready, with no posts to add: the spike detector calls it every minute, so hours
+   * are rolled up even when few posts arrive. Returns how many were.
+   */
+  async rollUp(nowMs = Date.now(), maxCalls = 8): Promise<number> {
+    let rolled = 0;
+    for (let call = 0; call < maxCalls; call++) {
+      const n = await this.run(Math.floor(nowMs / 1000), 0, [], []);
+      rolled += n;
+      if (n < ROLLUPS_PER_CALL) break;
+    }
+    return rolled;
+  }
+
+  /** One script call: the batch's 10-minute hashes, plus up to ROLLUPS_PER_CALL ready hours. Returns how many hours it rolled up. */
+  private async run(now: number, nHashes: number, keys: string[], increments: Array<string | number>): Promise<number> {
+    const ready = await this.redis.zrangebyscore(
+      this.keys.tokensPending,
+      '-inf',
+      now - TOKEN_RESOLUTION_SECONDS.h - TOKEN_ROLLUP_AFTER_SECONDS,
+      'LIMIT',
+      0,
+      ROLLUPS_PER_CALL,
+    );
+    if (nHashes === 0 && ready.length === 0) return 0;
+    for (const member of ready) {
+      const { hourStart, stance, dim } = parsePendingMember(member);
+      keys.push(
+        this.keys.tokens('h', hourStart, stance, dim),
+        ...tenMinuteStartsOf(hourStart).map((s) => this.keys.tokens('10m', s, stance, dim)),
+      );
+      increments.push(member, tokenExpireAt('h', hourStart));
     }
     await countTokens.runBatch(
       this.redis,
-      {},
-      [...hashes.keys()],
-      { keep: this.topK, trimAt: this.trimAt, postsField: POSTS_FIELD },
+      { pending: this.keys.tokensPending },
+      keys,
+      { keep: this.topK, trimAt: this.trimAt, now, nHashes },
       increments,
     );
+    return ready.length;
   }
 }

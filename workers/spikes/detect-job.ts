@@ -9,6 +9,7 @@ import type { ScoredPost, Stance } from '../../shared/post.ts';
 import { deliveryJobOptions, jobIds, type AlertDeliveryJob } from '../../shared/queues.ts';
 import { alertId, describe, type Alert, type AlertDriver, type AlertExample } from '../../shared/spikes/alert.ts';
 import { computeDrivers } from '../../shared/drivers/query.ts';
+import { TokenCounter } from '../aggregate/token-counter.ts';
 import { TrendReader } from '../../shared/trend-reader.ts';
 import type { HandlerFactory } from '../stage.ts';
 import {
@@ -46,7 +47,13 @@ export const detectJob: HandlerFactory<'spikes'> = ({ redis, keys, metrics, log,
     deliveryQueue: queues.alertDelivery,
     delivery: cfg.alerts.delivery,
   };
-  return () => detectSpikes(Date.now(), deps);
+  const tokens = new TokenCounter(redis, keys);
+  return async () => {
+    const now = Date.now();
+    // Hours of token counts are rolled up here too, so they are even when few posts arrive (TokenCounter).
+    await tokens.rollUp(now);
+    return detectSpikes(now, deps);
+  };
 };
 
 /** Fewer baseline windows than this (a fresh install) and nothing is judged: there is no "usual" yet. */
