@@ -61,7 +61,7 @@ export interface Keys {
   readonly apiRateLimit: string;
   /** Hash token → posts, for one token bucket ("10m" or "h" from `start`), stance and dimension ("all", "source=…", "lang=…", "source=…,lang=…"). */
   tokens(res: string, startSeconds: number, stance: string, dim: string): string;
-  /** Sorted set of hour token hashes still to be rolled up from their 10-minute hashes (score: the hour's start). */
+  /** Sorted set of hour token hashes still to be rolled up from their 10-minute hashes (score: when each may be rolled up). */
   readonly tokensPending: string;
 }
 

@@ -34,7 +34,10 @@ export function tokenBucketFor(
 export const tokenExpireAt = (res: TokenResolution, start: number) =>
   start + TOKEN_RESOLUTION_SECONDS[res] + TOKEN_RETENTION_SECONDS[res];
 
-/** An hour is rolled up this long after it ends, so that most late posts are in its 10-minute hashes by then. */
+/**
+ * An hour is rolled up once it has been over, and not written to, for this long: late posts mostly land
+ * before, and a catch-up of old hours finishes writing them first.
+ */
 export const TOKEN_ROLLUP_AFTER_SECONDS = 600;
 
 /** One hour hash waiting for its roll-up, as a member of the pending set (a dimension never holds "|"). */

@@ -138,8 +138,8 @@ type TokenSide = { counts: Map<string, number>; posts: number };
 
 /**
  * Sums token hashes per side. An hour whose roll-up is still pending is read from its six 10-minute hashes
- * instead, in a second round trip; the pending hours in range come with the first (one ZRANGE, whatever the
- * number of hours).
+ * instead, in a second round trip; whether each hour is pending comes with the first (one ZMSCORE, whatever
+ * the number of hours).
  */
 async function readTokenHashes(
   redis: Redis,
@@ -147,15 +147,13 @@ async function readTokenHashes(
   sides: Array<Array<{ res: TokenResolution; start: number; stance: string }>>,
   dim: string,
 ): Promise<{ sides: [TokenSide, TokenSide]; commands: number }> {
-  const hours = sides
-    .flat()
-    .filter((b) => b.res === 'h')
-    .map((b) => b.start);
+  const hourMembers = sides.flat().flatMap((b) => (b.res === 'h' ? [pendingMember(b.start, b.stance, dim)] : []));
   const first = redis.pipeline();
-  if (hours.length) first.zrangebyscore(keys.tokensPending, Math.min(...hours), Math.max(...hours));
+  if (hourMembers.length) first.zmscore(keys.tokensPending, ...hourMembers);
   for (const side of sides) for (const b of side) first.hgetall(keys.tokens(b.res, b.start, b.stance, dim));
   const replies = await execOrThrow(first);
-  const pending = new Set(hours.length ? (replies.shift() as string[]) : []);
+  const scores = hourMembers.length ? (replies.shift() as Array<string | null>) : [];
+  const pending = new Set(hourMembers.filter((_, j) => scores[j] !== null));
   let i = 0;
   const hashes = sides.map((side) =>
     side.map((b) => {
@@ -183,7 +181,7 @@ async function readTokenHashes(
     }
     return sum;
   }) as [TokenSide, TokenSide];
-  return { sides: out, commands: (hours.length ? 1 : 0) + i + more.length };
+  return { sides: out, commands: (hourMembers.length ? 1 : 0) + i + more.length };
 }
 
 async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {

@@ -22,7 +22,7 @@ import { defineScript } from '../../shared/redis-script.ts';
 const countTokens = defineScript(new URL('./count-tokens.lua', import.meta.url), {
   keys: ['pending'],
   restKeys: 'hashes',
-  argv: ['keep', 'trimAt', 'now', 'nHashes'],
+  argv: ['keep', 'trimAt', 'now', 'nHashes', 'readyBefore'],
   rest: 'increments',
 });
 
@@ -34,7 +34,7 @@ interface TenMinuteHash {
   expireAt: number;
   hourExpireAt: number;
   member: string;
-  hourStart: number;
+  hourEnd: number;
   counts: Map<string, number>;
 }
 
@@ -73,7 +73,7 @@ export class TokenCounter {
               expireAt: b.tenMinutes.expireAt,
               hourExpireAt: b.hour.expireAt,
               member: pendingMember(b.hour.start, stance, dim),
-              hourStart: b.hour.start,
+              hourEnd: b.hour.start + TOKEN_RESOLUTION_SECONDS.h,
               counts: new Map(),
             }),
           );
@@ -86,7 +86,7 @@ export class TokenCounter {
     const increments: Array<string | number> = [];
     for (const [key, h] of hashes) {
       keys.push(key, h.hour);
-      increments.push(h.expireAt, h.hourExpireAt, h.member, h.hourStart, h.counts.size);
+      increments.push(h.expireAt, h.hourExpireAt, h.member, h.hourEnd, h.counts.size);
       for (const [field, n] of h.counts) increments.push(field, n);
     }
     await this.run(now, hashes.size, keys, increments);
@@ -108,10 +108,11 @@ export class TokenCounter {
 
   /** One script call: the batch's 10-minute hashes, plus up to ROLLUPS_PER_CALL ready hours. Returns how many hours it rolled up. */
   private async run(now: number, nHashes: number, keys: string[], increments: Array<string | number>): Promise<number> {
+    const readyBefore = now - TOKEN_ROLLUP_AFTER_SECONDS;
     const ready = await this.redis.zrangebyscore(
       this.keys.tokensPending,
       '-inf',
-      now - TOKEN_RESOLUTION_SECONDS.h - TOKEN_ROLLUP_AFTER_SECONDS,
+      readyBefore,
       'LIMIT',
       0,
       ROLLUPS_PER_CALL,
@@ -129,7 +130,7 @@ export class TokenCounter {
       this.redis,
       { pending: this.keys.tokensPending },
       keys,
-      { keep: this.topK, trimAt: this.trimAt, now, nHashes },
+      { keep: this.topK, trimAt: this.trimAt, now, nHashes, readyBefore },
       increments,
     );
     return ready.length;
