@@ -362,6 +362,7 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   /** Load as pollers send it: browsers and most HTTP clients accept gzip. */
   async function measure(path: string, seconds: number, headers: Record<string, string> = {}) {
     const a0 = await api.call<{ served: number; cpu: Cpu }>('stats');
+    await api.call('loopDelay');
     const r = await load.call<Record<string, number>>('run', {
       url: apiUrl + path,
       rate: RATE,
@@ -371,6 +372,7 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     const a1 = await api.call<{ served: number; cpu: Cpu }>('stats');
     return {
       ...r,
+      apiEventLoopDelay: await api.call<{ p99Ms: number; maxMs: number }>('loopDelay'),
       apiCpuUsPerRequest: Math.round((cpuMs(a0.cpu, a1.cpu) * 1000) / Math.max(1, a1.served - a0.served)),
     };
   }
@@ -408,6 +410,18 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     say(`${label}: summary 7d…`);
     out['summary 7d'] = await measure('/api/v1/summary?window=7d', mainSeconds);
     out['posts limit=50'] = await measure('/api/v1/posts?limit=50', shortSeconds);
+    // The same with the API on a core of its own and everything else (load generator, Redis, writer) on the
+    // other: what the API does when it is not competing with its own load for the two cores.
+    if (cpus().length >= 2) {
+      const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+      const others = [load.child.pid, filler.child.pid, strictApi.child.pid, redisPid, process.pid];
+      pin([api.child.pid], '0');
+      pin(others, '1');
+      say(`${label}: the same, API on a core of its own…`);
+      out['trends 24h@1m, API on a core of its own'] = await measure('/api/v1/trends?interval=1m', mainSeconds);
+      out['summary 7d, API on a core of its own'] = await measure('/api/v1/summary?window=7d', mainSeconds);
+      pin([api.child.pid, ...others], `0-${cpus().length - 1}`);
+    }
     await filler.call('live', { perSecond: 0 });
     return out;
   }
@@ -419,13 +433,27 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   const small = readFigures[`${S.ingest / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
   const big = readFigures[`${S.big / 1000}k stored posts`] as Record<string, { p99Ms: number }>;
   readFigures[`p99 ratio ${S.big / 1000}k / ${S.ingest / 1000}k`] = Object.fromEntries(
-    ['trends 24h@1m (1440 buckets)', 'summary 7d', 'trends 24h@5m 304 (no writes)'].map((k) => [
-      k,
-      Number((big[k]!.p99Ms / small[k]!.p99Ms).toFixed(2)),
-    ]),
+    [
+      'trends 24h@1m (1440 buckets)',
+      'summary 7d',
+      'trends 24h@5m 304 (no writes)',
+      'trends 24h@1m, API on a core of its own',
+      'summary 7d, API on a core of its own',
+    ]
+      .filter((k) => big[k] && small[k])
+      .map((k) => [k, Number((big[k]!.p99Ms / small[k]!.p99Ms).toFixed(2))]),
   );
   figures.reads = readFigures;
   await Promise.all([stop(api), stop(strictApi), stop(load), stop(filler)]);
+}
+
+/** Binds processes (all their threads) to the given CPUs (`taskset -a -cp`). */
+function pin(pids: Array<number | undefined>, cpuList: string) {
+  for (const pid of pids) {
+    if (!pid) continue;
+    const r = spawnSync('taskset', ['-a', '-cp', cpuList, String(pid)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`taskset ${cpuList} ${pid}: ${r.stderr || r.error?.message}`);
+  }
 }
 
 async function freshness(feed: Proc, feedUrl: string) {

@@ -18,6 +18,8 @@ export interface LoadSpec {
 function run(spec: LoadSpec): Promise<unknown> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections ?? 256 });
   const latencies: number[] = [];
+  /** How late each request went out (this process's own event-loop lag): a tail here is the generator's, not the server's. */
+  const lags: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0,
     bytes = 0,
@@ -29,8 +31,9 @@ function run(spec: LoadSpec): Promise<unknown> {
     const finish = () => {
       agent.destroy();
       latencies.sort((a, b) => a - b);
-      const q = (p: number) =>
-        Number((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(2));
+      lags.sort((a, b) => a - b);
+      const q = (p: number, list = latencies) =>
+        Number((list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? NaN).toFixed(2));
       const seconds = (performance.now() - t0) / 1000;
       resolve({
         offeredPerSecond: spec.rate,
@@ -45,10 +48,12 @@ function run(spec: LoadSpec): Promise<unknown> {
         p99Ms: q(0.99),
         maxMs: q(1),
         meanBodyBytes: latencies.length ? Math.round(bytes / latencies.length) : 0,
+        sendLagP99Ms: q(0.99, lags),
       });
     };
     const fire = (dueAt: number) => {
       sent++;
+      lags.push(performance.now() - dueAt);
       const req = http.get(spec.url, { agent, headers: spec.headers }, (res) => {
         res.on('data', (c: Buffer) => (bytes += c.length));
         res.on('end', () => {
