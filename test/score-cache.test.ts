@@ -23,7 +23,9 @@ after(async () => {
   await server.stop();
 });
 
+/** Stands in for a model: the cache and the claims are for scorers that are not in-process. */
 class CountingScorer extends BuiltinScorer {
+  override readonly inProcess = false;
   calls: string[] = [];
   override async score(texts: string[]): Promise<StanceResult[]> {
     this.calls.push(...texts);
@@ -111,6 +113,26 @@ test('the same status arriving through several feeds at once is scored once; the
     'all four carry the one result',
   );
   assert.deepEqual((await redis.keys('claim:score-claim:*')).length, 0, 'claims are released');
+  await aggregateQueue.close();
+});
+
+test('an in-process scorer skips the cache: no cache or claim keys, every post scored and passed on', async () => {
+  const keys = createKeys('inproc');
+  const aggregateQueue = new Queue<AggregateJob>('aggregate', { connection: redis, prefix: keys.bullPrefix });
+  const metrics = createMetrics();
+  const deps = { redis, keys, scorer: new BuiltinScorer(), aggregateQueue, metrics, cacheTtlSeconds: 60 };
+  const r = await scoreBatch('ip1', [post('ip-a', 'Free Durov now'), post('ip-b', 'Free Durov now')], deps);
+  assert.deepEqual(r, { scored: 2, skipped: 0 });
+  assert.deepEqual(await redis.keys(keys.scoreCache('*', '*')), []);
+  assert.deepEqual(await redis.keys(keys.scoreClaim('*', '*')), []);
+  const [job] = await aggregateQueue.getJobs(['waiting']);
+  assert.deepEqual(
+    job?.data.posts.map((p) => [p.id, p.result.stance]),
+    [
+      ['ip-a', 'support'],
+      ['ip-b', 'support'],
+    ],
+  );
   await aggregateQueue.close();
 });
 

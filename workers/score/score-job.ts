@@ -80,12 +80,11 @@ export async function scoreBatch(
     deps.metrics.postsDuplicate.inc({ source: p.source, stage: 'score' });
   if (todo.length === 0) return { scored: 0, skipped: posts.length };
 
+  const texts = todo.map((p) => p.text);
+  // An in-process scorer scores again faster than the cache could answer (see Scorer.inProcess).
   const results = await settleRejected(
     todo,
-    await scoreWithCache(
-      todo.map((p) => p.text),
-      deps,
-    ),
+    deps.scorer.inProcess ? await scoreIsolatingRejects(deps.scorer, texts) : await scoreWithCache(texts, deps),
     deps,
   );
   const scoredAt = new Date().toISOString();

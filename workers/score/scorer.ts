@@ -7,6 +7,12 @@ import type { RequestBudget } from '../../shared/request-budget.ts';
 /** Scores texts for stance toward Durov. Results come back in the order of the texts. */
 export interface Scorer {
   readonly model: ModelRef;
+  /**
+   * Scores in this process in microseconds (the built-in scorers). Such texts skip the score cache and the
+   * claims that keep a model from scoring one status twice: a Redis round trip and a key per text would cost
+   * more than scoring again, and the cache took 134 bytes of Redis per post.
+   */
+  readonly inProcess?: boolean;
   score(texts: string[]): Promise<StanceResult[]>;
   /**
    * Asks the service, once at start-up, what can be known before the first post (a TEI server's limits,

@@ -40,6 +40,7 @@ let shared: { model: LinearModel; ref: ModelRef } | undefined;
  */
 export class LinearScorer implements Scorer {
   readonly model: ModelRef;
+  readonly inProcess: boolean = true;
   private readonly linear: LinearModel;
 
   constructor(path?: string) {

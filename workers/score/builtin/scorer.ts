@@ -62,6 +62,7 @@ export function scoreBuiltin(text: string): StanceResult {
 
 export class BuiltinScorer implements Scorer {
   readonly model = BUILTIN_MODEL;
+  readonly inProcess: boolean = true;
   async score(texts: string[]): Promise<StanceResult[]> {
     return texts.map(scoreBuiltin);
   }
