@@ -30,6 +30,7 @@ const S = QUICK
   ? {
       ingest: 10_000,
       shared: 50,
+      dedupe: 500,
       scale: 5_000,
       baseline: 5_000,
       big: 100_000,
@@ -40,6 +41,7 @@ const S = QUICK
   : {
       ingest: 100_000,
       shared: 200,
+      dedupe: 2_000,
       scale: 30_000,
       baseline: 20_000,
       big: 1_000_000,
@@ -180,7 +182,15 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
   // 2. Ingest end to end: fake source → collect → score (built-in) → aggregate, in 1 workers process.
   let run = 0;
   /** `spreadMs`: how far back the posts' creation times reach (a day of history, or a live stream). */
-  async function ingest(workers: number, posts: number, shared: number, breakdown = false, spreadMs = DAY_SPREAD_MS) {
+  /** `model`: score with the fake Hugging Face endpoint instead of the built-in scorer, counting its calls. */
+  async function ingest(
+    workers: number,
+    posts: number,
+    shared: number,
+    breakdown = false,
+    spreadMs = DAY_SPREAD_MS,
+    model?: { proc: Proc; url: string },
+  ) {
     const prefix = `ing${++run}`;
     // Tags of its own per run: a run reads only its own statuses.
     const tags = TAGS.map((t) => `${t}r${run}`);
@@ -201,18 +211,19 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
       MASTODON_MAX_PAGES_PER_POLL: '100',
       MASTODON_POLL_SECONDS: '5',
       HF_TOKEN: '',
-      HF_ENDPOINT_URL: '',
+      HF_ENDPOINT_URL: model?.url ?? '',
       TEI_URL: '',
-      SCORER: 'builtin',
+      SCORER: model ? 'huggingface' : 'builtin',
       ...PIPELINE_SETTINGS,
     };
+    const modelTexts0 = model ? await model.proc.call<number>('texts') : 0;
     const ws = await Promise.all(Array.from({ length: workers }, (_, i) => start(`workers-${i}`, 'workers.ts', env)));
     const before = await redisStats();
     const cpu0 = await Promise.all(ws.map((w) => w.call<Cpu>('cpu')));
     const feedCpu0 = await feed.call<Cpu>('cpu');
     const t0 = performance.now();
     await Promise.all(ws.map((w) => w.call('go')));
-    type Stats = { aggregated: number; modelCalls: number; cacheHits: number; cpu: Cpu };
+    type Stats = { aggregated: number; cpu: Cpu };
     let stats: Stats[] = [];
     const deadline = Date.now() + (QUICK ? 120_000 : 240_000);
     for (;;) {
@@ -226,7 +237,8 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
     const after = await redisStats();
     const feedCpuMs = cpuMs(feedCpu0, await feed.call<Cpu>('cpu'));
     const workerCpuMs = stats.reduce((a, s, i) => a + cpuMs(cpu0[i]!, s.cpu), 0);
-    const modelCalls = stats.reduce((a, s) => a + s.modelCalls, 0);
+    // Texts the model was asked to score: counted where they arrive, at the fake endpoint.
+    const modelCalls = model ? (await model.proc.call<number>('texts')) - modelTexts0 : null;
     const out: Record<string, unknown> = {
       workersProcesses: workers,
       createdOverMinutes: Math.round(spreadMs / 60_000),
@@ -247,11 +259,14 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
           .sort((a, b) => b[1] - a[1])
           .map(([c, n]) => [c, Number((n / expected).toFixed(2))]),
       ),
-      sharedStatuses: shared,
-      copiesPerSharedStatus: TAGS.length,
-      modelCalls,
-      uniqueTexts: posts + shared,
-      extraModelCallsPerSharedStatus: shared ? Number(((modelCalls - posts - shared) / shared).toFixed(3)) : null,
+      scorer: model ? 'huggingface (fake endpoint, out of process)' : 'builtin',
+      ...(model && {
+        sharedStatuses: shared,
+        copiesPerSharedStatus: TAGS.length,
+        modelCalls,
+        uniqueTexts: posts + shared,
+        extraModelCallsPerSharedStatus: shared ? Number(((modelCalls! - posts - shared) / shared).toFixed(3)) : null,
+      }),
     };
     // Settle: let trailing jobs finish before the memory is read.
     await sleep(500);
@@ -330,6 +345,17 @@ async function throughputAndReads(feed: Proc, feedUrl: string) {
         ((main.out.postsPerSecond as number) / (ceiling.SET / (main.out.redisCommandsPerPost as number))).toFixed(3),
       )
     : null;
+
+  // Duplicates with a model: statuses that reach every feed at once must cost one model call each.
+  say(`duplicates: ${S.dedupe} posts + ${S.shared} statuses in all ${TAGS.length} feeds, scored by a model…`);
+  const modelProc = await start('fake-model', 'model.ts');
+  const dedupe = await ingest(1, S.dedupe, S.shared, false, DAY_SPREAD_MS, {
+    proc: modelProc,
+    url: await modelProc.call<string>('url'),
+  });
+  figures.duplicatesWithAModel = dedupe.out;
+  await stop(modelProc);
+  await dropPrefix(redis, dedupe.prefix);
 
   // The same with posts created over the last 10 minutes: a live stream, where a batch's posts share their
   // buckets and tokens (the day-long spread above is what a first start's catch-up looks like).

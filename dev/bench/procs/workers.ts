@@ -11,10 +11,8 @@ const redis = createRedis(cfg.redis.url, 'bench-workers');
 const metrics = createMetrics();
 const log = createLogger(cfg.logLevel, 'bench-workers');
 let workers: RunningWorkers | undefined;
-const sum = async (
-  c: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
-  pred: (l: Record<string, unknown>) => boolean = () => true,
-) => (await c.get()).values.filter((v) => pred(v.labels)).reduce((a, v) => a + v.value, 0);
+const sum = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+  (await c.get()).values.reduce((a, v) => a + v.value, 0);
 
 serve(
   {
@@ -24,8 +22,6 @@ serve(
     },
     stats: async () => ({
       aggregated: await sum(metrics.postsAggregated),
-      modelCalls: await sum(metrics.scoreCache, (l) => l.result === 'miss'),
-      cacheHits: await sum(metrics.scoreCache, (l) => l.result === 'hit'),
       cpu: process.cpuUsage(),
     }),
   },
