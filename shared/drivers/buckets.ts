@@ -17,7 +17,8 @@ export const POSTS_FIELD = '=posts';
 
 /**
  * A post's 10-minute token bucket and the hour bucket it rolls up into. Posts are written to the 10-minute
- * hash only; the hour hash is the sum of its six, made once the hour is over (workers/aggregate/count-tokens.lua).
+ * hash only; the hour hash is the sum of its six, made once the hour is over and quiet
+ * (workers/aggregate/count-tokens.lua).
  */
 export function tokenBucketFor(
   createdAtSeconds: number,

@@ -41,8 +41,8 @@ interface TenMinuteHash {
 /**
  * Counts the tokens of newly counted posts (what TrendWriter.add returned) into per-10-minute hashes per
  * stance and filter dimension, bounded to the top K tokens each: what GET /api/v1/drivers and the spike
- * alerts compare. Hour hashes are rolled up from them once the hour is over, by the same script call, a few
- * hours per batch. The batch's increments are summed per hash and token here, then written by one script
+ * alerts compare. Hour hashes are rolled up from them once the hour has been over and quiet for 10 minutes,
+ * by the same script call, a few hours per batch (and by rollUp, which the detector calls every minute). The batch's increments are summed per hash and token here, then written by one script
  * call. Not part of the exactly-once script: a crash between the two loses those posts' tokens (the counts
  * stay exact); token counts are evidence for a ranking, not a ledger.
  */
