@@ -3,10 +3,12 @@
   sums the batch's increments per hash and token first, so a token shared by many posts of a batch costs one
   HINCRBY, and the whole batch costs one round trip instead of one command per post, token and hash.
 
-  Hour hashes are rolled up from the six 10-minute hashes once the hour is over (roll-tokens.lua), not written
-  per post: that halves the HINCRBYs, which were most of Redis's work per post. Each 10-minute hash names its
-  hour hash, and the hour is in one of three states, decided here atomically with the write:
-  - pending (its member is in the pending set): the 10-minute hash alone is written;
+  Hour hashes are rolled up from their six 10-minute hashes once the hour is over and quiet (the end of this
+  script), not written per post: that halves the HINCRBYs, which were most of Redis's work per post. Each
+  10-minute hash names its hour hash, and the hour is in one of three states, decided here atomically with
+  the write:
+  - pending (its member is in the pending set): the 10-minute hash alone is written, and the roll-up waits
+    again (the member's score: the later of the hour's end and the last write);
   - new (no hour hash, not pending): it becomes pending, and the 10-minute hash alone is written;
   - rolled up (the hour hash exists and is not pending; also an hour written before roll-ups existed): a late
     post is added to both, so the hour keeps counting it once.
