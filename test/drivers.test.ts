@@ -262,10 +262,13 @@ test('hour hashes are rolled up once the hour is over: each post counted once, b
   assert.equal(await redis.zscore(k.tokensPending, pendingMember(hour, 'criticism', 'all')), String(hour + 3_700));
   assert.equal((await drivers()).posts.baseline, 13);
   await counter.add([p(21, 70, 'unrelated words')], (hour + 4_299) * 1000);
-  // The reddit dimensions were quiet since the hour's end and are rolled up; the four the late (mastodon,
+  assert.equal((await redis.zrangebyscore(k.tokensPending, hour, hour + 3_700)).length, 6, 'posts never roll up');
+  // The detector's minutely roll-up: the reddit dimensions were quiet since the hour's end and are rolled up; the four the late (mastodon,
   // en) post touched are not yet: it came 599 s ago.
+  assert.equal(await counter.rollUp((hour + 4_299) * 1000), 2);
   assert.equal((await redis.zrangebyscore(k.tokensPending, hour, hour + 3_700)).length, 4);
   await counter.add([p(22, 71, 'unrelated words')], (hour + 4_300) * 1000);
+  await counter.rollUp((hour + 4_300) * 1000);
   assert.deepEqual(await redis.zrangebyscore(k.tokensPending, hour, hour + 3_700), [], 'the hour is rolled up');
   assert.equal(
     await redis.zscore(k.tokensPending, pendingMember(hour + 3_600, 'criticism', 'all')),

@@ -14,7 +14,7 @@
     post is added to both, so the hour keeps counting it once.
   Readers use the hour hash unless it is pending, so a post is in exactly one of the two views they read.
   A post too old for a 10-minute hash (its hash would already have expired: a backfill) goes to the hour alone.
-  The same call rolls up a few pending hours the caller found ready (over, and not written to, since
+  The same script rolls up a few pending hours the caller found ready (over, and not written to, since
   readyBefore): their six 10-minute hashes are summed into the hour hash, which is trimmed and leaves the
   pending set, in one atomic step. Waiting for a quiet spell keeps a catch-up (a day of history arriving in
   minutes) from rolling up hours that are still being written, which would then be written twice per post.

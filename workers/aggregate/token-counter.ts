@@ -18,7 +18,7 @@ import type { Keys } from '../../shared/keys.ts';
 import type { ScoredPost } from '../../shared/post.ts';
 import { defineScript } from '../../shared/redis-script.ts';
 
-/** Adds a batch's summed token counts, rolls up ready hours and bounds each hash (see the script's header). */
+/** Adds a batch's summed token counts or rolls up ready hours, and bounds each hash (see the script's header). */
 const countTokens = defineScript(new URL('./count-tokens.lua', import.meta.url), {
   keys: ['pending'],
   restKeys: 'hashes',
@@ -42,7 +42,7 @@ interface TenMinuteHash {
  * Counts the tokens of newly counted posts (what TrendWriter.add returned) into per-10-minute hashes per
  * stance and filter dimension, bounded to the top K tokens each: what GET /api/v1/drivers and the spike
  * alerts compare. Hour hashes are rolled up from them once the hour has been over and quiet for 10 minutes,
- * by the same script call, a few hours per batch (and by rollUp, which the detector calls every minute). The batch's increments are summed per hash and token here, then written by one script
+ * by rollUp (the same script, called by the spike detector every minute). The batch's increments are summed per hash and token here, then written by one script
  * call. Not part of the exactly-once script: a crash between the two loses those posts' tokens (the counts
  * stay exact); token counts are evidence for a ranking, not a ledger.
  */
@@ -93,46 +93,48 @@ export class TokenCounter {
   }
 
   /**
-   * Rolls up hours that are ready, with no posts to add: the spike detector calls it every minute, so hours
-   * are rolled up even when few posts arrive. Returns how many were.
+   * Rolls up the hours that are ready, up to ROLLUPS_PER_CALL per script call and maxCalls calls. The spike
+   * detector calls it every minute; the aggregate stage's batches do not, so posts never wait on it.
+   * Returns how many hour hashes were rolled up.
    */
   async rollUp(nowMs = Date.now(), maxCalls = 8): Promise<number> {
+    const now = Math.floor(nowMs / 1000);
     let rolled = 0;
     for (let call = 0; call < maxCalls; call++) {
-      const n = await this.run(Math.floor(nowMs / 1000), 0, [], []);
-      rolled += n;
-      if (n < ROLLUPS_PER_CALL) break;
+      const ready = await this.redis.zrangebyscore(
+        this.keys.tokensPending,
+        '-inf',
+        now - TOKEN_ROLLUP_AFTER_SECONDS,
+        'LIMIT',
+        0,
+        ROLLUPS_PER_CALL,
+      );
+      if (ready.length === 0) break;
+      const keys: string[] = [];
+      const increments: Array<string | number> = [];
+      for (const member of ready) {
+        const { hourStart, stance, dim } = parsePendingMember(member);
+        keys.push(
+          this.keys.tokens('h', hourStart, stance, dim),
+          ...tenMinuteStartsOf(hourStart).map((s) => this.keys.tokens('10m', s, stance, dim)),
+        );
+        increments.push(member, tokenExpireAt('h', hourStart));
+      }
+      await this.run(now, 0, keys, increments);
+      rolled += ready.length;
+      if (ready.length < ROLLUPS_PER_CALL) break;
     }
     return rolled;
   }
 
-  /** One script call: the batch's 10-minute hashes, plus up to ROLLUPS_PER_CALL ready hours. Returns how many hours it rolled up. */
-  private async run(now: number, nHashes: number, keys: string[], increments: Array<string | number>): Promise<number> {
-    const readyBefore = now - TOKEN_ROLLUP_AFTER_SECONDS;
-    const ready = await this.redis.zrangebyscore(
-      this.keys.tokensPending,
-      '-inf',
-      readyBefore,
-      'LIMIT',
-      0,
-      ROLLUPS_PER_CALL,
-    );
-    if (nHashes === 0 && ready.length === 0) return 0;
-    for (const member of ready) {
-      const { hourStart, stance, dim } = parsePendingMember(member);
-      keys.push(
-        this.keys.tokens('h', hourStart, stance, dim),
-        ...tenMinuteStartsOf(hourStart).map((s) => this.keys.tokens('10m', s, stance, dim)),
-      );
-      increments.push(member, tokenExpireAt('h', hourStart));
-    }
-    await countTokens.runBatch(
+  /** One script call: nHashes 10-minute hashes to add to, then the hours to roll up (see the script's header). */
+  private run(now: number, nHashes: number, keys: string[], increments: Array<string | number>): Promise<number> {
+    return countTokens.runBatch(
       this.redis,
       { pending: this.keys.tokensPending },
       keys,
-      { keep: this.topK, trimAt: this.trimAt, now, nHashes, readyBefore },
+      { keep: this.topK, trimAt: this.trimAt, now, nHashes, readyBefore: now - TOKEN_ROLLUP_AFTER_SECONDS },
       increments,
     );
-    return ready.length;
   }
 }
